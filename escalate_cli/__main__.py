@@ -1,0 +1,3 @@
+from escalate_cli.cli import main
+
+main()

@@ -1,0 +1,546 @@
+"""YAML config -> validated, frozen Config. The only importer of yaml and holidays; stops at the first error."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date, tzinfo
+from difflib import get_close_matches
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from escalate_cli.business_time import DAY, Calendar, Window
+from escalate_cli.durations import parse_duration
+from escalate_cli.errors import ConfigError
+from escalate_cli.model import Condition, Metric, Policy, Step, Threshold
+
+STANDARD_FIELDS = ("id", "created", "first_response", "resolved", "updated", "status", "priority", "labels", "title")
+TIMESTAMP_FIELDS = frozenset({"created", "first_response", "resolved", "updated"})
+TEMPLATE_KEYS = frozenset(
+    {"id", "metric", "policy", "calendar", "level", "notify", "state", "overdue", "remaining", "elapsed", "target", "due"}
+)
+_TOP_KEYS = ("timezone", "dayfirst", "records", "delimiter", "encoding", "fields", "calendars", "policies")
+_CALENDAR_KEYS = ("timezone", "hours", "holidays", "special")
+_HOLIDAY_KEYS = ("country", "subdivision", "categories", "dates")
+_POLICY_KEYS = ("name", "match", "calendar", "targets", "warn", "escalate")
+_STEP_KEYS = ("after", "level", "notify", "action")
+_FIELD_KEYS = ("column", "format")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WINDOW = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*-\s*(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_MAX_ALIASES = 100
+DEFAULT_WARN = (Threshold(share=Fraction(3, 4)),)
+ALWAYS = "24x7"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    column: str  # a column name, or a dotted path into JSON records
+    format: str | None = None  # strptime format for a timestamp field
+
+
+@dataclass(frozen=True)
+class Config:
+    timezone: tzinfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    fields: Mapping[str, FieldSpec] = field(default_factory=dict)
+    dayfirst: bool = False
+    records: str | None = None
+    delimiter: str | None = None
+    encoding: str = "utf-8-sig"
+    calendars: Mapping[str, Calendar] = field(default_factory=dict)
+    policies: tuple[Policy, ...] = ()
+
+    def column(self, name: str) -> str:
+        spec = self.fields.get(name)
+        return spec.column if spec else name
+
+
+class HolidaySet:
+    """Whole days off: explicit dates plus a `holidays` package calendar, whose years are built when first asked."""
+
+    def __init__(self, dates: Collection[date], country: Any = None) -> None:
+        self.dates = frozenset(dates)
+        self.country = country
+
+    def __contains__(self, day: object) -> bool:
+        return day in self.dates or (self.country is not None and day in self.country)
+
+    def name(self, day: date) -> str | None:
+        if self.country is not None and day in self.country:
+            return str(self.country.get(day))
+        return "holiday" if day in self.dates else None
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot read the config: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    return parse_config(_load_yaml(text, str(path)))
+
+
+def parse_config(data: object) -> Config:
+    top = _mapping(data, "config", _TOP_KEYS)
+    tz = _zone(top.get("timezone", "UTC"), "timezone")
+    fields = _fields(top.get("fields", {}), "fields")
+    calendars = _calendars(top.get("calendars", {}), "calendars", tz)
+    policies = _policies(top.get("policies"), "policies", calendars, fields)
+    return Config(
+        timezone=tz,
+        fields=fields,
+        dayfirst=_bool(top.get("dayfirst", False), "dayfirst"),
+        records=_optional_str(top.get("records"), "records"),
+        delimiter=_delimiter(top.get("delimiter"), "delimiter"),
+        encoding=_optional_str(top.get("encoding"), "encoding") or "utf-8-sig",
+        calendars=calendars,
+        policies=policies,
+    )
+
+
+# YAML
+
+
+def _load_yaml(text: str, where: str) -> object:
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        aliases = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                Loader.aliases += 1
+                if Loader.aliases > _MAX_ALIASES:
+                    mark = self.peek_event().start_mark
+                    raise ConfigError(f"{where}:{mark.line + 1}", f"more than {_MAX_ALIASES} YAML aliases; refusing")
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[object] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, (str, int, float, bool, date)) and key in seen:
+                    line = key_node.start_mark.line + 1
+                    raise ConfigError(f"{where}:{line}", f"duplicate key {key!r}")
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    try:
+        return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{where}{line}", f"invalid YAML: {exc.problem or exc.context}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(where, f"invalid YAML: {exc}") from exc
+
+
+# Generic checks: each takes the key path `where` and names what it expected and found.
+
+
+def _mapping(value: object, where: str, allowed: Collection[str] | None = None) -> dict[Any, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(where, f"expected a mapping, got {_show(value)}")
+    for key in value:
+        if allowed is not None and key not in allowed:
+            raise ConfigError(f"{where}.{key}" if where != "config" else str(key), f"unknown key{_hint(key, allowed)}")
+    return value
+
+
+def _hint(key: object, allowed: Collection[str]) -> str:
+    close = get_close_matches(str(key), list(allowed), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f" (expected one of: {', '.join(allowed)})"
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _list(value: object, where: str) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    raise ConfigError(where, f"expected a list, got {_show(value)}")
+
+
+def _one_or_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _str(value: object, where: str, what: str = "a string") -> str:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    raise ConfigError(where, f"expected {what}, got {_show(value)}")
+
+
+def _optional_str(value: object, where: str) -> str | None:
+    return None if value is None else _str(value, where)
+
+
+def _bool(value: object, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(where, f"expected true or false, got {_show(value)}")
+
+
+def _delimiter(value: object, where: str) -> str | None:
+    if value is None:
+        return None
+    text = _str(value, where, "one character")
+    text = "\t" if text in ("\\t", "tab") else text
+    if len(text) != 1:
+        raise ConfigError(where, f"expected one character, got {text!r}")
+    return text
+
+
+def _zone(value: object, where: str) -> tzinfo:
+    name = _str(value, where, "an IANA time zone such as 'Europe/Berlin'")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(where, f"unknown time zone {name!r}") from exc
+
+
+def duration(value: object, where: str) -> int:
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except ValueError:
+            pass
+    raise ConfigError(where, f'expected a duration such as "4h", got {_show(value)}')
+
+
+def _percent(text: str, where: str) -> Fraction:
+    try:
+        share = Fraction(text.strip()[:-1].strip()) / 100
+    except ValueError as exc:
+        raise ConfigError(where, f'expected a percentage such as "75%", got {text!r}') from exc
+    if share < 0:
+        raise ConfigError(where, f"expected a percentage of at least 0%, got {text!r}")
+    return share
+
+
+# fields
+
+
+def _fields(value: object, where: str) -> dict[str, FieldSpec]:
+    specs: dict[str, FieldSpec] = {}
+    for name, spec in _mapping(value, where).items():
+        key = f"{where}.{name}"
+        name = str(name)
+        if name not in STANDARD_FIELDS:
+            close = get_close_matches(name, STANDARD_FIELDS, n=1, cutoff=0.8)
+            if close:
+                raise ConfigError(key, f"unknown field (did you mean {close[0]!r}?)")
+        if isinstance(spec, dict):
+            body = _mapping(spec, key, _FIELD_KEYS)
+            fmt = _optional_str(body.get("format"), f"{key}.format")
+            if fmt is not None and name not in TIMESTAMP_FIELDS:
+                raise ConfigError(f"{key}.format", "only timestamp fields take a format")
+            specs[name] = FieldSpec(name, _str(body.get("column"), f"{key}.column", "a column name"), fmt)
+        else:
+            specs[name] = FieldSpec(name, _str(spec, key, "a column name"))
+    return specs
+
+
+# calendars
+
+
+def _calendars(value: object, where: str, default_tz: tzinfo) -> dict[str, Calendar]:
+    calendars = {ALWAYS: Calendar.always_open(ALWAYS)}
+    for name, spec in _mapping(value, where).items():
+        key = f"{where}.{name}"
+        if spec == ALWAYS:
+            calendars[str(name)] = Calendar.always_open(str(name))
+        else:
+            calendars[str(name)] = _calendar(str(name), spec, key, default_tz)
+    return calendars
+
+
+def _calendar(name: str, spec: object, where: str, default_tz: tzinfo) -> Calendar:
+    body = _mapping(spec, where, _CALENDAR_KEYS)
+    tz = _zone(body["timezone"], f"{where}.timezone") if "timezone" in body else default_tz
+    if "hours" not in body:
+        raise ConfigError(f"{where}.hours", 'required: weekly opening hours, e.g. {mon-fri: ["09:00-17:00"]}')
+    week = _week(body["hours"], f"{where}.hours")
+    special = {
+        _date(day, f"{where}.special.{day}"): _windows(windows, f"{where}.special.{day}")
+        for day, windows in _mapping(body.get("special", {}), f"{where}.special").items()
+    }
+    closed = _holidays(body.get("holidays", {}), f"{where}.holidays")
+    if not any(week) and not any(special.values()):
+        raise ConfigError(f"{where}.hours", "the calendar is never open")
+    return Calendar(tz=tz, week=week, closed=closed, special=special, name=name)
+
+
+def _week(value: object, where: str) -> tuple[tuple[Window, ...], ...]:
+    if value == ALWAYS:
+        return (((0, DAY),),) * 7
+    days: list[tuple[Window, ...]] = [()] * 7
+    for key, windows in _mapping(value, where).items():
+        parsed = _windows(windows, f"{where}.{key}")
+        for day in _day_keys(key, f"{where}.{key}"):
+            days[day] = parsed  # later keys replace earlier ones for the days they name
+    for day in range(7):  # an overnight window must not run into the next day's first window
+        spill = max((end - DAY for _, end in days[day]), default=0)
+        following = days[(day + 1) % 7]
+        if spill > 0 and following and following[0][0] < spill:
+            raise ConfigError(
+                where, f"{_DAYS[day]} {_fmt_window(max(days[day]))} overlaps {_DAYS[(day + 1) % 7]} "
+                f"{_fmt_window(following[0])}"
+            )
+    return tuple(days)
+
+
+def _day_keys(key: object, where: str) -> list[int]:
+    text = str(key).strip().lower() if isinstance(key, str) else None
+    if text == "daily":
+        return list(range(7))
+    parts = text.split("-") if text else []
+    if not parts or len(parts) > 2 or any(p.strip() not in _DAYS for p in parts):
+        raise ConfigError(where, f"expected a weekday such as mon, a range such as mon-fri, or daily, got {key!r}")
+    first, last = _DAYS.index(parts[0].strip()), _DAYS.index(parts[-1].strip())
+    return [(first + i) % 7 for i in range((last - first) % 7 + 1)]
+
+
+def _windows(value: object, where: str) -> tuple[Window, ...]:
+    if value is None:
+        return ()
+    windows = sorted(_window(item, f"{where}[{i}]") for i, item in enumerate(_one_or_list(value)))
+    for before, after in zip(windows, windows[1:]):
+        if after[0] < before[1]:
+            raise ConfigError(where, f"windows {_fmt_window(before)} and {_fmt_window(after)} overlap")
+    return tuple(windows)
+
+
+def _window(value: object, where: str) -> Window:
+    match = _WINDOW.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ConfigError(where, f'expected a window such as "09:00-17:00", got {_show(value)}')
+    h1, m1, s1, h2, m2, s2 = (int(g) if g else 0 for g in match.groups())
+    if h1 > 23 or m1 > 59 or s1 > 59 or h2 > 24 or m2 > 59 or s2 > 59 or (h2 == 24 and (m2 or s2)):
+        raise ConfigError(where, f"no such time of day in {value!r}")
+    start, end = h1 * 3600 + m1 * 60 + s1, h2 * 3600 + m2 * 60 + s2
+    if start == end:
+        raise ConfigError(where, f"empty window {value!r}")
+    return (start, end if end > start else end + DAY)
+
+
+def _fmt_window(window: Window) -> str:
+    def hhmm(seconds: int) -> str:
+        seconds = seconds - DAY if seconds > DAY else seconds
+        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+    return f"{hhmm(window[0])}-{hhmm(window[1])}"
+
+
+def _date(value: object, where: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise ConfigError(where, f"expected a date such as 2026-12-24, got {_show(value)}") from exc
+
+
+def _holidays(value: object, where: str) -> HolidaySet:
+    body = _mapping(value, where, _HOLIDAY_KEYS)
+    dates = [_date(d, f"{where}.dates[{i}]") for i, d in enumerate(_list(body.get("dates", []), f"{where}.dates"))]
+    if "country" not in body:
+        for key in ("subdivision", "categories"):
+            if key in body:
+                raise ConfigError(f"{where}.{key}", "needs a country")
+        return HolidaySet(dates)
+    country = _str(body["country"], f"{where}.country", "a country code such as 'DE'")
+    subdiv = _optional_str(body.get("subdivision"), f"{where}.subdivision")
+    categories = [_str(c, f"{where}.categories") for c in _one_or_list(body.get("categories", "public"))]
+    return HolidaySet(dates, _country_holidays(country, subdiv, categories, where))
+
+
+def _country_holidays(country: str, subdiv: str | None, categories: list[str], where: str) -> Any:
+    import holidays
+
+    try:
+        return holidays.country_holidays(country, subdiv=subdiv, categories=tuple(categories))
+    except NotImplementedError as exc:
+        if subdiv is not None and "subdivision" in str(exc):
+            raise ConfigError(f"{where}.subdivision", f"unknown subdivision {subdiv!r} of {country!r}") from exc
+        raise ConfigError(f"{where}.country", f"unknown country {country!r}") from exc
+    except ValueError as exc:
+        raise ConfigError(f"{where}.categories", f"{exc} (for {country!r})") from exc
+
+
+# policies
+
+
+def _policies(
+    value: object, where: str, calendars: Mapping[str, Calendar], fields: Mapping[str, FieldSpec]
+) -> tuple[Policy, ...]:
+    if value is None:
+        raise ConfigError(where, "required: a list of SLA policies")
+    policies = [_policy(spec, f"{where}[{i}]", calendars, fields) for i, spec in enumerate(_list(value, where))]
+    seen: set[str] = set()
+    for i, policy in enumerate(policies):
+        if policy.name in seen:
+            raise ConfigError(f"{where}[{i}].name", f"duplicate policy name {policy.name!r}")
+        seen.add(policy.name)
+    return tuple(policies)
+
+
+def _policy(spec: object, where: str, calendars: Mapping[str, Calendar], fields: Mapping[str, FieldSpec]) -> Policy:
+    body = _mapping(spec, where, _POLICY_KEYS)
+    name = _str(body.get("name"), f"{where}.name", "a policy name")
+    calendar_name = _str(body.get("calendar", ALWAYS), f"{where}.calendar", "a calendar name")
+    if calendar_name not in calendars:
+        raise ConfigError(f"{where}.calendar", f"no calendar named {calendar_name!r}{_hint(calendar_name, calendars)}")
+    targets = _targets(body.get("targets"), f"{where}.targets")
+    warn = body.get("warn")
+    return Policy(
+        name=name,
+        calendar=calendars[calendar_name],
+        calendar_name=calendar_name,
+        targets=targets,
+        match=_match(body.get("match", {}), f"{where}.match"),
+        warn=DEFAULT_WARN if warn is None else _warn(warn, f"{where}.warn"),
+        steps=_steps(body.get("escalate", []), f"{where}.escalate", fields),
+    )
+
+
+def _targets(value: object, where: str) -> dict[Metric, int]:
+    if value is None:
+        raise ConfigError(where, "required: at least one of " + ", ".join(m.value for m in Metric))
+    body = _mapping(value, where, [m.value for m in Metric])
+    targets = {Metric(key): duration(v, f"{where}.{key}") for key, v in body.items()}
+    if not targets:
+        raise ConfigError(where, "required: at least one of " + ", ".join(m.value for m in Metric))
+    for metric, seconds in targets.items():
+        if seconds <= 0:
+            raise ConfigError(f"{where}.{metric.value}", "a target must be longer than 0s")
+    return targets
+
+
+def _match(value: object, where: str) -> tuple[Condition, ...]:
+    conditions = []
+    for key, accepted in _mapping(value, where).items():
+        values, patterns = set(), []
+        for i, item in enumerate(_one_or_list(accepted)):
+            item_where = f"{where}.{key}" if not isinstance(accepted, list) else f"{where}.{key}[{i}]"
+            if isinstance(item, (dict, list)) or item is None:
+                raise ConfigError(item_where, f"expected a value or a ~regex, got {_show(item)}")
+            text = str(item).lower() if not isinstance(item, bool) else str(item).lower()
+            if isinstance(item, str) and item.startswith("~"):
+                patterns.append(_regex(item[1:], item_where))
+            else:
+                values.add(text.strip())
+        conditions.append(Condition(str(key), frozenset(values), tuple(patterns), any_of_list=key == "labels"))
+    return tuple(conditions)
+
+
+def _regex(pattern: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigError(where, f"invalid regular expression {pattern!r}: {exc}") from exc
+
+
+def _warn(value: object, where: str) -> tuple[Threshold, ...]:
+    thresholds = []
+    for i, item in enumerate(_one_or_list(value)):
+        item_where = f"{where}[{i}]" if isinstance(value, list) else where
+        if isinstance(item, str) and item.strip().endswith("%"):
+            thresholds.append(Threshold(share=_percent(item, item_where)))
+        elif isinstance(item, str):
+            try:
+                thresholds.append(Threshold(left=parse_duration(item)))
+            except ValueError:
+                raise ConfigError(item_where, f'expected a share such as "75%" or time left such as "1h", got {item!r}')
+        else:
+            raise ConfigError(item_where, f'expected a share such as "75%" or time left such as "1h", got {_show(item)}')
+    return tuple(thresholds)
+
+
+def _steps(value: object, where: str, fields: Mapping[str, FieldSpec]) -> tuple[Step, ...]:
+    steps = []
+    known = TEMPLATE_KEYS | set(STANDARD_FIELDS) | set(fields)
+    for i, spec in enumerate(_list(value, where)):
+        key = f"{where}[{i}]"
+        body = _mapping(spec, key, _STEP_KEYS)
+        share, past_due = _after(body.get("after"), f"{key}.after")
+        action = body.get("action")
+        steps.append(
+            Step(
+                level=_str(body.get("level"), f"{key}.level", "a level name such as L2"),
+                share=share,
+                past_due=past_due,
+                notify=tuple(_str(n, f"{key}.notify", "a role name") for n in _one_or_list(body.get("notify", []))),
+                action=_template(action, f"{key}.action", known) if action is not None else "",
+            )
+        )
+    return tuple(steps)
+
+
+def _after(value: object, where: str) -> tuple[Fraction | None, int | None]:
+    expected = 'expected a share of the target such as "100%", or time past due such as "+2h"'
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(where, f"{expected}, got {_show(value)}")
+    text = value.strip()
+    if text.endswith("%"):
+        return _percent(text, where), None
+    if text[0] in "+-":
+        try:
+            seconds = parse_duration(text[1:])
+        except ValueError:
+            raise ConfigError(where, f"{expected}, got {value!r}") from None
+        return None, seconds if text[0] == "+" else -seconds
+    raise ConfigError(where, f"{expected}, got {value!r}")
+
+
+def _template(value: object, where: str, known: Collection[str]) -> str:
+    text = _str(value, where, "a message")
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError as exc:
+        raise ConfigError(where, f"invalid template {text!r}: {exc} (write {{{{ and }}}} for braces)") from exc
+    for name in names:
+        if name not in known:
+            raise ConfigError(where, f"unknown placeholder {{{name}}}{_hint(name, sorted(known))}")
+    return text
+
+
+def describe(config: Config) -> str:
+    """A short human summary of a valid config, for `escalate validate`."""
+    lines = [f"{len(config.calendars) - 1} calendar(s), {len(config.policies)} polic(ies); timezone {config.timezone}"]
+    for name, calendar in config.calendars.items():
+        if name != ALWAYS:
+            lines.append(f"  calendar {name}: {calendar.tz}, {_weekly_hours(calendar) / 3600:g}h open a week")
+    for policy in config.policies:
+        targets = ", ".join(f"{m.value} {_fmt_seconds(s)}" for m, s in policy.targets.items())
+        rules = " and ".join(c.key for c in policy.match) or "everything"
+        ladder = " -> ".join(step.level for step in policy.steps)
+        lines.append(f"  policy {policy.name}: matches {rules}; {policy.calendar_name}; {targets}")
+        if ladder:
+            lines[-1] += f"; escalates {ladder}"
+    return "\n".join(lines) + "\n"
+
+
+def _weekly_hours(calendar: Calendar) -> int:
+    return sum(end - start for day in calendar.week for start, end in day)
+
+
+def _fmt_seconds(seconds: int) -> str:
+    from escalate_cli.durations import format_duration
+
+    return format_duration(seconds)
+
+
+FieldParser = Callable[[object, str], object]

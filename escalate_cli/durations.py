@@ -1,0 +1,31 @@
+"""Durations as people write them (`90s`, `1h30m`, `2d`, `1w`) and as escalate prints them."""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = {"w": 7 * 86_400, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
+_DURATION = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in a duration such as `4h` or `1h30m` (d = 24 hours, w = 7 days); ValueError if malformed."""
+    compact = text.strip().lower().replace(" ", "")
+    match = _DURATION.fullmatch(compact)
+    if not compact or match is None:
+        raise ValueError(text)
+    return sum(int(n) * unit for n, unit in zip(match.groups(), _UNITS.values()) if n)
+
+
+def format_duration(seconds: int) -> str:
+    """`2d4h`, `1h30m`, `45s`, `0s`; negative values get a leading minus. Seconds show only under an hour."""
+    sign = "-" if seconds < 0 else ""
+    rest = abs(seconds)
+    days, rest = divmod(rest, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m")]
+    if not days and not hours:
+        parts.append((secs, "s"))
+    text = "".join(f"{n}{unit}" for n, unit in parts if n)
+    return sign + (text or "0s")

@@ -1,0 +1,30 @@
+"""Exit codes and the errors a user can fix (reported without a traceback)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0  # nothing at or above --fail-on
+    FINDINGS = 1  # running clocks at or above --fail-on
+    USAGE = 2  # bad command line; Typer's own code, never reused
+    INVALID_INPUT = 3  # config or export cannot be used, or rows could not be evaluated
+    INTERNAL = 4  # a bug in escalate
+
+
+class EscalateError(Exception):
+    """Something the user can fix: printed as one located message, never with a traceback."""
+
+    exit_code = ExitCode.INVALID_INPUT
+
+
+class ConfigError(EscalateError):
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}")
+        self.where = where
+        self.problem = problem
+
+
+class InputError(EscalateError):
+    """An export that cannot be read at all (as opposed to a bad row, which is reported and skipped)."""

@@ -1,0 +1,171 @@
+"""The records the core works on: issues, policies, clocks and the report. Instants are epoch seconds (UTC)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from fractions import Fraction
+from math import ceil
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from escalate_cli.business_time import Calendar
+
+
+class Metric(str, Enum):
+    FIRST_RESPONSE = "first_response"  # created -> first_response (or resolved, if there was no reply)
+    RESOLUTION = "resolution"  # created -> resolved
+    UPDATE = "update"  # last update -> resolved: keep the customer informed
+
+
+class State(str, Enum):
+    OK = "ok"
+    WARNING = "warning"
+    BREACHED = "breached"
+    MET = "met"
+    MISSED = "missed"
+
+    @property
+    def is_running(self) -> bool:
+        return self in (State.OK, State.WARNING, State.BREACHED)
+
+
+class Severity(str, Enum):
+    """The lowest running state that fails a run (`--fail-on`)."""
+
+    WARNING = "warning"
+    BREACH = "breach"
+    NEVER = "never"
+
+    def fails(self, state: State) -> bool:
+        if self is Severity.NEVER:
+            return False
+        if self is Severity.WARNING:
+            return state in (State.WARNING, State.BREACHED)
+        return state is State.BREACHED
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    id: str
+    created: int
+    first_response: int | None = None
+    resolved: int | None = None
+    updated: int | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)  # mapped fields as text (title, priority, ...)
+    labels: tuple[str, ...] = ()
+    record: Mapping[str, object] = field(default_factory=dict)  # the export's own columns, for `match`
+    where: str = ""  # file:line
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """Reached when the used share is at least `share`, or at most `left` seconds remain (when set)."""
+
+    share: Fraction | None = None
+    left: int | None = None
+
+    def elapsed_at(self, target: int) -> int:
+        """Business seconds of elapsed time at which the threshold is reached."""
+        if self.share is not None:
+            return ceil(self.share * target)
+        return max(target - (self.left or 0), 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One rung of the escalation ladder: reached at a share of the target or at an offset from due."""
+
+    level: str
+    share: Fraction | None = None
+    past_due: int | None = None  # seconds after due (negative: before due)
+    notify: tuple[str, ...] = ()
+    action: str = ""  # message template
+
+    def elapsed_at(self, target: int) -> int:
+        if self.share is not None:
+            return ceil(self.share * target)
+        return max(target + (self.past_due or 0), 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One `match` key: the field or column, the accepted values (lower case) and patterns."""
+
+    key: str
+    values: frozenset[str] = frozenset()
+    patterns: tuple[re.Pattern[str], ...] = ()
+    any_of_list: bool = False  # the field is a list (labels): matches when any element does
+
+    def accepts(self, value: str) -> bool:
+        text = value.strip().lower()
+        return text in self.values or any(p.search(value) for p in self.patterns)
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    calendar: Calendar
+    calendar_name: str
+    targets: Mapping[Metric, int]
+    match: tuple[Condition, ...] = ()
+    warn: tuple[Threshold, ...] = ()
+    steps: tuple[Step, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    level: str
+    notify: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """One SLA clock (issue x metric) evaluated at the report's instant."""
+
+    issue: Issue
+    metric: Metric
+    policy: str
+    calendar: str
+    state: State
+    started_at: int
+    due_at: int
+    stopped_at: int | None
+    elapsed: int
+    target: int
+    level: str | None = None
+    actions: tuple[Action, ...] = ()
+
+    @property
+    def remaining(self) -> int:
+        return self.target - self.elapsed
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A located message about the input: `where` is `file:line` (or a config key path)."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+@dataclass
+class Report:
+    as_of: int
+    clocks: list[Clock] = field(default_factory=list)
+    unmatched: list[Issue] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    issues: int = 0  # distinct issues evaluated (matched or not)
+
+    def counts(self) -> dict[str, int]:
+        counts = {state.value: 0 for state in State}
+        for clock in self.clocks:
+            counts[clock.state.value] += 1
+        return counts
