@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, tzinfo
 from difflib import get_close_matches
@@ -14,14 +14,27 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from escalate_cli.business_time import DAY, Calendar, Window
-from escalate_cli.durations import parse_duration
+from escalate_cli.durations import format_duration, parse_duration
 from escalate_cli.errors import ConfigError
 from escalate_cli.model import Condition, Metric, Policy, Step, Threshold
 
 STANDARD_FIELDS = ("id", "created", "first_response", "resolved", "updated", "status", "priority", "labels", "title")
 TIMESTAMP_FIELDS = frozenset({"created", "first_response", "resolved", "updated"})
 TEMPLATE_KEYS = frozenset(
-    {"id", "metric", "policy", "calendar", "level", "notify", "state", "overdue", "remaining", "elapsed", "target", "due"}
+    {
+        "id",
+        "metric",
+        "policy",
+        "calendar",
+        "level",
+        "notify",
+        "state",
+        "overdue",
+        "remaining",
+        "elapsed",
+        "target",
+        "due",
+    }
 )
 _TOP_KEYS = ("timezone", "dayfirst", "records", "delimiter", "encoding", "fields", "calendars", "policies")
 _CALENDAR_KEYS = ("timezone", "hours", "holidays", "special")
@@ -116,7 +129,7 @@ def _load_yaml(text: str, where: str) -> object:
             if self.check_event(yaml.AliasEvent):
                 Loader.aliases += 1
                 if Loader.aliases > _MAX_ALIASES:
-                    mark = self.peek_event().start_mark
+                    mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                     raise ConfigError(f"{where}:{mark.line + 1}", f"more than {_MAX_ALIASES} YAML aliases; refusing")
             return super().compose_node(parent, index)
 
@@ -131,7 +144,7 @@ def _load_yaml(text: str, where: str) -> object:
             return super().construct_mapping(node, deep=deep)
 
     try:
-        return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
@@ -296,8 +309,9 @@ def _week(value: object, where: str) -> tuple[tuple[Window, ...], ...]:
         following = days[(day + 1) % 7]
         if spill > 0 and following and following[0][0] < spill:
             raise ConfigError(
-                where, f"{_DAYS[day]} {_fmt_window(max(days[day]))} overlaps {_DAYS[(day + 1) % 7]} "
-                f"{_fmt_window(following[0])}"
+                where,
+                f"{_DAYS[day]} {_fmt_window(max(days[day]))} overlaps {_DAYS[(day + 1) % 7]} "
+                f"{_fmt_window(following[0])}",
             )
     return tuple(days)
 
@@ -437,7 +451,7 @@ def _match(value: object, where: str) -> tuple[Condition, ...]:
             item_where = f"{where}.{key}" if not isinstance(accepted, list) else f"{where}.{key}[{i}]"
             if isinstance(item, (dict, list)) or item is None:
                 raise ConfigError(item_where, f"expected a value or a ~regex, got {_show(item)}")
-            text = str(item).lower() if not isinstance(item, bool) else str(item).lower()
+            text = str(item).lower()
             if isinstance(item, str) and item.startswith("~"):
                 patterns.append(_regex(item[1:], item_where))
             else:
@@ -463,9 +477,13 @@ def _warn(value: object, where: str) -> tuple[Threshold, ...]:
             try:
                 thresholds.append(Threshold(left=parse_duration(item)))
             except ValueError:
-                raise ConfigError(item_where, f'expected a share such as "75%" or time left such as "1h", got {item!r}')
+                raise ConfigError(
+                    item_where, f'expected a share such as "75%" or time left such as "1h", got {item!r}'
+                ) from None
         else:
-            raise ConfigError(item_where, f'expected a share such as "75%" or time left such as "1h", got {_show(item)}')
+            raise ConfigError(
+                item_where, f'expected a share such as "75%" or time left such as "1h", got {_show(item)}'
+            )
     return tuple(thresholds)
 
 
@@ -524,7 +542,7 @@ def describe(config: Config) -> str:
         if name != ALWAYS:
             lines.append(f"  calendar {name}: {calendar.tz}, {_weekly_hours(calendar) / 3600:g}h open a week")
     for policy in config.policies:
-        targets = ", ".join(f"{m.value} {_fmt_seconds(s)}" for m, s in policy.targets.items())
+        targets = ", ".join(f"{m.value} {format_duration(s)}" for m, s in policy.targets.items())
         rules = " and ".join(c.key for c in policy.match) or "everything"
         ladder = " -> ".join(step.level for step in policy.steps)
         lines.append(f"  policy {policy.name}: matches {rules}; {policy.calendar_name}; {targets}")
@@ -535,12 +553,3 @@ def describe(config: Config) -> str:
 
 def _weekly_hours(calendar: Calendar) -> int:
     return sum(end - start for day in calendar.week for start, end in day)
-
-
-def _fmt_seconds(seconds: int) -> str:
-    from escalate_cli.durations import format_duration
-
-    return format_duration(seconds)
-
-
-FieldParser = Callable[[object, str], object]

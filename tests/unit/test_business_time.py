@@ -56,22 +56,58 @@ ELAPSED = [
     pytest.param(NIGHT, "2026-11-23 00:00", "2026-11-23 07:00", 6 * H, id="overnight-after-midnight"),
     pytest.param(NIGHT, "2026-11-29 21:00", "2026-11-30 07:00", 0, id="overnight-holiday-on-its-day"),
     pytest.param(NIGHT_MON_OFF, "2026-11-22 21:00", "2026-11-23 12:00", 8 * H, id="overnight-holiday-next-day"),
-    pytest.param(calendar({"daily": ["00:00-24:00"]}), "2026-03-29 00:00", "2026-03-30 00:00", 23 * H,
-                 id="berlin-spring-forward-day"),
-    pytest.param(calendar({"daily": ["00:00-24:00"]}), "2026-10-25 00:00", "2026-10-26 00:00", 25 * H,
-                 id="berlin-fall-back-day"),
-    pytest.param(calendar({"sun": ["01:00-04:00"]}, "America/New_York"), "2026-03-08 00:00", "2026-03-09 00:00",
-                 2 * H, id="new-york-window-over-gap"),
-    pytest.param(calendar({"sun": ["02:30-03:30"]}, "America/New_York"), "2026-03-08 00:00", "2026-03-09 00:00",
-                 30 * 60, id="new-york-window-starting-in-gap"),
-    pytest.param(calendar({"sun": ["01:00-02:00"]}, "America/New_York"), "2026-11-01 00:00", "2026-11-02 00:00",
-                 2 * H, id="new-york-repeated-hour-counts-twice"),
-    pytest.param(calendar({"daily": ["00:00-24:00"]}, "Australia/Sydney"), "2026-04-05 00:00", "2026-04-06 00:00",
-                 25 * H, id="sydney-fall-back-day"),
-    pytest.param(calendar({"daily": ["00:00-24:00"]}, "Australia/Sydney"), "2026-10-04 00:00", "2026-10-05 00:00",
-                 23 * H, id="sydney-spring-forward-day"),
-    pytest.param(calendar({"daily": ["00:00-24:00"]}, "Asia/Kolkata"), "2026-03-29 00:00", "2026-03-30 00:00",
-                 24 * H, id="kolkata-no-dst"),
+    pytest.param(
+        calendar({"daily": ["00:00-24:00"]}),
+        "2026-03-29 00:00",
+        "2026-03-30 00:00",
+        23 * H,
+        id="berlin-spring-forward-day",
+    ),
+    pytest.param(
+        calendar({"daily": ["00:00-24:00"]}), "2026-10-25 00:00", "2026-10-26 00:00", 25 * H, id="berlin-fall-back-day"
+    ),
+    pytest.param(
+        calendar({"sun": ["01:00-04:00"]}, "America/New_York"),
+        "2026-03-08 00:00",
+        "2026-03-09 00:00",
+        2 * H,
+        id="new-york-window-over-gap",
+    ),
+    pytest.param(
+        calendar({"sun": ["02:30-03:30"]}, "America/New_York"),
+        "2026-03-08 00:00",
+        "2026-03-09 00:00",
+        30 * 60,
+        id="new-york-window-starting-in-gap",
+    ),
+    pytest.param(
+        calendar({"sun": ["01:00-02:00"]}, "America/New_York"),
+        "2026-11-01 00:00",
+        "2026-11-02 00:00",
+        2 * H,
+        id="new-york-repeated-hour-counts-twice",
+    ),
+    pytest.param(
+        calendar({"daily": ["00:00-24:00"]}, "Australia/Sydney"),
+        "2026-04-05 00:00",
+        "2026-04-06 00:00",
+        25 * H,
+        id="sydney-fall-back-day",
+    ),
+    pytest.param(
+        calendar({"daily": ["00:00-24:00"]}, "Australia/Sydney"),
+        "2026-10-04 00:00",
+        "2026-10-05 00:00",
+        23 * H,
+        id="sydney-spring-forward-day",
+    ),
+    pytest.param(
+        calendar({"daily": ["00:00-24:00"]}, "Asia/Kolkata"),
+        "2026-03-29 00:00",
+        "2026-03-30 00:00",
+        24 * H,
+        id="kolkata-no-dst",
+    ),
 ]
 
 
@@ -89,14 +125,34 @@ ADD = [
     pytest.param(SUPPORT, "2026-12-23 16:00", 2 * H, "2026-12-28 10:00", id="over-holidays"),
     pytest.param(SUPPORT, "2026-11-16 10:00", 0, "2026-11-16 10:00", id="zero"),
     pytest.param(SUPPORT, "2026-11-21 10:00", 0, "2026-11-21 10:00", id="zero-while-closed"),
-    pytest.param(calendar({"daily": ["00:00-24:00"]}), "2026-03-28 12:00", 24 * H, "2026-03-29 13:00",
-                 id="berlin-24h-over-spring-forward"),
-    pytest.param(calendar({"daily": ["00:00-24:00"]}), "2026-10-24 12:00", 24 * H, "2026-10-25 11:00",
-                 id="berlin-24h-over-fall-back"),
-    pytest.param(calendar({"sun": ["02:30-05:00"]}, "America/New_York"), "2026-03-08 00:00", 1, "2026-03-08 03:00:01",
-                 id="new-york-opens-at-first-instant-after-gap"),
-    pytest.param(calendar({"sun": ["09:00-17:00"]}, "Australia/Sydney"), "2026-04-05 00:00", 8 * H,
-                 "2026-04-05 17:00", id="sydney-fall-back"),
+    pytest.param(
+        calendar({"daily": ["00:00-24:00"]}),
+        "2026-03-28 12:00",
+        24 * H,
+        "2026-03-29 13:00",
+        id="berlin-24h-over-spring-forward",
+    ),
+    pytest.param(
+        calendar({"daily": ["00:00-24:00"]}),
+        "2026-10-24 12:00",
+        24 * H,
+        "2026-10-25 11:00",
+        id="berlin-24h-over-fall-back",
+    ),
+    pytest.param(
+        calendar({"sun": ["02:30-05:00"]}, "America/New_York"),
+        "2026-03-08 00:00",
+        1,
+        "2026-03-08 03:00:01",
+        id="new-york-opens-at-first-instant-after-gap",
+    ),
+    pytest.param(
+        calendar({"sun": ["09:00-17:00"]}, "Australia/Sydney"),
+        "2026-04-05 00:00",
+        8 * H,
+        "2026-04-05 17:00",
+        id="sydney-fall-back",
+    ),
 ]
 
 
@@ -144,16 +200,20 @@ def test_calendar_that_never_reaches_the_target_says_so():
 
 def test_open_spans_are_clipped_and_ordered():
     spans = list(SUPPORT.open_spans(int(at("2026-11-16 10:00").timestamp()), int(at("2026-11-17 10:00").timestamp())))
-    as_text = [(datetime.fromtimestamp(s, BERLIN).strftime("%d %H:%M"), datetime.fromtimestamp(e, BERLIN)
-                .strftime("%d %H:%M")) for s, e in spans]
+    as_text = [
+        (datetime.fromtimestamp(s, BERLIN).strftime("%d %H:%M"), datetime.fromtimestamp(e, BERLIN).strftime("%d %H:%M"))
+        for s, e in spans
+    ]
     assert as_text == [("16 10:00", "16 12:00"), ("16 13:00", "16 17:00"), ("17 09:00", "17 10:00")]
 
 
 # Property tests against the brute-force reference.
 
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]
-ANCHORS = [datetime(2026, m, d, tzinfo=ZoneInfo("UTC")) for m, d in
-           [(3, 8), (3, 29), (4, 5), (10, 4), (10, 25), (11, 1), (6, 15), (12, 31)]]
+ANCHORS = [
+    datetime(2026, m, d, tzinfo=ZoneInfo("UTC"))
+    for m, d in [(3, 8), (3, 29), (4, 5), (10, 4), (10, 25), (11, 1), (6, 15), (12, 31)]
+]
 
 
 @st.composite
@@ -169,11 +229,10 @@ def day_windows(draw):
 def calendars(draw):
     week = tuple(draw(day_windows()) for _ in range(7))
     if not any(week):
-        week = (((9 * H, 17 * H),),) + week[1:]
+        week = (((9 * H, 17 * H),), *week[1:])
     base = date(2026, 1, 1)
     closed = frozenset(base + timedelta(days=d) for d in draw(st.sets(st.integers(0, 364), max_size=40)))
-    special = {base + timedelta(days=d): draw(day_windows())
-               for d in draw(st.sets(st.integers(0, 364), max_size=20))}
+    special = {base + timedelta(days=d): draw(day_windows()) for d in draw(st.sets(st.integers(0, 364), max_size=20))}
     return Calendar(tz=ZoneInfo(draw(st.sampled_from(ZONES))), week=week, closed=closed, special=special)
 
 
@@ -222,7 +281,10 @@ def test_elapsed_is_additive(cal_start, ab, bc):
 
 
 @PROPERTY
-@given(calendars(), st.integers(int(datetime(2018, 1, 1).timestamp()), int(datetime(2031, 1, 1).timestamp())),
-       st.integers(0, 30 * DAY))
+@given(
+    calendars(),
+    st.integers(int(datetime(2018, 1, 1).timestamp()), int(datetime(2031, 1, 1).timestamp())),
+    st.integers(0, 30 * DAY),
+)
 def test_add_inverts_elapsed_over_years(cal, start, seconds):
     assert cal.elapsed_ts(start, cal.add_ts(start, seconds)) == seconds

@@ -1,0 +1,188 @@
+"""The command line: options, the clock, wiring and the exit code. The only importer of typer."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from escalate_cli import __version__
+from escalate_cli.errors import EscalateError, ExitCode
+from escalate_cli.model import Severity
+from escalate_cli.writers import OutputFormat
+
+if TYPE_CHECKING:
+    from escalate_cli.model import Report
+
+EXIT_CODES = (
+    "Exit codes: 0 nothing at or above --fail-on; 1 running clocks at or above --fail-on; 2 usage; "
+    "3 invalid config or input (rows that could not be evaluated, unless --allow-invalid); 4 internal error."
+)
+NAIVE_NOTE = (
+    "Timestamps without an offset, in the export or --as-of, are read in the config's `timezone` (default UTC)."
+)
+MAX_PROBLEMS_SHOWN = 50
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="escalate: SLA breach monitor for exported issues.",
+    epilog=EXIT_CODES,
+    pretty_exceptions_enable=False,
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"escalate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """escalate: SLA breach monitor for exported issues."""
+
+
+def _parse_as_of(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected an ISO 8601 timestamp such as 2026-03-04T09:00:00+01:00, got {value!r}"
+        ) from None
+
+
+@app.command(epilog=f"{NAIVE_NOTE} {EXIT_CODES}")
+def check(
+    exports: Annotated[
+        list[str], typer.Argument(help="Exports to read: CSV, JSON or NDJSON, optionally .gz; - is stdin.")
+    ],
+    config: Annotated[Path, typer.Option("--config", "-c", help="The SLA config (YAML).")] = Path("escalate.yaml"),
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.TABLE,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here, not stdout.")] = None,  # noqa: UP045
+    as_of: Annotated[
+        Optional[datetime],  # noqa: UP045
+        typer.Option(parser=_parse_as_of, metavar="TIMESTAMP", help="Evaluate as if now were this instant."),
+    ] = None,
+    fail_on: Annotated[Severity, typer.Option(help="Lowest running state that fails the run (exit 1).")] = (
+        Severity.BREACH
+    ),
+    show_all: Annotated[bool, typer.Option("--all", help="Also list ok, met, missed and unmatched.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the one-line summary.")] = False,
+    delimiter: Annotated[Optional[str], typer.Option(help="CSV delimiter (default: sniffed).")] = None,  # noqa: UP045
+    encoding: Annotated[Optional[str], typer.Option(help="Text encoding of the exports (default utf-8).")] = None,  # noqa: UP045
+    allow_invalid: Annotated[bool, typer.Option(help="Report rows that cannot be evaluated without failing.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show the traceback of an internal error.")] = False,
+) -> None:
+    """Print warnings, breaches and escalation actions; exit 1 if any running clock reaches --fail-on."""
+    with error_boundary(debug):
+        from escalate_cli.config import load_config
+        from escalate_cli.readers import ReadOptions
+        from escalate_cli.readers.issues import collect
+        from escalate_cli.sla import evaluate
+        from escalate_cli.writers import iso, writer_for
+
+        cfg = load_config(config)
+        now = _epoch(as_of or datetime.now().astimezone(), cfg.timezone)
+        options = ReadOptions(
+            encoding=encoding or cfg.encoding, delimiter=delimiter or cfg.delimiter, records=cfg.records
+        )
+        collected = collect(exports, cfg, options)
+        report = evaluate(collected.issues, cfg.policies, now, lambda moment: iso(moment, cfg.timezone) or "")
+        report.errors, report.warnings = collected.errors, collected.warnings + report.warnings
+        _problems_to_stderr(report, quiet=quiet)
+        if quiet:
+            from escalate_cli.writers.table import summary_line
+
+            text = summary_line(report, cfg.timezone) + "\n"
+        else:
+            tty = output is None and sys.stdout.isatty()
+            width = shutil.get_terminal_size().columns if tty else 120
+            color = tty and "NO_COLOR" not in os.environ
+            text = writer_for(fmt, tz=cfg.timezone, color=color, width=width, show_all=show_all)(report)
+        _emit(text, output)
+        raise typer.Exit(_exit_code(report, fail_on, allow_invalid))
+
+
+@app.command(epilog=EXIT_CODES)
+def validate(
+    config: Annotated[Path, typer.Option("--config", "-c", help="The SLA config (YAML).")] = Path("escalate.yaml"),
+    debug: Annotated[bool, typer.Option(help="Show the traceback of an internal error.")] = False,
+) -> None:
+    """Check a config and summarise its calendars and policies."""
+    with error_boundary(debug):
+        from escalate_cli.config import describe, load_config
+
+        sys.stdout.write(f"{config}: valid\n" + describe(load_config(config)))
+
+
+def _epoch(moment: datetime, tz: tzinfo) -> int:
+    from escalate_cli.business_time import to_epoch
+
+    return to_epoch(moment if moment.tzinfo is not None else moment.replace(tzinfo=tz))
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise EscalateError(f"{output}: cannot write the report: {exc.strerror or exc}") from exc
+
+
+def _problems_to_stderr(report: Report, *, quiet: bool) -> None:
+    shown = [("error", p) for p in report.errors] + ([] if quiet else [("warning", p) for p in report.warnings])
+    for kind, problem in shown[:MAX_PROBLEMS_SHOWN]:
+        sys.stderr.write(f"{kind}: {problem}\n")
+    if len(shown) > MAX_PROBLEMS_SHOWN:
+        sys.stderr.write(f"... and {len(shown) - MAX_PROBLEMS_SHOWN} more (all of them are in --format json)\n")
+
+
+def _exit_code(report: Report, fail_on: Severity, allow_invalid: bool) -> ExitCode:
+    if report.errors and not allow_invalid:
+        return ExitCode.INVALID_INPUT
+    if any(fail_on.fails(clock.state) for clock in report.clocks):
+        return ExitCode.FINDINGS
+    return ExitCode.OK
+
+
+@contextmanager
+def error_boundary(debug: bool = False) -> Iterator[None]:
+    """A user's mistake -> one message and exit 3; a bug -> a short message (traceback with --debug) and exit 4."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except EscalateError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        sys.stderr.write(
+            f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in escalate; "
+            "please report it (run with --debug for the traceback).\n"
+        )
+        raise typer.Exit(ExitCode.INTERNAL) from None
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,50 @@
+"""The escalation ladder: which step a running clock has reached, and the filled-in action message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from escalate_cli.durations import format_duration
+from escalate_cli.model import Action, Clock, Step
+
+DEFAULT_AFTER_DUE = "Escalate {id} to {level}: {metric} overdue by {overdue}"
+DEFAULT_BEFORE_DUE = "Escalate {id} to {level}: {metric} due in {remaining}"
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:  # a field the export did not have prints as nothing
+        return ""
+
+
+def reached_step(steps: tuple[Step, ...], elapsed: int, target: int) -> Step | None:
+    """The step with the latest threshold at or below `elapsed` (the later one in the list on a tie)."""
+    best: Step | None = None
+    best_at = -1
+    for step in steps:
+        at = step.elapsed_at(target)
+        if elapsed >= at and at >= best_at:
+            best, best_at = step, at
+    return best
+
+
+def action_for(step: Step, clock: Clock, show_instant: Callable[[int], str]) -> Action:
+    """The step's action for this clock, its message template filled in (unknown export fields print empty)."""
+    issue, remaining = clock.issue, clock.remaining
+    text = _Blank({key: str(value) for key, value in issue.fields.items()})
+    text.update(
+        id=issue.id,
+        metric=clock.metric.value,
+        policy=clock.policy,
+        calendar=clock.calendar,
+        state=clock.state.value,
+        level=step.level,
+        notify=", ".join(step.notify) or "nobody",
+        overdue=format_duration(max(-remaining, 0)),
+        remaining=format_duration(max(remaining, 0)),
+        elapsed=format_duration(clock.elapsed),
+        target=format_duration(clock.target),
+        due=show_instant(clock.due_at),
+        labels=", ".join(issue.labels),
+    )
+    template = step.action or (DEFAULT_AFTER_DUE if remaining <= 0 else DEFAULT_BEFORE_DUE)
+    return Action(level=step.level, notify=step.notify, message=template.format_map(text))

@@ -1,0 +1,44 @@
+"""Reading exports: pick a reader by suffix or content; each yields positioned records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from escalate_cli.readers.records import Rows
+from escalate_cli.readers.source import open_export
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    encoding: str = "utf-8-sig"
+    delimiter: str | None = None
+    records: str | None = None  # key path of the list of records in a JSON envelope
+
+
+def read_export(name: str, options: ReadOptions) -> Rows:
+    """The rows of one export (`-` is stdin). Raises InputError when the file cannot be read at all."""
+    kind, stream = open_export(name, options.encoding)
+    try:
+        if kind == "json":
+            from escalate_cli.readers.json_ import read_json
+
+            with stream:
+                return read_json(name, stream, options.records)
+        if kind == "ndjson":
+            from escalate_cli.readers.json_ import read_ndjson
+
+            return read_ndjson(name, stream)
+        from escalate_cli.readers.csv_ import read_csv
+
+        return read_csv(name, stream, options.delimiter)
+    except UnicodeDecodeError as exc:
+        raise _encoding_error(name, options.encoding, exc) from exc
+
+
+def _encoding_error(name: str, encoding: str, exc: UnicodeDecodeError) -> Exception:
+    from escalate_cli.errors import InputError
+
+    return InputError(f"{name}: not {encoding} text ({exc.reason} at byte {exc.start}); try --encoding")
+
+
+__all__ = ["ReadOptions", "Rows", "read_export"]

@@ -1,0 +1,72 @@
+"""CSV exports -> (line, record) pairs. Repeated column names (Jira's Labels x4) are merged into one list."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Iterator
+from typing import IO, Any
+
+from escalate_cli.errors import InputError
+from escalate_cli.readers.records import Malformed, Record, Row, Rows
+
+_CANDIDATES = ",;\t|"
+csv.field_size_limit(1 << 30)
+
+
+def read_csv(name: str, stream: IO[str], delimiter: str | None) -> Rows:
+    """The header, and the rows as (first physical line, record)."""
+    head = stream.read(1 << 16)
+    if not head.endswith("\n"):
+        head += stream.readline()
+    if not head.strip():
+        raise InputError(f"{name}: the export is empty")
+    head = head.lstrip("\ufeff")
+    sep = delimiter or _sniff(head)
+    reader = csv.reader(itertools.chain(head.splitlines(keepends=True), stream), delimiter=sep, strict=True)
+    try:
+        header = [column.strip() for column in next(reader)]
+    except csv.Error as exc:
+        raise InputError(f"{name}:1: malformed CSV header: {exc}") from exc
+    return Rows(_rows(name, reader, header), lambda line: f"{name}:{line}", columns=header)
+
+
+def _sniff(head: str) -> str:
+    """The candidate delimiter that occurs most often in the header line, outside quotes."""
+    first = head.splitlines()[0] if head else ""
+    unquoted = "".join(part for i, part in enumerate(first.split('"')) if i % 2 == 0)
+    counts = {c: unquoted.count(c) for c in _CANDIDATES}
+    best = max(counts, key=lambda c: counts[c])
+    return best if counts[best] else ","
+
+
+def _rows(name: str, reader: Any, header: list[str]) -> Iterator[Row]:  # reader: csv's _reader
+    repeated = {column for column in header if header.count(column) > 1}
+    width = len(header)
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(f"{name}:{start}: malformed CSV: {exc}") from exc
+        line = reader.line_num
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue
+        if len(cells) != width:
+            yield start, Malformed(f"expected {width} columns as in the header, got {len(cells)}")
+            continue
+        if not repeated:
+            yield start, dict(zip(header, cells))
+            continue
+        record: Record = {}
+        for column, cell in zip(header, cells):
+            if column in repeated:
+                values = record.setdefault(column, [])
+                if cell.strip() and isinstance(values, list):
+                    values.append(cell)
+            else:
+                record[column] = cell
+        yield start, record

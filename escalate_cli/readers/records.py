@@ -1,0 +1,25 @@
+"""What every reader yields: a position in the file and a record (the row's columns), or why the row is unusable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Malformed:
+    message: str
+
+
+Record = dict[str, object]
+Row = tuple[int, "Record | Malformed"]
+
+
+@dataclass
+class Rows:
+    """The rows of one export; `where(position)` turns a row's position into `file:line`."""
+
+    rows: Iterator[Row]
+    where: Callable[[int], str]
+    columns: list[str] | None = None  # the header, for formats that have one
+    first: Record | None = None  # the first record of a JSON export, to check the mapping against

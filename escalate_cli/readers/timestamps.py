@@ -1,0 +1,119 @@
+"""Timestamps as exports write them -> epoch seconds. Naive ones are wall times in the configured zone."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone, tzinfo
+
+from escalate_cli.business_time import to_epoch
+
+NULLS = frozenset({"", "?", "-", "null", "none", "nil", "n/a", "na", "nan", "nat"})
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?"
+)
+_MONTH_FIRST = (
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%y %H:%M",
+    "%m/%d/%Y",
+)
+_DAY_FIRST = (
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d/%m/%y %H:%M",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+)
+_NAMED_MONTH = (
+    "%d/%b/%y %I:%M %p",
+    "%d/%b/%Y %I:%M %p",
+    "%d/%b/%y %H:%M",
+    "%d-%b-%Y %H:%M:%S",
+    "%d %b %Y %H:%M",
+    "%b %d, %Y %I:%M %p",
+    "%a, %d %b %Y %H:%M:%S %z",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+)
+
+
+class TimestampParser:
+    """Parses one field's timestamps; remembers the format that worked last, as exports repeat one format."""
+
+    def __init__(self, tz: tzinfo, *, dayfirst: bool = False, fmt: str | None = None) -> None:
+        self.tz = tz
+        self.dayfirst = dayfirst
+        self.formats = (fmt,) if fmt else (_DAY_FIRST if dayfirst else _MONTH_FIRST) + _NAMED_MONTH
+        self.explicit = fmt is not None
+        self.last: str | None = None
+
+    def parse(self, value: object) -> int | None:
+        """Epoch seconds, None for a missing value; ValueError("cannot parse '...'") otherwise."""
+        if value is None:
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return int(value / 1000 if abs(value) > 100_000_000_000 else value)  # epoch seconds or milliseconds
+        text = str(value).strip()
+        if text.lower() in NULLS:
+            return None
+        moment = self._parse_text(text)
+        if moment is None:
+            raise ValueError(f"cannot parse {text!r}")
+        return moment
+
+    def _parse_text(self, text: str) -> int | None:
+        if not self.explicit:
+            match = _ISO.fullmatch(text)
+            if match:
+                return self._from_iso(match)
+        if self.last is not None:
+            parsed = _strptime(text, self.last)
+            if parsed is not None:
+                return self._epoch(parsed)
+        for fmt in self.formats:
+            parsed = _strptime(text, fmt)
+            if parsed is not None:
+                self.last = fmt
+                return self._epoch(parsed)
+        return None if self.explicit else self._fallback(text)
+
+    def _from_iso(self, match: re.Match[str]) -> int | None:
+        year, month, day, hour, minute, second, zone = match.groups()
+        try:
+            moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+        except ValueError:
+            return None
+        if zone is None:
+            return self._epoch(moment)
+        if zone in ("Z", "z", "UTC"):
+            return self._epoch(moment.replace(tzinfo=timezone.utc))
+        digits = zone[1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+        return self._epoch(moment.replace(tzinfo=timezone(-offset if zone[0] == "-" else offset)))
+
+    def _epoch(self, moment: datetime) -> int:
+        return to_epoch(moment if moment.tzinfo is not None else moment.replace(tzinfo=self.tz))
+
+    def _fallback(self, text: str) -> int | None:
+        """dateutil, for the rare format not listed; refused unless the text names a whole date."""
+        from dateutil import parser
+
+        try:
+            first = parser.parse(text, dayfirst=self.dayfirst, default=datetime(2000, 1, 1))
+            second = parser.parse(text, dayfirst=self.dayfirst, default=datetime(2001, 2, 2))
+        except (ValueError, OverflowError):
+            return None
+        if first.date() != second.date():
+            return None  # the day, month or year came from the default: not a timestamp
+        return self._epoch(first)
+
+
+def _strptime(text: str, fmt: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, fmt)
+    except ValueError:
+        return None

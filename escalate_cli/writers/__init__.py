@@ -1,0 +1,48 @@
+"""Output formats: one pure writer module per format, chosen here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+from enum import Enum
+from functools import partial
+
+from escalate_cli.model import Clock, Report, State
+
+
+class OutputFormat(str, Enum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def writer_for(
+    fmt: OutputFormat, *, tz: tzinfo, color: bool = False, width: int = 120, show_all: bool = False
+) -> Callable[[Report], str]:
+    match fmt:
+        case OutputFormat.TABLE:
+            from escalate_cli.writers import table
+
+            return partial(table.render, tz=tz, color=color, width=width, show_all=show_all)
+        case OutputFormat.JSON:
+            from escalate_cli.writers import json_
+
+            return partial(json_.render, tz=tz)
+        case OutputFormat.CSV:
+            from escalate_cli.writers import csv_
+
+            return partial(csv_.render, tz=tz)
+    raise AssertionError(f"no writer for {fmt}")  # pragma: no cover - test_every_format_has_a_writer
+
+
+def iso(moment: int | None, tz: tzinfo) -> str | None:
+    """ISO 8601 with the offset of `tz`; None stays None."""
+    return None if moment is None else datetime.fromtimestamp(moment, tz).isoformat()
+
+
+_ORDER = {State.BREACHED: 0, State.WARNING: 1, State.OK: 2, State.MISSED: 3, State.MET: 4}
+
+
+def urgency_order(clocks: list[Clock]) -> list[Clock]:
+    """Breaches first, most overdue first; then warnings, soonest due first; then ok, missed, met."""
+    return sorted(clocks, key=lambda c: (_ORDER[c.state], c.remaining, c.issue.id, c.metric.value))

@@ -1,0 +1,60 @@
+"""CSV output: one row per clock, the JSON result's keys as columns (actions joined with ` | `)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import tzinfo
+
+from escalate_cli.model import Report
+from escalate_cli.writers import iso
+
+COLUMNS = (
+    "issue",
+    "metric",
+    "policy",
+    "calendar",
+    "state",
+    "started_at",
+    "due_at",
+    "stopped_at",
+    "elapsed_seconds",
+    "target_seconds",
+    "remaining_seconds",
+    "level",
+    "notify",
+    "actions",
+)
+
+
+def render(report: Report, *, tz: tzinfo) -> str:
+    extra: list[str] = []
+    for clock in report.clocks:
+        extra += [key for key in clock.issue.fields if key not in extra]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*COLUMNS, *extra, "labels", "where"])
+    for clock in report.clocks:
+        issue = clock.issue
+        writer.writerow(
+            [
+                issue.id,
+                clock.metric.value,
+                clock.policy,
+                clock.calendar,
+                clock.state.value,
+                iso(clock.started_at, tz),
+                iso(clock.due_at, tz),
+                iso(clock.stopped_at, tz) or "",
+                clock.elapsed,
+                clock.target,
+                clock.remaining,
+                clock.level or "",
+                ", ".join(role for action in clock.actions for role in action.notify),
+                " | ".join(action.message for action in clock.actions),
+                *(issue.fields.get(key, "") for key in extra),
+                ", ".join(issue.labels),
+                issue.where,
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,71 @@
+"""JSON output, schema_version 1: a stable interface that tests pin.
+
+{"schema_version": 1, "as_of": ISO, "summary": {<state>: n, ..., "clocks", "issues", "unmatched", "errors",
+"warnings"}, "results": [one object per clock of every matched issue, in input order], "unmatched": [{"issue",
+"where"}], "errors": [{"where": "file:line", "message"}], "warnings": [{"where", "message"}]}
+
+A result: issue (id as a string), metric, policy, calendar, state, started_at, due_at, stopped_at (or null),
+elapsed_seconds (business seconds from start to stopped_at or as_of), target_seconds, remaining_seconds
+(negative when overdue), level (or null), actions [{"level", "notify", "message"}], the mapped fields (title,
+priority, status, labels, any others) and where (file:line). Instants are ISO 8601 with the config's offset.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import tzinfo
+
+from escalate_cli.model import Clock, Problem, Report
+from escalate_cli.writers import iso
+
+SCHEMA_VERSION = 1
+
+
+def render(report: Report, *, tz: tzinfo) -> str:
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "as_of": iso(report.as_of, tz),
+        "summary": summary(report),
+        "results": [result(clock, tz) for clock in report.clocks],
+        "unmatched": [{"issue": issue.id, "where": issue.where} for issue in report.unmatched],
+        "errors": [_problem(p) for p in report.errors],
+        "warnings": [_problem(p) for p in report.warnings],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def summary(report: Report) -> dict[str, int]:
+    return {
+        **report.counts(),
+        "clocks": len(report.clocks),
+        "issues": report.issues,
+        "unmatched": len(report.unmatched),
+        "errors": len(report.errors),
+        "warnings": len(report.warnings),
+    }
+
+
+def result(clock: Clock, tz: tzinfo) -> dict[str, object]:
+    issue = clock.issue
+    return {
+        "issue": issue.id,
+        "metric": clock.metric.value,
+        "policy": clock.policy,
+        "calendar": clock.calendar,
+        "state": clock.state.value,
+        "started_at": iso(clock.started_at, tz),
+        "due_at": iso(clock.due_at, tz),
+        "stopped_at": iso(clock.stopped_at, tz),
+        "elapsed_seconds": clock.elapsed,
+        "target_seconds": clock.target,
+        "remaining_seconds": clock.remaining,
+        "level": clock.level,
+        "actions": [{"level": a.level, "notify": list(a.notify), "message": a.message} for a in clock.actions],
+        **issue.fields,
+        "labels": list(issue.labels),
+        "where": issue.where,
+    }
+
+
+def _problem(problem: Problem) -> dict[str, str]:
+    return {"where": problem.where, "message": problem.message}
