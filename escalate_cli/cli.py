@@ -66,7 +66,7 @@ def _parse_as_of(value: str) -> datetime:
 @app.command(epilog=f"{NAIVE_NOTE} {EXIT_CODES}")
 def check(
     exports: Annotated[
-        list[str], typer.Argument(help="Exports to read: CSV, JSON or NDJSON, optionally .gz; - is stdin.")
+        list[str], typer.Argument(metavar="EXPORT...", help="CSV, JSON or NDJSON exports, optionally .gz; - is stdin.")
     ],
     config: Annotated[Path, typer.Option("--config", "-c", help="The SLA config (YAML).")] = Path("escalate.yaml"),
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.TABLE,

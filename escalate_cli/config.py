@@ -36,6 +36,24 @@ TEMPLATE_KEYS = frozenset(
         "due",
     }
 )
+RESULT_KEYS = frozenset(
+    {
+        "issue",
+        "metric",
+        "policy",
+        "calendar",
+        "state",
+        "started_at",
+        "due_at",
+        "stopped_at",
+        "elapsed_seconds",
+        "target_seconds",
+        "remaining_seconds",
+        "level",
+        "actions",
+        "where",
+    }
+)
 _TOP_KEYS = ("timezone", "dayfirst", "records", "delimiter", "encoding", "fields", "calendars", "policies")
 _CALENDAR_KEYS = ("timezone", "hours", "holidays", "special")
 _HOLIDAY_KEYS = ("country", "subdivision", "categories", "dates")
@@ -44,7 +62,7 @@ _STEP_KEYS = ("after", "level", "notify", "action")
 _FIELD_KEYS = ("column", "format")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*-\s*(\d{1,2}):(\d{2})(?::(\d{2}))?")
-_MAX_ALIASES = 100
+_MAX_EXPANDED_NODES = 100_000
 DEFAULT_WARN = (Threshold(share=Fraction(3, 4)),)
 ALWAYS = "24x7"
 
@@ -99,6 +117,8 @@ def load_config(path: Path) -> Config:
 
 
 def parse_config(data: object) -> Config:
+    if isinstance(data, dict):  # `x-` keys hold YAML anchors for reuse (as in docker compose) and are ignored
+        data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
     top = _mapping(data, "config", _TOP_KEYS)
     tz = _zone(top.get("timezone", "UTC"), "timezone")
     fields = _fields(top.get("fields", {}), "fields")
@@ -123,16 +143,6 @@ def _load_yaml(text: str, where: str) -> object:
     import yaml
 
     class Loader(yaml.SafeLoader):
-        aliases = 0
-
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            if self.check_event(yaml.AliasEvent):
-                Loader.aliases += 1
-                if Loader.aliases > _MAX_ALIASES:
-                    mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                    raise ConfigError(f"{where}:{mark.line + 1}", f"more than {_MAX_ALIASES} YAML aliases; refusing")
-            return super().compose_node(parent, index)
-
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             seen: set[object] = set()
             for key_node, _ in node.value:
@@ -143,14 +153,39 @@ def _load_yaml(text: str, where: str) -> object:
                 seen.add(key)
             return super().construct_mapping(node, deep=deep)
 
+    loader = Loader(text)
     try:
-        return yaml.load(text, Loader=Loader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, {}) > _MAX_EXPANDED_NODES:
+            raise ConfigError(where, f"YAML aliases expand to more than {_MAX_EXPANDED_NODES:,} values; refusing")
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
         raise ConfigError(f"{where}{line}", f"invalid YAML: {exc.problem or exc.context}") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(where, f"invalid YAML: {exc}") from exc
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: Any, sizes: dict[int, int]) -> int:
+    """How many values the node stands for once every alias is expanded (an alias bomb's is astronomical)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = 1  # a recursive alias counts once
+    size = 1
+    if isinstance(node.value, list):
+        for child in node.value:
+            for part in child if isinstance(child, tuple) else (child,):
+                size += _expanded_size(part, sizes)
+                if size > _MAX_EXPANDED_NODES:
+                    break
+    sizes[id(node)] = size
+    return size
 
 
 # Generic checks: each takes the key path `where` and names what it expected and found.
@@ -166,7 +201,7 @@ def _mapping(value: object, where: str, allowed: Collection[str] | None = None) 
 
 
 def _hint(key: object, allowed: Collection[str]) -> str:
-    close = get_close_matches(str(key), list(allowed), n=1)
+    close = get_close_matches(str(key), list(allowed), n=1, cutoff=0.5)
     return f" (did you mean {close[0]!r}?)" if close else f" (expected one of: {', '.join(allowed)})"
 
 
@@ -255,6 +290,8 @@ def _fields(value: object, where: str) -> dict[str, FieldSpec]:
             close = get_close_matches(name, STANDARD_FIELDS, n=1, cutoff=0.8)
             if close:
                 raise ConfigError(key, f"unknown field (did you mean {close[0]!r}?)")
+            if name in RESULT_KEYS or name in TEMPLATE_KEYS:
+                raise ConfigError(key, "the name is taken by a result key; call the field something else")
         if isinstance(spec, dict):
             body = _mapping(spec, key, _FIELD_KEYS)
             fmt = _optional_str(body.get("format"), f"{key}.format")
@@ -537,7 +574,11 @@ def _template(value: object, where: str, known: Collection[str]) -> str:
 
 def describe(config: Config) -> str:
     """A short human summary of a valid config, for `escalate validate`."""
-    lines = [f"{len(config.calendars) - 1} calendar(s), {len(config.policies)} polic(ies); timezone {config.timezone}"]
+    calendars, policies = len(config.calendars) - 1, len(config.policies)  # the built-in 24x7 is not counted
+    lines = [
+        f"{calendars} calendar{'s' * (calendars != 1)}, {policies} polic{'ies' if policies != 1 else 'y'}; "
+        f"timezone {config.timezone}"
+    ]
     for name, calendar in config.calendars.items():
         if name != ALWAYS:
             lines.append(f"  calendar {name}: {calendar.tz}, {_weekly_hours(calendar) / 3600:g}h open a week")

@@ -18,6 +18,7 @@ class ReadOptions:
 def read_export(name: str, options: ReadOptions) -> Rows:
     """The rows of one export (`-` is stdin). Raises InputError when the file cannot be read at all."""
     kind, stream = open_export(name, options.encoding)
+    name = "<stdin>" if name == "-" else name
     try:
         if kind == "json":
             from escalate_cli.readers.json_ import read_json
@@ -38,7 +39,11 @@ def read_export(name: str, options: ReadOptions) -> Rows:
 def _encoding_error(name: str, encoding: str, exc: UnicodeDecodeError) -> Exception:
     from escalate_cli.errors import InputError
 
-    return InputError(f"{name}: not {encoding} text ({exc.reason} at byte {exc.start}); try --encoding")
+    return InputError(f"{name}: not {encoding_label(encoding)} text ({exc.reason} at byte {exc.start}); try --encoding")
 
 
-__all__ = ["ReadOptions", "Rows", "read_export"]
+def encoding_label(encoding: str) -> str:
+    return "UTF-8" if encoding.lower().replace("_", "-") in ("utf-8-sig", "utf-8", "utf8") else encoding
+
+
+__all__ = ["ReadOptions", "Rows", "encoding_label", "read_export"]

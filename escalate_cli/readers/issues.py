@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from escalate_cli.config import STANDARD_FIELDS, TIMESTAMP_FIELDS, Config
 from escalate_cli.errors import InputError
 from escalate_cli.model import Issue, Problem
-from escalate_cli.readers import ReadOptions, read_export
+from escalate_cli.readers import ReadOptions, encoding_label, read_export
 from escalate_cli.readers.records import Malformed, Record, Rows
 from escalate_cli.readers.timestamps import TimestampParser
 
@@ -153,7 +153,7 @@ def collect(names: Iterable[str], config: Config, options: ReadOptions) -> Colle
     by_id: dict[str, Issue] = {}
     for name in names:
         rows = read_export(name, options)
-        builder.check(name, rows)
+        builder.check("<stdin>" if name == "-" else name, rows)
         count = 0
         try:
             for position, record in rows.rows:
@@ -175,7 +175,9 @@ def collect(names: Iterable[str], config: Config, options: ReadOptions) -> Colle
                     del by_id[issue.id]  # re-inserted below, so the issue takes the later row's place in the order
                 by_id[issue.id] = issue
         except UnicodeDecodeError as exc:
-            raise InputError(f"{name}: not {options.encoding} text ({exc.reason}); try --encoding") from exc
+            raise InputError(
+                f"{name}: not {encoding_label(options.encoding)} text ({exc.reason}); try --encoding"
+            ) from exc
         if count == 0:
             out.warnings.append(Problem(name, "the export has no records"))
     out.issues = list(by_id.values())

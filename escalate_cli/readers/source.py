@@ -22,6 +22,8 @@ def open_export(name: str, encoding: str) -> tuple[str, IO[str]]:
             raw = cast(IO[bytes], gzip.open(name, "rb"))  # noqa: SIM115 - handed to the caller
         else:
             raw = open(name, "rb")  # noqa: SIM115 - handed to the caller
+        if not hasattr(raw, "peek"):
+            raw = cast(IO[bytes], io.BufferedReader(cast(Any, raw)))
         kind = _kind(name, raw)
         return kind, io.TextIOWrapper(cast(Any, raw), encoding=encoding, newline="")
     except LookupError as exc:
@@ -35,8 +37,7 @@ def _kind(name: str, raw: IO[bytes]) -> str:
     suffix = base.rsplit(".", 1)[-1].lower() if "." in base.rsplit("/", 1)[-1] else ""
     if suffix in _SUFFIXES:
         return _SUFFIXES[suffix]
-    peek = getattr(raw, "peek", None)
-    head = peek(4096)[:4096].decode("utf-8", "replace") if peek else ""
+    head = raw.peek(4096)[:4096].decode("utf-8", "replace")  # type: ignore[attr-defined]
     stripped = head.lstrip("\ufeff \t\r\n")
     if stripped.startswith("["):
         return "json"

@@ -1,0 +1,150 @@
+"""End to end through the CLI. Each folder under cases/ is one run: args.txt (one argument a line, paths relative
+to the repository root), optional stdin, and the expected stdout, stderr and exit code (golden files)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from escalate_cli import __version__, sla
+from escalate_cli.cli import app
+from escalate_cli.writers import OutputFormat, writer_for
+
+REPO = Path(__file__).resolve().parents[2]
+CASES = Path(__file__).parent / "cases"
+EXAMPLE = ["check", "examples/issues.csv", "-c", "config.example.yaml", "--as-of", "2026-11-20T14:00:00+01:00"]
+
+
+def run(args, stdin=None, env=None):
+    return CliRunner().invoke(app, args, input=stdin, env=env, prog_name="escalate")
+
+
+@pytest.fixture(autouse=True)
+def _at_repo_root(monkeypatch):
+    monkeypatch.chdir(REPO)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
+def test_case(case, golden):
+    folder = CASES / case
+    args = folder.joinpath("args.txt").read_text(encoding="utf-8").splitlines()
+    stdin = folder / "stdin"
+    result = run(args, stdin.read_text(encoding="utf-8") if stdin.exists() else None)
+    golden(result.stdout, folder / "expected.stdout")
+    golden(result.stderr, folder / "expected.stderr")
+    golden(f"{result.exit_code}\n", folder / "expected_exit")
+
+
+def test_example_shows_a_warning_a_breach_with_its_action_and_a_met_clock():
+    document = json.loads(run([*EXAMPLE, "-f", "json"]).stdout)
+    states = {(r["issue"], r["metric"]): r for r in document["results"]}
+    assert any(r["state"] == "warning" for r in states.values())
+    breach = states[("OPS-101", "resolution")]
+    assert breach["state"] == "breached" and breach["level"] == "L2"
+    assert breach["actions"] == [
+        {
+            "level": "L2",
+            "notify": ["team-lead"],
+            "message": "Escalate OPS-101 (P1) to the team lead: resolution overdue by 1h30m",
+        }
+    ]
+    assert states[("OPS-105", "resolution")]["state"] == "met"
+
+
+def test_json_interface_keys_are_stable():
+    document = json.loads(run([*EXAMPLE, "-f", "json"]).stdout)
+    assert list(document)[:5] == ["schema_version", "as_of", "summary", "results", "unmatched"]
+    assert document["schema_version"] == 1 and document["as_of"] == "2026-11-20T14:00:00+01:00"
+    assert {"ok", "warning", "breached", "met", "missed", "issues", "unmatched", "errors"} <= set(document["summary"])
+    result = document["results"][0]
+    for key in (
+        "issue",
+        "metric",
+        "policy",
+        "calendar",
+        "state",
+        "started_at",
+        "due_at",
+        "stopped_at",
+        "elapsed_seconds",
+        "target_seconds",
+        "remaining_seconds",
+        "level",
+        "actions",
+        "title",
+        "priority",
+        "status",
+    ):
+        assert key in result, key
+    assert isinstance(result["issue"], str) and isinstance(result["elapsed_seconds"], int)
+
+
+def test_output_file_and_no_color(tmp_path):
+    out = tmp_path / "report.json"
+    result = run([*EXAMPLE, "-f", "json", "-o", str(out)])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert json.loads(out.read_text())["summary"]["breached"] == 4
+    plain = run(EXAMPLE).stdout
+    assert run(EXAMPLE, env={"NO_COLOR": "1"}).stdout == plain and "\x1b[" not in plain
+
+
+def test_internal_error_is_a_short_message_and_exit_4(monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sla, "evaluate", explode)
+    result = run(EXAMPLE)
+    assert result.exit_code == 4
+    assert result.stderr == (
+        "internal error: RuntimeError: boom\nThis is a bug in escalate; please report it "
+        "(run with --debug for the traceback).\n"
+    )
+    debug = run([*EXAMPLE, "--debug"])
+    assert debug.exit_code == 4 and "Traceback (most recent call last)" in debug.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [*EXAMPLE, "--bogus"],
+        [*EXAMPLE[:4], "--as-of", "next tuesday"],
+        [*EXAMPLE, "--format", "xml"],
+        [*EXAMPLE, "--fail-on", "sometimes"],
+        ["check"],
+        ["nonsense"],
+    ],
+    ids=["unknown-option", "bad-as-of", "bad-format", "bad-fail-on", "no-export", "no-command"],
+)
+def test_usage_errors_exit_2(args):
+    result = run(args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+
+
+def test_bad_as_of_says_what_it_expected():
+    result = run([*EXAMPLE[:4], "--as-of", "next tuesday"])
+    assert "expected an ISO 8601 timestamp such as 2026-03-04T09:00:00+01:00, got 'next tuesday'" in " ".join(
+        result.stderr.replace("│", " ").split()
+    )
+
+
+def test_naive_as_of_is_read_in_the_config_zone():
+    naive = run([*EXAMPLE[:4], "--as-of", "2026-11-20T14:00:00", "-f", "json"]).stdout
+    assert naive == run([*EXAMPLE, "-f", "json"]).stdout
+
+
+def test_version_and_help():
+    assert run(["--version"]).stdout == f"escalate {__version__}\n"
+    help_text = run(["check", "--help"]).stdout
+    assert "--fail-on" in help_text and "Exit codes" in help_text
+
+
+def test_every_format_has_a_writer():
+    from zoneinfo import ZoneInfo
+
+    for fmt in OutputFormat:
+        assert callable(writer_for(fmt, tz=ZoneInfo("UTC")))

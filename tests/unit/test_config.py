@@ -1,0 +1,290 @@
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from escalate_cli.config import load_config, parse_config
+from escalate_cli.errors import ConfigError
+from escalate_cli.model import Metric, Step, Threshold
+
+BASE = {"policies": [{"name": "p", "targets": {"resolution": "4h"}}]}
+
+
+def with_policy(**policy):
+    return {"policies": [{"name": "first", "targets": {"resolution": "1h"}}, {"name": "second", **policy}]}
+
+
+def with_calendar(**calendar):
+    return {
+        "calendars": {"office": calendar},
+        "policies": [{"name": "p", "calendar": "office", "targets": {"resolution": "4h"}}],
+    }
+
+
+ERRORS = [
+    pytest.param({"polices": []}, "polices: unknown key (did you mean 'policies'?)", id="unknown-top-key"),
+    pytest.param(
+        with_policy(targets={"resolution": "four hours"}),
+        "policies[1].targets.resolution: expected a duration such as \"4h\", got 'four hours'",
+        id="bad-duration",
+    ),
+    pytest.param(
+        with_policy(targets={"resolution": 3600}),
+        'policies[1].targets.resolution: expected a duration such as "4h", got 3600',
+        id="bare-number",
+    ),
+    pytest.param(
+        with_policy(targets={"resolve": "4h"}),
+        "policies[1].targets.resolve: unknown key (did you mean 'resolution'?)",
+        id="unknown-metric",
+    ),
+    pytest.param(
+        with_policy(targets={}),
+        "policies[1].targets: required: at least one of first_response, resolution, update",
+        id="no-targets",
+    ),
+    pytest.param(
+        with_policy(targets={"resolution": "0s"}),
+        "policies[1].targets.resolution: a target must be longer than 0s",
+        id="zero-target",
+    ),
+    pytest.param(
+        with_policy(targets={"resolution": "1h"}, calendar="ofice"),
+        "policies[1].calendar: no calendar named 'ofice' (expected one of: 24x7)",
+        id="missing-calendar",
+    ),
+    pytest.param(
+        with_policy(targets={"resolution": "1h"}, warn="75"),
+        'policies[1].warn: expected a share such as "75%" or time left such as "1h", got \'75\'',
+        id="bad-warn",
+    ),
+    pytest.param(
+        with_policy(targets={"resolution": "1h"}, escalate=[{"after": "twice", "level": "L2"}]),
+        'policies[1].escalate[0].after: expected a share of the target such as "100%", or time past due '
+        "such as \"+2h\", got 'twice'",
+        id="bad-after",
+    ),
+    pytest.param(
+        with_policy(targets={"resolution": "1h"}, escalate=[{"after": "100%"}]),
+        "policies[1].escalate[0].level: expected a level name such as L2, got nothing",
+        id="step-no-level",
+    ),
+    pytest.param(
+        with_policy(
+            targets={"resolution": "1h"}, escalate=[{"after": "100%", "level": "L2", "action": "Ping {assigne}"}]
+        ),
+        "policies[1].escalate[0].action: unknown placeholder {assigne} (expected one of: calendar, created, "
+        "due, elapsed, first_response, id, labels, level, metric, notify, overdue, policy, priority, "
+        "remaining, resolved, state, status, target, title, updated)",
+        id="unknown-placeholder",
+    ),
+    pytest.param(
+        with_policy(targets={"resolution": "1h"}, escalate=[{"after": "100%", "level": "L2", "action": "{id"}]),
+        "policies[1].escalate[0].action: invalid template '{id': expected '}' before end of string "
+        "(write {{ and }} for braces)",
+        id="broken-template",
+    ),
+    pytest.param(
+        with_policy(targets={"resolution": "1h"}, match={"priority": "~[unclosed"}),
+        "policies[1].match.priority: invalid regular expression '[unclosed': unterminated character set at position 0",
+        id="bad-regex",
+    ),
+    pytest.param(
+        {"policies": [{"name": "a", "targets": {"resolution": "1h"}}, {"name": "a", "targets": {"resolution": "1h"}}]},
+        "policies[1].name: duplicate policy name 'a'",
+        id="duplicate-policy",
+    ),
+    pytest.param(
+        {"policies": [{"targets": {"resolution": "1h"}}]},
+        "policies[0].name: expected a policy name, got nothing",
+        id="policy-without-name",
+    ),
+    pytest.param({"calendars": {}}, "policies: required: a list of SLA policies", id="no-policies"),
+    pytest.param({"timezone": "Mars/Olympus", **BASE}, "timezone: unknown time zone 'Mars/Olympus'", id="bad-zone"),
+    pytest.param(
+        with_calendar(timezone="Europe/Berln", hours={"mon": "09:00-17:00"}),
+        "calendars.office.timezone: unknown time zone 'Europe/Berln'",
+        id="calendar-zone",
+    ),
+    pytest.param(
+        with_calendar(hours={"mon": ["9-17"]}),
+        "calendars.office.hours.mon[0]: expected a window such as \"09:00-17:00\", got '9-17'",
+        id="bad-window",
+    ),
+    pytest.param(
+        with_calendar(hours={"mon": ["09:00-25:00"]}),
+        "calendars.office.hours.mon[0]: no such time of day in '09:00-25:00'",
+        id="hour-25",
+    ),
+    pytest.param(
+        with_calendar(hours={"mon": ["09:00-09:00"]}),
+        "calendars.office.hours.mon[0]: empty window '09:00-09:00'",
+        id="empty-window",
+    ),
+    pytest.param(
+        with_calendar(hours={"mon-fri": ["09:00-13:00", "12:00-17:00"]}),
+        "calendars.office.hours.mon-fri: windows 09:00-13:00 and 12:00-17:00 overlap",
+        id="overlap",
+    ),
+    pytest.param(
+        with_calendar(hours={"sun": ["22:00-08:00"], "mon": ["07:00-17:00"]}),
+        "calendars.office.hours: sun 22:00-08:00 overlaps mon 07:00-17:00",
+        id="overnight-overlap",
+    ),
+    pytest.param(
+        with_calendar(hours={1: ["09:00-17:00"]}),
+        "calendars.office.hours.1: expected a weekday such as mon, a range such as mon-fri, or daily, got 1",
+        id="weekday-number",
+    ),
+    pytest.param(
+        with_calendar(hours={"mon": []}), "calendars.office.hours: the calendar is never open", id="never-open"
+    ),
+    pytest.param(
+        with_calendar(timezone="UTC"),
+        'calendars.office.hours: required: weekly opening hours, e.g. {mon-fri: ["09:00-17:00"]}',
+        id="no-hours",
+    ),
+    pytest.param(
+        with_calendar(hours={"mon": "09:00-17:00"}, holidays={"country": "XX"}),
+        "calendars.office.holidays.country: unknown country 'XX'",
+        id="unknown-country",
+    ),
+    pytest.param(
+        with_calendar(hours={"mon": "09:00-17:00"}, holidays={"country": "DE", "subdivision": "ZZ"}),
+        "calendars.office.holidays.subdivision: unknown subdivision 'ZZ' of 'DE'",
+        id="unknown-subdivision",
+    ),
+    pytest.param(
+        with_calendar(hours={"mon": "09:00-17:00"}, holidays={"dates": ["24.12.2026"]}),
+        "calendars.office.holidays.dates[0]: expected a date such as 2026-12-24, got '24.12.2026'",
+        id="bad-holiday-date",
+    ),
+    pytest.param(
+        with_calendar(hours={"mon": "09:00-17:00"}, holiday={"country": "DE"}),
+        "calendars.office.holiday: unknown key (did you mean 'holidays'?)",
+        id="calendar-typo",
+    ),
+    pytest.param(
+        {"fields": {"creatd": "opened"}, **BASE},
+        "fields.creatd: unknown field (did you mean 'created'?)",
+        id="field-typo",
+    ),
+    pytest.param(
+        {"fields": {"state": "status"}, **BASE},
+        "fields.state: the name is taken by a result key; call the field something else",
+        id="reserved",
+    ),
+    pytest.param(
+        {"fields": {"title": {"column": "x", "format": "%d"}}, **BASE},
+        "fields.title.format: only timestamp fields take a format",
+        id="format-on-text",
+    ),
+    pytest.param([1, 2], "config: expected a mapping, got a list", id="not-a-mapping"),
+    pytest.param(None, "config: expected a mapping, got nothing", id="empty-file"),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), ERRORS)
+def test_config_errors_name_the_key_and_what_was_expected(data, message):
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    assert str(caught.value) == message
+
+
+def test_yaml_that_is_not_a_mapping(write):
+    with pytest.raises(ConfigError, match=r"^config: expected a mapping, got 'just text'$"):
+        load_config(write("c.yaml", "just text\n"))
+
+
+def test_yaml_syntax_error_is_located(write):
+    with pytest.raises(ConfigError) as caught:
+        load_config(write("c.yaml", "policies:\n  - name: [unclosed\n"))
+    assert str(caught.value).startswith(f"{caught.value.where.split(':')[0]}:3: invalid YAML")
+
+
+def test_yaml_alias_bomb_is_refused(write):
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 9):  # the classic billion laughs: 72 aliases that expand to 9**9 values
+        lines.append(f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]")
+    path = write("bomb.yaml", "\n".join(lines) + "\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: YAML aliases expand to more than 100,000 values; refusing"
+
+
+def test_yaml_anchors_for_reuse_are_fine(write):
+    path = write(
+        "c.yaml",
+        "ladder: &ladder [{after: 100%, level: L2}]\n"
+        "policies: [{name: a, targets: {resolution: 1h}, escalate: *ladder}]\n",
+    )
+    with pytest.raises(ConfigError, match=r"^ladder: unknown key"):  # anchors parse; the extra key is refused
+        load_config(path)
+
+
+def test_duplicate_yaml_key_is_refused(write):
+    path = write("c.yaml", "policies: []\npolicies: []\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}:2: duplicate key 'policies'"
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "none.yaml")
+    assert str(caught.value) == f"{tmp_path / 'none.yaml'}: cannot read the config: No such file or directory"
+
+
+def test_a_full_policy_is_parsed_into_typed_objects():
+    config = parse_config(
+        {
+            "timezone": "Europe/Berlin",
+            "fields": {"created": {"column": "opened", "format": "%d.%m.%Y %H:%M"}, "team": "Team"},
+            "calendars": {"office": {"hours": {"mon-fri": ["09:00-17:00"]}}},
+            "policies": [
+                {
+                    "name": "critical",
+                    "match": {"priority": ["P1", "~^urgent"]},
+                    "calendar": "office",
+                    "targets": {"first_response": "30m", "resolution": "1h30m"},
+                    "warn": ["80%", "15m"],
+                    "escalate": [
+                        {"after": "100%", "level": "L2", "notify": "lead"},
+                        {"after": "+2h", "level": "L3"},
+                        {"after": "-10m", "level": "L1"},
+                    ],
+                }
+            ],
+        }
+    )
+    policy = config.policies[0]
+    assert policy.targets == {Metric.FIRST_RESPONSE: 1800, Metric.RESOLUTION: 5400}
+    assert policy.warn == (Threshold(share=Fraction(4, 5)), Threshold(left=900))
+    assert policy.steps == (
+        Step("L2", share=Fraction(1), notify=("lead",)),
+        Step("L3", past_due=7200),
+        Step("L1", past_due=-600),
+    )
+    assert policy.match[0].values == frozenset({"p1"}) and policy.match[0].patterns[0].pattern == "^urgent"
+    assert config.fields["created"].format == "%d.%m.%Y %H:%M" and config.column("team") == "Team"
+    assert config.calendars["office"].tz == config.timezone  # a calendar's zone defaults to the top-level one
+
+
+def test_defaults():
+    config = parse_config(BASE)
+    policy = config.policies[0]
+    assert policy.calendar_name == "24x7" and policy.warn == (Threshold(share=Fraction(3, 4)),)
+    assert str(config.timezone) == "UTC" and config.column("created") == "created"
+
+
+def test_day_ranges_wrap_and_later_keys_win():
+    config = parse_config(with_calendar(hours={"fri-mon": ["09:00-10:00"], "sun": []}))
+    week = config.calendars["office"].week
+    assert [bool(day) for day in week] == [True, False, False, False, True, True, False]
+
+
+def test_example_config_is_valid():
+    config = load_config(Path(__file__).resolve().parents[2] / "config.example.yaml")
+    assert [p.name for p in config.policies] == ["critical", "standard", "internal"]

@@ -1,0 +1,250 @@
+from __future__ import annotations
+
+import gzip
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from escalate_cli.config import parse_config
+from escalate_cli.errors import InputError
+from escalate_cli.readers import ReadOptions
+from escalate_cli.readers.issues import collect
+from escalate_cli.readers.timestamps import TimestampParser
+
+POLICIES = [{"name": "p", "targets": {"resolution": "4h"}}]
+UTC = timezone.utc
+
+
+def config(**top):
+    return parse_config({"policies": POLICIES, **top})
+
+
+def epoch(*args, tz=UTC) -> int:
+    return int(datetime(*args, tzinfo=tz).timestamp())
+
+
+def read(paths, cfg=None, **options):
+    cfg = cfg or config()
+    opts = ReadOptions(
+        encoding=options.get("encoding", cfg.encoding), delimiter=options.get("delimiter"), records=cfg.records
+    )
+    return collect([str(p) for p in paths], cfg, opts)
+
+
+TIMESTAMPS = [
+    pytest.param("2024-03-04T09:15:00Z", False, epoch(2024, 3, 4, 9, 15), id="iso-z"),
+    pytest.param("2024-03-04T09:15:00+01:00", False, epoch(2024, 3, 4, 8, 15), id="iso-offset"),
+    pytest.param("2016-03-03T13:40:01.000+0000", False, epoch(2016, 3, 3, 13, 40, 1), id="offset-without-colon"),
+    pytest.param("2024-03-04 09:15:00", False, epoch(2024, 3, 4, 8, 15), id="naive-space"),
+    pytest.param("2024-03-04", False, epoch(2024, 3, 3, 23, 0), id="date-only"),
+    pytest.param("04/Mar/24 9:15 AM", False, epoch(2024, 3, 4, 8, 15), id="jira"),
+    pytest.param("10/Jun/21 11:00 PM", False, epoch(2021, 6, 10, 21, 0), id="jira-pm-summer"),
+    pytest.param("4/3/2024 09:15", True, epoch(2024, 3, 4, 8, 15), id="dayfirst"),
+    pytest.param("4/3/2024 09:15", False, epoch(2024, 4, 3, 7, 15), id="monthfirst"),
+    pytest.param("29/2/2016 01:16", True, epoch(2016, 2, 29, 0, 16), id="servicenow-dayfirst"),
+    pytest.param("3/17/2025 6:04", False, epoch(2025, 3, 17, 5, 4), id="excel-us"),
+    pytest.param("Tue, 04 Mar 2025 09:15:00 +0000", False, epoch(2025, 3, 4, 9, 15), id="rfc2822"),
+    pytest.param("March 4th 2024 9:15", False, epoch(2024, 3, 4, 8, 15), id="dateutil-fallback"),
+    pytest.param(1709543700, False, 1709543700, id="epoch-seconds"),
+    pytest.param(1709543700000, False, 1709543700, id="epoch-millis"),
+]
+
+
+@pytest.mark.parametrize(("text", "dayfirst", "expected"), TIMESTAMPS)
+def test_timestamp_forms(text, dayfirst, expected):
+    assert TimestampParser(ZoneInfo("Europe/Berlin"), dayfirst=dayfirst).parse(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "  ", "?", "-", "null", "NULL", "None", "n/a", None])
+def test_missing_markers(text):
+    assert TimestampParser(UTC).parse(text) is None
+
+
+@pytest.mark.parametrize("text", ["tomorrow", "1", "March", "2024-13-45 10:00", "12:30"])
+def test_unparseable_timestamps_are_refused(text):
+    with pytest.raises(ValueError, match=r"^cannot parse "):
+        TimestampParser(UTC).parse(text)
+
+
+def test_explicit_format_is_the_only_one_tried():
+    parser = TimestampParser(UTC, fmt="%d.%m.%Y %H:%M")
+    assert parser.parse("04.03.2024 09:15") == epoch(2024, 3, 4, 9, 15)
+    with pytest.raises(ValueError):
+        parser.parse("2024-03-04T09:15:00Z")
+
+
+def test_csv_with_bom_semicolons_and_located_errors(write):
+    path = write(
+        "issues.csv", "\ufeffid;created;priority\nA-1;2024-03-04 09:00;P1\nA-2;tomorrow;P2\nA-3;2024-03-04 10:00;P3\n"
+    )
+    got = read([path])
+    assert [i.id for i in got.issues] == ["A-1", "A-3"]
+    assert [str(e) for e in got.errors] == [f"{path}:3: created: cannot parse 'tomorrow'"]
+    assert got.issues[1].fields["priority"] == "P3"
+
+
+def test_csv_line_numbers_count_physical_lines(write):
+    path = write("multi.csv", 'id,created,title\n1,2024-01-01,"two\nlines"\n2,soon,x\n')
+    assert [str(e) for e in read([path]).errors] == [f"{path}:4: created: cannot parse 'soon'"]
+
+
+def test_csv_delimiter_option_and_tab_sniffing(write):
+    tsv = write("a.tsv", "id\tcreated\n1\t2024-01-01\n")
+    pipe = write("b.csv", "id|created\n2|2024-01-01\n")
+    assert [i.id for i in read([tsv, pipe]).issues] == ["1", "2"]
+    forced = write("c.csv", "id;created;title,with,commas\n3;2024-01-01;a, b, c\n")  # sniffing would pick ","
+    issue = read([forced], delimiter=";").issues[0]
+    assert (issue.id, issue.record["title,with,commas"]) == ("3", "a, b, c")
+
+
+def test_repeated_columns_are_merged_into_a_list(write):
+    path = write("jira.csv", "Issue key,Created,Labels,Labels,Labels,Priority\nJ-1,2024-01-01,urgent,customer,,High\n")
+    cfg = config(fields={"id": "Issue key", "created": "Created", "labels": "Labels", "priority": "Priority"})
+    issue = read([path], cfg).issues[0]
+    assert issue.labels == ("urgent", "customer")
+    assert issue.record["Labels"] == ["urgent", "customer"]
+
+
+def test_csv_row_with_the_wrong_number_of_cells(write):
+    path = write("short.csv", "id,created,title\n1,2024-01-01\n2,2024-01-01,ok\n")
+    got = read([path])
+    assert [str(e) for e in got.errors] == [f"{path}:2: expected 3 columns as in the header, got 2"]
+    assert [i.id for i in got.issues] == ["2"]
+
+
+def test_malformed_csv_is_located(write):
+    path = write("bad.csv", 'id,created\n1,2024-01-01\n2,"2024-01-01\n')
+    with pytest.raises(InputError, match=rf"^{path}:3: malformed CSV: "):
+        read([path])
+
+
+def test_missing_required_column_lists_what_exists(write):
+    path = write("nocreated.csv", "id,opened,title\n1,2024-01-01,x\n")
+    with pytest.raises(InputError) as caught:
+        read([path])
+    assert str(caught.value) == (
+        f"{path}: required column 'created' for field created not found; the export has: 'id', 'opened', 'title'"
+    )
+
+
+def test_explicitly_mapped_column_must_exist(write):
+    path = write("a.csv", "id,created\n1,2024-01-01\n")
+    with pytest.raises(InputError, match="column 'first_reply' for field first_response not found"):
+        read([path], config(fields={"first_response": "first_reply"}))
+
+
+def test_empty_file_and_header_only(write):
+    with pytest.raises(InputError, match="the export is empty"):
+        read([write("empty.csv", "")])
+    got = read([write("header.csv", "id,created\n")])
+    assert got.issues == [] and [p.message for p in got.warnings] == ["the export has no records"]
+
+
+def test_resolved_before_created(write):
+    path = write("a.csv", "id,created,resolved\n1,2024-01-02 10:00,2024-01-01 10:00\n")
+    assert [str(e) for e in read([path]).errors] == [
+        f"{path}:2: resolved: '2024-01-01 10:00' is before created ('2024-01-02 10:00')"
+    ]
+
+
+def test_duplicate_ids_last_row_wins_with_a_warning(write):
+    path = write("dup.csv", "id,created,title\n1,2024-01-01,old\n2,2024-01-01,other\n1,2024-01-01,new\n")
+    got = read([path])
+    assert [(i.id, i.fields["title"]) for i in got.issues] == [("2", "other"), ("1", "new")]
+    assert [str(w) for w in got.warnings] == [f"{path}:4: duplicate id '1' (also at {path}:2); the last row wins"]
+
+
+def test_json_array_envelopes_and_dotted_paths(write):
+    jira = write(
+        "jira.json",
+        '{"startAt": 0, "issues": [\n {"key": "J-1", "fields": {"created": '
+        '"2016-03-03T13:40:01.000+0000", "priority": {"name": "Major"}, "labels": ["a", "b"]}}\n]}',
+    )
+    cfg = config(
+        fields={"id": "key", "created": "fields.created", "priority": "fields.priority.name", "labels": "fields.labels"}
+    )
+    issue = read([jira], cfg).issues[0]
+    assert (issue.id, issue.fields["priority"], issue.labels) == ("J-1", "Major", ("a", "b"))
+    assert issue.created == epoch(2016, 3, 3, 13, 40, 1)
+
+
+@pytest.mark.parametrize("key", ["issues", "tickets", "data", "records", "results", "values"])
+def test_json_envelope_keys_are_found(write, key):
+    path = write("e.json", f'{{"count": 1, "{key}": [{{"id": 7, "created": "2024-01-01"}}]}}')
+    assert read([path]).issues[0].id == "7"
+
+
+def test_json_records_key_from_config(write):
+    path = write("n.json", '{"page": {"rows": [{"id": 1, "created": "2024-01-01"}]}, "other": []}')
+    assert read([path], config(records="page.rows")).issues[0].id == "1"
+
+
+def test_github_label_objects_through_a_list_path(write):
+    path = write(
+        "gh.json", '[{"number": 5, "createdAt": "2026-09-20T18:37:15Z", "labels": [{"name": "bug"}, {"name": "p1"}]}]'
+    )
+    cfg = config(fields={"id": "number", "created": "createdAt", "labels": "labels.name"})
+    assert read([path], cfg).issues[0].labels == ("bug", "p1")
+
+
+def test_bad_json_record_is_located_by_line(write):
+    path = write(
+        "lines.json",
+        '[\n  {"id": 1, "created": "2024-01-01"},\n  {"id": 2,\n   "created": "never"},\n  "not an object"\n]\n',
+    )
+    got = read([path])
+    assert [str(e) for e in got.errors] == [
+        f"{path}:3: created: cannot parse 'never'",
+        f"{path}:5: expected a JSON object for an issue, got str",
+    ]
+
+
+def test_malformed_json_is_located(write):
+    path = write("broken.json", '[\n{"id": 1,\n "created": }\n]')
+    with pytest.raises(InputError, match=rf"^{path}:3: malformed JSON: Expecting value"):
+        read([path])
+
+
+def test_json_without_a_list_says_how_to_name_it(write):
+    path = write("odd.json", '{"a": 1, "b": {"c": 2}}')
+    with pytest.raises(InputError, match=r"no list of records found .keys: 'a', 'b'.; name it with `records:`"):
+        read([path])
+
+
+def test_ndjson_and_gzip(write, tmp_path):
+    text = '{"id": "n1", "created": "2024-01-01"}\n\n{"id": "n2", "created": "x"}\n{broken\n'
+    plain = write("a.ndjson", text)
+    packed = tmp_path / "b.jsonl.gz"
+    packed.write_bytes(gzip.compress(text.replace("n1", "g1").encode()))
+    got = read([plain, packed])
+    assert [i.id for i in got.issues] == ["n1", "g1"]
+    assert [e.where for e in got.errors] == [f"{plain}:3", f"{plain}:4", f"{packed}:3", f"{packed}:4"]
+
+
+def test_content_sniffing_without_a_suffix(write):
+    assert read([write("export", '[{"id": 1, "created": "2024-01-01"}]')]).issues[0].id == "1"
+    assert (
+        read([write("export2", '{"id": 1, "created": "2024-01-01"}\n{"id": 2, "created": "2024-01-01"}\n')])
+        .issues[1]
+        .id
+        == "2"
+    )
+
+
+def test_encoding_option(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("id,created,title\n1,2024-01-01,Störung\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"not UTF-8 text .*try --encoding"):
+        read([path])
+    assert read([path], encoding="latin-1").issues[0].fields["title"] == "Störung"
+
+
+def test_id_falls_back_to_the_location(write):
+    path = write("noid.csv", "created\n2024-01-01\n")
+    assert read([path]).issues[0].id == f"{path}:2"
+
+
+def test_naive_timestamps_use_the_configured_zone(write):
+    path = write("a.csv", "id,created\n1,2024-07-01 12:00\n")
+    assert read([path], config(timezone="America/New_York")).issues[0].created == epoch(2024, 7, 1, 16, 0)
