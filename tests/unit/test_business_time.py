@@ -147,6 +147,20 @@ ADD = [
         id="new-york-opens-at-first-instant-after-gap",
     ),
     pytest.param(
+        calendar({"daily": ["00:00-24:00"]}, "Australia/Sydney"),
+        "2026-10-03 12:00",
+        24 * H,
+        "2026-10-04 13:00",
+        id="sydney-24h-over-spring-forward",
+    ),
+    pytest.param(
+        calendar({"mon-fri": ["09:30-18:00"]}, "Asia/Kolkata"),
+        "2026-03-27 17:00",
+        2 * H,
+        "2026-03-30 10:30",
+        id="kolkata-no-dst-over-weekend",
+    ),
+    pytest.param(
         calendar({"sun": ["09:00-17:00"]}, "Australia/Sydney"),
         "2026-04-05 00:00",
         8 * H,
