@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from escalate_cli.business_time import DAY, Calendar, Window
 from escalate_cli.durations import format_duration, parse_duration
 from escalate_cli.errors import ConfigError
-from escalate_cli.model import Condition, Metric, Policy, Step, Threshold
+from escalate_cli.model import RESULT_KEYS, Condition, Metric, Policy, Step, Threshold
 
 STANDARD_FIELDS = ("id", "created", "first_response", "resolved", "updated", "status", "priority", "labels", "title")
 TIMESTAMP_FIELDS = frozenset({"created", "first_response", "resolved", "updated"})
@@ -36,24 +36,7 @@ TEMPLATE_KEYS = frozenset(
         "due",
     }
 )
-RESULT_KEYS = frozenset(
-    {
-        "issue",
-        "metric",
-        "policy",
-        "calendar",
-        "state",
-        "started_at",
-        "due_at",
-        "stopped_at",
-        "elapsed_seconds",
-        "target_seconds",
-        "remaining_seconds",
-        "level",
-        "actions",
-        "where",
-    }
-)
+RESERVED_FIELDS = frozenset({*RESULT_KEYS, "notify", "where"})
 _TOP_KEYS = ("timezone", "dayfirst", "records", "delimiter", "encoding", "fields", "calendars", "policies")
 _CALENDAR_KEYS = ("timezone", "hours", "holidays", "special")
 _HOLIDAY_KEYS = ("country", "subdivision", "categories", "dates")
@@ -290,7 +273,7 @@ def _fields(value: object, where: str) -> dict[str, FieldSpec]:
             close = get_close_matches(name, STANDARD_FIELDS, n=1, cutoff=0.8)
             if close:
                 raise ConfigError(key, f"unknown field (did you mean {close[0]!r}?)")
-            if name in RESULT_KEYS or name in TEMPLATE_KEYS:
+            if name in RESERVED_FIELDS or name in TEMPLATE_KEYS:
                 raise ConfigError(key, "the name is taken by a result key; call the field something else")
         if isinstance(spec, dict):
             body = _mapping(spec, key, _FIELD_KEYS)

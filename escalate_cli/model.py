@@ -14,6 +14,24 @@ if TYPE_CHECKING:
     from escalate_cli.business_time import Calendar
 
 
+RESULT_KEYS = (
+    "issue",
+    "metric",
+    "policy",
+    "calendar",
+    "state",
+    "started_at",
+    "due_at",
+    "stopped_at",
+    "elapsed_seconds",
+    "target_seconds",
+    "remaining_seconds",
+    "level",
+    "actions",
+)
+"""The keys of a clock in the JSON and CSV output, before the issue's own fields."""
+
+
 class Metric(str, Enum):
     FIRST_RESPONSE = "first_response"  # created -> first_response (or resolved, if there was no reply)
     RESOLUTION = "resolution"  # created -> resolved

@@ -6,25 +6,10 @@ import csv
 import io
 from datetime import tzinfo
 
-from escalate_cli.model import Report
+from escalate_cli.model import RESULT_KEYS, Report
 from escalate_cli.writers import iso
 
-COLUMNS = (
-    "issue",
-    "metric",
-    "policy",
-    "calendar",
-    "state",
-    "started_at",
-    "due_at",
-    "stopped_at",
-    "elapsed_seconds",
-    "target_seconds",
-    "remaining_seconds",
-    "level",
-    "notify",
-    "actions",
-)
+COLUMNS = (*RESULT_KEYS[:-1], "notify", "actions")
 
 
 def render(report: Report, *, tz: tzinfo) -> str:
