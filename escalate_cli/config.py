@@ -311,8 +311,8 @@ def _calendar(name: str, spec: object, where: str, default_tz: tzinfo) -> Calend
         for day, windows in _mapping(body.get("special", {}), f"{where}.special").items()
     }
     closed = _holidays(body.get("holidays", {}), f"{where}.holidays")
-    if not any(week) and not any(special.values()):
-        raise ConfigError(f"{where}.hours", "the calendar is never open")
+    if not any(week):  # special days alone would leave clocks that can never fall due
+        raise ConfigError(f"{where}.hours", "the calendar is never open in a normal week")
     return Calendar(tz=tz, week=week, closed=closed, special=special, name=name)
 
 

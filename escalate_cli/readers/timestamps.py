@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from escalate_cli.business_time import to_epoch
 
 NULLS = frozenset({"", "?", "-", "null", "none", "nil", "n/a", "na", "nan", "nat"})
+EARLIEST, LATEST = -2_208_988_800, 32_503_680_000  # 1900-01-01 .. 3000-01-01 UTC: the years calendars cover
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?"
 )
@@ -56,13 +57,17 @@ class TimestampParser:
         if value is None:
             return None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return int(value / 1000 if abs(value) > 100_000_000_000 else value)  # epoch seconds or milliseconds
-        text = str(value).strip()
-        if text.lower() in NULLS:
-            return None
-        moment = self._parse_text(text)
+            text = str(value)
+            moment: int | None = int(value / 1000 if abs(value) > 100_000_000_000 else value)  # seconds or millis
+        else:
+            text = str(value).strip()
+            if text.lower() in NULLS:
+                return None
+            moment = self._parse_text(text)
         if moment is None:
             raise ValueError(f"cannot parse {text!r}")
+        if not EARLIEST <= moment < LATEST:
+            raise ValueError(f"{text!r} is outside the years 1900-2999")
         return moment
 
     def _parse_text(self, text: str) -> int | None:

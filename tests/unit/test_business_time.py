@@ -207,7 +207,7 @@ def test_negative_duration_is_refused():
 
 
 def test_calendar_that_never_reaches_the_target_says_so():
-    cal = calendar({"mon": []}, special={"2026-01-05": ["09:00-10:00"]})
+    cal = Calendar(tz=BERLIN, week=((),) * 7, special={date(2026, 1, 5): ((9 * H, 10 * H),)})
     with pytest.raises(ValueError, match="never accumulates"):
         cal.add(at("2026-01-05 09:00"), 2 * H)
 

@@ -139,7 +139,9 @@ ERRORS = [
         id="weekday-number",
     ),
     pytest.param(
-        with_calendar(hours={"mon": []}), "calendars.office.hours: the calendar is never open", id="never-open"
+        with_calendar(hours={"mon": []}),
+        "calendars.office.hours: the calendar is never open in a normal week",
+        id="never-open",
     ),
     pytest.param(
         with_calendar(timezone="UTC"),

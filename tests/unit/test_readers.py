@@ -67,6 +67,12 @@ def test_unparseable_timestamps_are_refused(text):
         TimestampParser(UTC).parse(text)
 
 
+@pytest.mark.parametrize("text", ["9999-12-31 00:00:00", "0001-01-01T00:00:00Z", 99_999_999_999])
+def test_placeholder_dates_outside_the_covered_years_are_refused(text):
+    with pytest.raises(ValueError, match=r"is outside the years 1900-2999$"):
+        TimestampParser(UTC).parse(text)
+
+
 def test_explicit_format_is_the_only_one_tried():
     parser = TimestampParser(UTC, fmt="%d.%m.%Y %H:%M")
     assert parser.parse("04.03.2024 09:15") == epoch(2024, 3, 4, 9, 15)
