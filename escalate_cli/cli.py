@@ -80,6 +80,10 @@ def check(
     ),
     show_all: Annotated[bool, typer.Option("--all", help="Also list ok, met, missed and unmatched.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the one-line summary.")] = False,
+    source: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Export preset: jira, jira-json, github, gitlab, zendesk, servicenow, generic."),
+    ] = None,
     delimiter: Annotated[Optional[str], typer.Option(help="CSV delimiter (default: sniffed).")] = None,  # noqa: UP045
     encoding: Annotated[Optional[str], typer.Option(help="Text encoding of the exports (default utf-8).")] = None,  # noqa: UP045
     allow_invalid: Annotated[bool, typer.Option(help="Report rows that cannot be evaluated without failing.")] = False,
@@ -90,17 +94,27 @@ def check(
         from escalate_cli.config import load_config
         from escalate_cli.readers import ReadOptions
         from escalate_cli.readers.issues import collect
-        from escalate_cli.sla import evaluate
+        from escalate_cli.history import resolve
+        from escalate_cli.sla import evaluate, policy_name
         from escalate_cli.writers import iso, writer_for
 
         cfg = load_config(config)
+        if source is not None:
+            cfg = cfg.with_source(source)
         now = _epoch(as_of or datetime.now().astimezone(), cfg.timezone)
         options = ReadOptions(
             encoding=encoding or cfg.encoding, delimiter=delimiter or cfg.delimiter, records=cfg.records
         )
         collected = collect(exports, cfg, options)
-        report = evaluate(collected.issues, cfg.policies, now, lambda moment: iso(moment, cfg.timezone) or "")
-        report.errors, report.warnings = collected.errors, collected.warnings + report.warnings
+        issues, notes = resolve(collected.groups, now, cfg.statuses, cfg.history, policy_name(cfg.policies))
+        report = evaluate(
+            issues,
+            cfg.policies,
+            now,
+            lambda moment: iso(moment, cfg.timezone) or "",
+            restart_on_reclassify=cfg.restart_on_reclassify,
+        )
+        report.errors, report.warnings = collected.errors, collected.warnings + notes
         _problems_to_stderr(report, quiet=quiet)
         if quiet:
             from escalate_cli.writers.table import summary_line

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, tzinfo
 from difflib import get_close_matches
 from fractions import Fraction
@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from escalate_cli.business_time import DAY, Calendar, Window
 from escalate_cli.durations import format_duration, parse_duration
 from escalate_cli.errors import ConfigError
-from escalate_cli.model import RESULT_KEYS, Condition, Metric, Policy, Step, Threshold
+from escalate_cli.model import RESULT_KEYS, Condition, Metric, Policy, Statuses, Step, Threshold
+from escalate_cli.presets import PRESETS, Preset
 
 STANDARD_FIELDS = ("id", "created", "first_response", "resolved", "updated", "status", "priority", "labels", "title")
 TIMESTAMP_FIELDS = frozenset({"created", "first_response", "resolved", "updated"})
@@ -37,16 +38,32 @@ TEMPLATE_KEYS = frozenset(
     }
 )
 RESERVED_FIELDS = frozenset({*RESULT_KEYS, "notify", "where"})
-_TOP_KEYS = ("timezone", "dayfirst", "records", "delimiter", "encoding", "fields", "calendars", "policies")
+_TOP_KEYS = (
+    "source",
+    "timezone",
+    "dayfirst",
+    "records",
+    "delimiter",
+    "encoding",
+    "fields",
+    "statuses",
+    "history",
+    "on_reclassify",
+    "include_pull_requests",
+    "calendars",
+    "policies",
+)
 _CALENDAR_KEYS = ("timezone", "hours", "holidays", "special")
 _HOLIDAY_KEYS = ("country", "subdivision", "categories", "dates")
-_POLICY_KEYS = ("name", "match", "calendar", "targets", "warn", "escalate")
+_POLICY_KEYS = ("name", "match", "calendar", "targets", "warn", "escalate", "pause")
+_STATUS_KEYS = ("closed", "paused")
 _STEP_KEYS = ("after", "level", "notify", "action")
 _FIELD_KEYS = ("column", "format")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*-\s*(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _MAX_EXPANDED_NODES = 100_000
 DEFAULT_WARN = (Threshold(share=Fraction(3, 4)),)
+DEFAULT_PAUSE = frozenset({Metric.RESOLUTION, Metric.UPDATE})
 ALWAYS = "24x7"
 
 
@@ -60,17 +77,43 @@ class FieldSpec:
 @dataclass(frozen=True)
 class Config:
     timezone: tzinfo = field(default_factory=lambda: ZoneInfo("UTC"))
-    fields: Mapping[str, FieldSpec] = field(default_factory=dict)
-    dayfirst: bool = False
+    source: str = "generic"
+    fields: Mapping[str, FieldSpec] = field(default_factory=dict)  # as written in the config
+    dayfirst: bool | None = None  # None: decided per export from dates that are unambiguous
     records: str | None = None
     delimiter: str | None = None
     encoding: str = "utf-8-sig"
+    status_words: Statuses | None = None  # as written in the config; else the preset's
+    history: bool | None = None  # None: an export with repeated ids and changing update times is an event log
+    restart_on_reclassify: bool = False
+    include_pull_requests: bool = False
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     policies: tuple[Policy, ...] = ()
 
-    def column(self, name: str) -> str:
+    @property
+    def preset(self) -> Preset:
+        return PRESETS[self.source]
+
+    @property
+    def statuses(self) -> Statuses:
+        if self.status_words is not None:
+            return self.status_words
+        return Statuses(closed=frozenset(self.preset.closed), paused=frozenset(self.preset.paused))
+
+    def columns(self, name: str) -> tuple[str, ...]:
+        """Candidate columns for a field: the config's own, else the preset's, else the field's own name."""
         spec = self.fields.get(name)
-        return spec.column if spec else name
+        if spec is not None:
+            return (spec.column,)
+        return self.preset.fields.get(name, (name,))
+
+    def column(self, name: str) -> str:
+        return self.columns(name)[0]
+
+    def with_source(self, source: str) -> Config:
+        if source not in PRESETS:
+            raise ConfigError("--source", f"unknown source {source!r}{_hint(source, PRESETS)}")
+        return replace(self, source=source)
 
 
 class HolidaySet:
@@ -103,14 +146,21 @@ def parse_config(data: object) -> Config:
     if isinstance(data, dict):  # `x-` keys hold YAML anchors for reuse (as in docker compose) and are ignored
         data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
     top = _mapping(data, "config", _TOP_KEYS)
+    source = _choice(top.get("source", "generic"), "source", PRESETS)
     tz = _zone(top.get("timezone", "UTC"), "timezone")
     fields = _fields(top.get("fields", {}), "fields")
     calendars = _calendars(top.get("calendars", {}), "calendars", tz)
     policies = _policies(top.get("policies"), "policies", calendars, fields)
     return Config(
         timezone=tz,
+        source=source,
         fields=fields,
-        dayfirst=_bool(top.get("dayfirst", False), "dayfirst"),
+        dayfirst=None if top.get("dayfirst", "auto") == "auto" else _bool(top["dayfirst"], "dayfirst"),
+        status_words=_statuses(top["statuses"], "statuses") if "statuses" in top else None,
+        history=None if top.get("history", "auto") == "auto" else _bool(top["history"], "history"),
+        restart_on_reclassify=_choice(top.get("on_reclassify", "continue"), "on_reclassify", ("continue", "restart"))
+        == "restart",
+        include_pull_requests=_bool(top.get("include_pull_requests", False), "include_pull_requests"),
         records=_optional_str(top.get("records"), "records"),
         delimiter=_delimiter(top.get("delimiter"), "delimiter"),
         encoding=_optional_str(top.get("encoding"), "encoding") or "utf-8-sig",
@@ -212,6 +262,22 @@ def _str(value: object, where: str, what: str = "a string") -> str:
     if isinstance(value, str) and value.strip():
         return value.strip()
     raise ConfigError(where, f"expected {what}, got {_show(value)}")
+
+
+def _choice(value: object, where: str, choices: Collection[str]) -> str:
+    text = _str(value, where, "one of " + ", ".join(choices))
+    if text not in choices:
+        raise ConfigError(where, f"expected one of {', '.join(choices)}, got {text!r}")
+    return text
+
+
+def _statuses(value: object, where: str) -> Statuses:
+    body = _mapping(value, where, _STATUS_KEYS)
+    words = {key: frozenset(str(w).strip().lower() for w in _one_or_list(body.get(key, []))) for key in _STATUS_KEYS}
+    both = words["closed"] & words["paused"]
+    if both:
+        raise ConfigError(where, f"{sorted(both)[0]!r} is both closed and paused")
+    return Statuses(closed=words["closed"], paused=words["paused"])
 
 
 def _optional_str(value: object, where: str) -> str | None:
@@ -447,7 +513,13 @@ def _policy(spec: object, where: str, calendars: Mapping[str, Calendar], fields:
         match=_match(body.get("match", {}), f"{where}.match"),
         warn=DEFAULT_WARN if warn is None else _warn(warn, f"{where}.warn"),
         steps=_steps(body.get("escalate", []), f"{where}.escalate", fields),
+        pause=_pause(body["pause"], f"{where}.pause") if "pause" in body else DEFAULT_PAUSE,
     )
+
+
+def _pause(value: object, where: str) -> frozenset[Metric]:
+    metrics = [m.value for m in Metric]
+    return frozenset(Metric(_choice(item, where, metrics)) for item in _one_or_list(value) if item is not None)
 
 
 def _targets(value: object, where: str) -> dict[Metric, int]:

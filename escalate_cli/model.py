@@ -42,12 +42,13 @@ class State(str, Enum):
     OK = "ok"
     WARNING = "warning"
     BREACHED = "breached"
+    PAUSED = "paused"  # running, but frozen while the issue waits in a paused status
     MET = "met"
     MISSED = "missed"
 
     @property
     def is_running(self) -> bool:
-        return self in (State.OK, State.WARNING, State.BREACHED)
+        return self in (State.OK, State.WARNING, State.BREACHED, State.PAUSED)
 
 
 class Severity(str, Enum):
@@ -76,6 +77,18 @@ class Issue:
     labels: tuple[str, ...] = ()
     record: Mapping[str, object] = field(default_factory=dict)  # the export's own columns, for `match`
     where: str = ""  # file:line
+    status_since: int | None = None  # when the issue entered its current status, where the export tells
+    pauses: tuple[tuple[int, int | None], ...] = ()  # spans in a paused status; None: still paused
+    policy_changed_at: int | None = None  # when a change of fields last moved the issue to another policy
+    previous_policy: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Statuses:
+    """Status words (lower case) that stop every clock, and that pause the clocks a policy lets pause."""
+
+    closed: frozenset[str] = frozenset()
+    paused: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +144,7 @@ class Policy:
     match: tuple[Condition, ...] = ()
     warn: tuple[Threshold, ...] = ()
     steps: tuple[Step, ...] = ()
+    pause: frozenset[Metric] = frozenset({Metric.RESOLUTION, Metric.UPDATE})  # metrics a paused status freezes
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +170,7 @@ class Clock:
     target: int
     level: str | None = None
     actions: tuple[Action, ...] = ()
+    paused_seconds: int = 0  # business seconds spent paused, not counted in elapsed
 
     @property
     def remaining(self) -> int:

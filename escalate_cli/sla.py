@@ -10,10 +10,16 @@ from escalate_cli.model import Clock, Condition, Issue, Metric, Policy, Report, 
 
 
 def evaluate(
-    issues: Iterable[Issue], policies: tuple[Policy, ...], as_of: int, show_instant: Callable[[int], str]
+    issues: Iterable[Issue],
+    policies: tuple[Policy, ...],
+    as_of: int,
+    show_instant: Callable[[int], str],
+    *,
+    restart_on_reclassify: bool = False,
 ) -> Report:
     """Evaluate every issue at `as_of` (epoch seconds). Issues created after `as_of` do not exist yet and are
-    left out; stops after `as_of` have not happened yet."""
+    left out; stops after `as_of` have not happened yet. With `restart_on_reclassify`, clocks still running when
+    the issue moved to its policy are measured from that moment instead of from their start."""
     report = Report(as_of=as_of)
     for issue in issues:
         if issue.created > as_of:
@@ -24,7 +30,7 @@ def evaluate(
             report.unmatched.append(issue)
             continue
         for metric, target in policy.targets.items():
-            report.clocks.append(clock_for(issue, policy, metric, target, as_of, show_instant))
+            report.clocks.append(clock_for(issue, policy, metric, target, as_of, show_instant, restart_on_reclassify))
     return report
 
 
@@ -34,6 +40,16 @@ def match_policy(issue: Issue, policies: Iterable[Policy]) -> Policy | None:
         if all(condition_holds(c, issue) for c in policy.match):
             return policy
     return None
+
+
+def policy_name(policies: tuple[Policy, ...]) -> Callable[[Issue], str | None]:
+    """Which policy an issue (or one row of its history) falls under, by name."""
+
+    def name(issue: Issue) -> str | None:
+        policy = match_policy(issue, policies)
+        return policy.name if policy is not None else None
+
+    return name
 
 
 def condition_holds(condition: Condition, issue: Issue) -> bool:
@@ -67,27 +83,77 @@ def clock_span(issue: Issue, metric: Metric) -> tuple[int, int | None]:
 
 
 def clock_for(
-    issue: Issue, policy: Policy, metric: Metric, target: int, as_of: int, show_instant: Callable[[int], str]
+    issue: Issue,
+    policy: Policy,
+    metric: Metric,
+    target: int,
+    as_of: int,
+    show_instant: Callable[[int], str],
+    restart_on_reclassify: bool = False,
 ) -> Clock:
     start, stop = clock_span(issue, metric)
     if stop is not None and stop > as_of:
         stop = None  # not stopped yet at the instant being evaluated
+    changed = issue.policy_changed_at
+    if restart_on_reclassify and changed is not None and changed > start and (stop is None or stop > changed):
+        start = changed
+    end = stop if stop is not None else as_of
     calendar = policy.calendar
-    elapsed = calendar.elapsed_ts(start, stop if stop is not None else as_of)
-    due = calendar.add_ts(start, target)
-    state = _state(policy, elapsed, target, running=stop is None)
-    clock = Clock(issue, metric, policy.name, policy.calendar_name, state, start, due, stop, elapsed, target)
+    pauses = _pauses_within(issue, start, end) if metric in policy.pause else []
+    paused = sum(calendar.elapsed_ts(a, min(b, end) if b is not None else end) for a, b in pauses)
+    elapsed = calendar.elapsed_ts(start, end) - paused
+    due = _due(policy, start, target, pauses, as_of)
+    is_paused = stop is None and bool(pauses) and pauses[-1][1] is None
+    state = _state(policy, elapsed, target, running=stop is None, paused=is_paused)
+    clock = Clock(
+        issue,
+        metric,
+        policy.name,
+        policy.calendar_name,
+        state,
+        start,
+        due,
+        stop,
+        elapsed,
+        target,
+        paused_seconds=paused,
+    )
     step = reached_step(policy.steps, elapsed, target) if state.is_running else None
     if step is None:
         return clock
     return replace(clock, level=step.level, actions=(action_for(step, clock, show_instant),))
 
 
-def _state(policy: Policy, elapsed: int, target: int, *, running: bool) -> State:
+def _pauses_within(issue: Issue, start: int, end: int) -> list[tuple[int, int | None]]:
+    """The issue's pauses clipped to [start, end); a pause still open at `end` keeps None as its end."""
+    clipped: list[tuple[int, int | None]] = []
+    for pause_start, pause_end in issue.pauses:
+        lo = max(pause_start, start)
+        if lo >= end or (pause_end is not None and pause_end <= lo):
+            continue
+        clipped.append((lo, pause_end if pause_end is not None and pause_end < end else None))
+    return clipped
+
+
+def _due(policy: Policy, start: int, target: int, pauses: list[tuple[int, int | None]], as_of: int) -> int:
+    """When the target runs out, paused time not counting. While paused, when it would if resumed now."""
+    calendar, remaining, cursor = policy.calendar, target, start
+    for pause_start, pause_end in pauses:
+        due = calendar.add_ts(cursor, remaining)
+        if due <= pause_start:
+            return due
+        remaining -= calendar.elapsed_ts(cursor, pause_start)
+        cursor = pause_end if pause_end is not None else max(as_of, pause_start)
+    return calendar.add_ts(cursor, remaining)
+
+
+def _state(policy: Policy, elapsed: int, target: int, *, running: bool, paused: bool = False) -> State:
     if not running:
         return State.MET if elapsed <= target else State.MISSED
     if elapsed >= target:
-        return State.BREACHED
+        return State.BREACHED  # a pause does not undo a breach
+    if paused:
+        return State.PAUSED
     if any(elapsed >= threshold.elapsed_at(target) for threshold in policy.warn):
         return State.WARNING
     return State.OK

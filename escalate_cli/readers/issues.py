@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -66,35 +68,66 @@ def as_labels(value: object) -> tuple[str, ...]:
     return tuple(p.strip() for p in text.replace(";", ",").split(",") if p.strip())
 
 
+_SLASH_DATE = re.compile(r"\s*(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}")
+_SNIFF_ROWS = 1000
+
+
+def detect_dayfirst(values: Iterable[object]) -> bool | None:
+    """True if a date such as 29/2/2016 shows the day comes first, False if 3/17/2025 shows the month does."""
+    votes = {True: 0, False: 0}
+    for value in values:
+        match = _SLASH_DATE.match(value) if isinstance(value, str) else None
+        if match:
+            first, second = int(match.group(1)), int(match.group(2))
+            if first > 12 >= second:
+                votes[True] += 1
+            elif second > 12 >= first:
+                votes[False] += 1
+    if votes[True] == votes[False]:
+        return None
+    return votes[True] > votes[False]
+
+
 class IssueBuilder:
-    def __init__(self, config: Config) -> None:
+    """Builds the issues of one export: its columns are resolved once, from the header or the first record."""
+
+    def __init__(self, config: Config, name: str, rows: Rows, sample: list[Record]) -> None:
         self.config = config
-        self.columns = {name: config.column(name) for name in (*STANDARD_FIELDS, *config.fields)}
-        self.extra = tuple(name for name in config.fields if name not in STANDARD_FIELDS)
+        self.name = name
+        names = (*STANDARD_FIELDS, *(n for n in config.fields if n not in STANDARD_FIELDS))
+        available = rows.columns if rows.columns is not None else (list(rows.first) if rows.first else [])
+        probe: Record = {c: "" for c in available} if rows.columns is not None else (rows.first or {})
+        self.columns = {n: self._resolve(n, probe, available, rows.columns is not None) for n in names}
+        self.extra = tuple(n for n in config.fields if n not in STANDARD_FIELDS)
+        self.codes = config.preset.codes
+        self.skip_key = None if config.include_pull_requests else config.preset.skip_key
+        dayfirst = config.dayfirst
+        if dayfirst is None:
+            stamps = (lookup(r, self.columns[f]) for r in sample for f in TIMESTAMP_FIELDS)
+            dayfirst = bool(detect_dayfirst(stamps))
         self.parsers = {
-            name: TimestampParser(
-                config.timezone,
-                dayfirst=config.dayfirst,
-                fmt=config.fields[name].format if name in config.fields else None,
+            n: TimestampParser(
+                config.timezone, dayfirst=dayfirst, fmt=config.fields[n].format if n in config.fields else None
             )
-            for name in TIMESTAMP_FIELDS
+            for n in TIMESTAMP_FIELDS
         }
 
-    def check(self, name: str, rows: Rows) -> None:
-        """Refuse an export that lacks a required or explicitly mapped column, naming the ones it has."""
-        available = rows.columns if rows.columns is not None else (list(rows.first) if rows.first else None)
-        if available is None:
-            return
-        sample: Record = {column: "" for column in available} if rows.columns is not None else (rows.first or {})
-        for field_name in ("created", *self.config.fields):
-            column = self.columns[field_name]
-            if field_name == "id" or lookup(sample, column) is not _ABSENT:
-                continue
-            if rows.columns is None and field_name != "created":
-                continue  # JSON records may leave out optional keys
+    def _resolve(self, field_name: str, probe: Record, available: list[str], has_header: bool) -> str:
+        """The first candidate column the export has; refuses an export without a required or mapped one."""
+        candidates = self.config.columns(field_name)
+        for column in candidates:
+            if lookup(probe, column) is not _ABSENT:
+                return column
+        required = field_name == "created" or (has_header and field_name in self.config.fields)
+        if required and available:
             what = "required column" if field_name == "created" else "column"
+            wanted = " or ".join(repr(c) for c in candidates)
             have = ", ".join(repr(c) for c in available[:40]) + (" ..." if len(available) > 40 else "")
-            raise InputError(f"{name}: {what} {column!r} for field {field_name} not found; the export has: {have}")
+            raise InputError(f"{self.name}: {what} {wanted} for field {field_name} not found; the export has: {have}")
+        return candidates[0]
+
+    def is_skipped(self, record: Record) -> bool:
+        return self.skip_key is not None and record.get(self.skip_key) is not None
 
     def build(self, record: Record, where: str) -> Issue:
         def get(name: str) -> object:
@@ -114,8 +147,7 @@ class IssueBuilder:
                 raise RowError(
                     stop_name, f"{as_text(get(stop_name))!r} is before created ({as_text(get('created'))!r})"
                 )
-        fields = {name: as_text(get(name)) for name in (*TEXT_FIELDS, *self.extra)}
-        labels = as_labels(get("labels"))
+        fields = {name: self._text(name, get(name)) for name in (*TEXT_FIELDS, *self.extra)}
         return Issue(
             id=issue_id,
             created=created,
@@ -123,10 +155,15 @@ class IssueBuilder:
             resolved=resolved,
             updated=self._timestamp("updated", get("updated")),
             fields=fields,
-            labels=labels,
+            labels=as_labels(get("labels")),
             record=record,
             where=where,
         )
+
+    def _text(self, name: str, value: object) -> str:
+        text = as_text(value)
+        codes = self.codes.get(name)
+        return codes.get(text, text) if codes else text
 
     def _timestamp(self, name: str, value: object) -> int | None:
         if value is _ABSENT:
@@ -141,44 +178,50 @@ class IssueBuilder:
 
 @dataclass
 class Collected:
-    issues: list[Issue] = field(default_factory=list)
+    """Every row that became an issue, grouped by id in order of first appearance, plus what went wrong."""
+
+    groups: dict[str, list[Issue]] = field(default_factory=dict)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
 
 def collect(names: Iterable[str], config: Config, options: ReadOptions) -> Collected:
-    """Every issue of every export, by id: a later row with the same id replaces the earlier one (with a warning)."""
-    builder = IssueBuilder(config)
     out = Collected()
-    by_id: dict[str, Issue] = {}
     for name in names:
-        rows = read_export(name, options)
-        builder.check("<stdin>" if name == "-" else name, rows)
-        count = 0
+        label = "<stdin>" if name == "-" else name
         try:
-            for position, record in rows.rows:
-                count += 1
-                where = rows.where(position)
-                if isinstance(record, Malformed):
-                    out.errors.append(Problem(where, record.message))
-                    continue
-                try:
-                    issue = builder.build(record, where)
-                except RowError as exc:
-                    out.errors.append(Problem(where, str(exc)))
-                    continue
-                earlier = by_id.get(issue.id)
-                if earlier is not None:
-                    out.warnings.append(
-                        Problem(where, f"duplicate id {issue.id!r} (also at {earlier.where}); the last row wins")
-                    )
-                    del by_id[issue.id]  # re-inserted below, so the issue takes the later row's place in the order
-                by_id[issue.id] = issue
+            _collect_one(label, read_export(name, options), config, out)
         except UnicodeDecodeError as exc:
             raise InputError(
-                f"{name}: not {encoding_label(options.encoding)} text ({exc.reason}); try --encoding"
+                f"{label}: not {encoding_label(options.encoding)} text ({exc.reason}); try --encoding"
             ) from exc
-        if count == 0:
-            out.warnings.append(Problem(name, "the export has no records"))
-    out.issues = list(by_id.values())
     return out
+
+
+def _collect_one(name: str, rows: Rows, config: Config, out: Collected) -> None:
+    head = list(itertools.islice(rows.rows, _SNIFF_ROWS))  # enough rows to tell day-first dates
+    builder = IssueBuilder(config, name, rows, [r for _, r in head if not isinstance(r, Malformed)])
+    count = skipped = 0
+    for position, record in itertools.chain(head, rows.rows):
+        count += 1
+        where = rows.where(position)
+        if isinstance(record, Malformed):
+            out.errors.append(Problem(where, record.message))
+            continue
+        if builder.is_skipped(record):
+            skipped += 1
+            continue
+        try:
+            issue = builder.build(record, where)
+        except RowError as exc:
+            out.errors.append(Problem(where, str(exc)))
+            continue
+        out.groups.setdefault(issue.id, []).append(issue)
+    if count == 0:
+        out.warnings.append(Problem(name, "the export has no records"))
+    if skipped:
+        out.warnings.append(
+            Problem(
+                name, f"skipped {skipped} pull request{'s' * (skipped != 1)} (include_pull_requests: true keeps them)"
+            )
+        )

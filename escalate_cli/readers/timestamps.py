@@ -7,7 +7,43 @@ from datetime import datetime, timedelta, timezone, tzinfo
 
 from escalate_cli.business_time import to_epoch
 
-NULLS = frozenset({"", "?", "-", "null", "none", "nil", "n/a", "na", "nan", "nat"})
+NULLS = frozenset(
+    {"", "?", "-", "null", "none", "nil", "n/a", "na", "nan", "nat", "1900-01-01 00:00:00", "1900-01-01"}
+)  # Excel's zero date stands for "no value"
+# Month abbreviations of other locales -> English, for exports whose UI language was not English (Spanish Jira:
+# `18/jul/26`). Only names that differ from English are listed.
+_MONTHS = {
+    "ene": "Jan",
+    "enero": "Jan",
+    "abr": "Apr",
+    "ago": "Aug",
+    "dic": "Dec",
+    "set": "Sep",
+    "sept": "Sep",  # es/pt/it
+    "janv": "Jan",
+    "févr": "Feb",
+    "fevr": "Feb",
+    "mars": "Mar",
+    "avr": "Apr",
+    "mai": "May",
+    "juin": "Jun",  # fr/de
+    "juil": "Jul",
+    "août": "Aug",
+    "aout": "Aug",
+    "déc": "Dec",
+    "okt": "Oct",
+    "dez": "Dec",
+    "mär": "Mar",
+    "mrz": "Mar",
+    "fev": "Feb",
+    "out": "Oct",
+    "gen": "Jan",
+    "mag": "May",
+    "giu": "Jun",
+    "lug": "Jul",
+    "ott": "Oct",
+}
+_WORD = re.compile(r"[^\W\d_]+\.?")
 EARLIEST, LATEST = -2_208_988_800, 32_503_680_000  # 1900-01-01 .. 3000-01-01 UTC: the years calendars cover
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?"
@@ -84,7 +120,13 @@ class TimestampParser:
             if parsed is not None:
                 self.last = fmt
                 return self._epoch(parsed)
-        return None if self.explicit else self._fallback(text)
+        english = _WORD.sub(_english_month, text)
+        if english != text:
+            for fmt in self.formats:
+                parsed = _strptime(english, fmt)
+                if parsed is not None:
+                    return self._epoch(parsed)
+        return None if self.explicit else self._fallback(english)
 
     def _from_iso(self, match: re.Match[str]) -> int | None:
         year, month, day, hour, minute, second, zone = match.groups()
@@ -115,6 +157,11 @@ class TimestampParser:
         if first.date() != second.date():
             return None  # the day, month or year came from the default: not a timestamp
         return self._epoch(first)
+
+
+def _english_month(match: re.Match[str]) -> str:
+    word = match.group(0).rstrip(".")
+    return _MONTHS.get(word.lower(), word)
 
 
 def _strptime(text: str, fmt: str) -> datetime | None:

@@ -40,9 +40,9 @@ def iso(moment: int | None, tz: tzinfo) -> str | None:
     return None if moment is None else datetime.fromtimestamp(moment, tz).isoformat()
 
 
-_ORDER = {State.BREACHED: 0, State.WARNING: 1, State.OK: 2, State.MISSED: 3, State.MET: 4}
+_ORDER = {State.BREACHED: 0, State.WARNING: 1, State.PAUSED: 2, State.OK: 3, State.MISSED: 4, State.MET: 5}
 
 
 def urgency_order(clocks: list[Clock]) -> list[Clock]:
-    """Breaches first, most overdue first; then warnings, soonest due first; then ok, missed, met."""
+    """Breaches first, most overdue first; then warnings, soonest due first; then paused, ok, missed, met."""
     return sorted(clocks, key=lambda c: (_ORDER[c.state], c.remaining, c.issue.id, c.metric.value))

@@ -6,7 +6,8 @@
 
 A result: issue (id as a string), metric, policy, calendar, state, started_at, due_at, stopped_at (or null),
 elapsed_seconds (business seconds from start to stopped_at or as_of), target_seconds, remaining_seconds
-(negative when overdue), level (or null), actions [{"level", "notify", "message"}], the mapped fields (title,
+(negative when overdue), paused_seconds (business seconds not counted while paused), policy_changed_at and
+previous_policy (when the issue's history moved it to this policy, else null), level (or null), actions [{"level", "notify", "message"}], the mapped fields (title,
 priority, status, labels, any others) and where (file:line). Instants are ISO 8601 with the config's offset.
 """
 
@@ -59,6 +60,9 @@ def result(clock: Clock, tz: tzinfo) -> dict[str, object]:
         "elapsed_seconds": clock.elapsed,
         "target_seconds": clock.target,
         "remaining_seconds": clock.remaining,
+        "paused_seconds": clock.paused_seconds,
+        "policy_changed_at": iso(issue.policy_changed_at, tz),
+        "previous_policy": issue.previous_policy,
         "level": clock.level,
         "actions": [{"level": a.level, "notify": list(a.notify), "message": a.message} for a in clock.actions],
         **issue.fields,

@@ -19,6 +19,7 @@ from escalate_cli.model import Clock, Report, State
 from escalate_cli.writers import urgency_order
 
 _STYLE = {
+    State.PAUSED: "blue",
     State.BREACHED: "bold red",
     State.WARNING: "yellow",
     State.OK: "green",
@@ -93,7 +94,7 @@ def _business_time(clock: Clock) -> str:
         return f"{format_duration(-remaining)} late"
     if remaining <= 0:
         return f"{format_duration(-remaining)} overdue"
-    return f"{format_duration(remaining)} left"
+    return f"{format_duration(remaining)} left" + (" (paused)" if clock.state is State.PAUSED else "")
 
 
 def _instant(moment: int, tz: tzinfo) -> str:
@@ -102,9 +103,8 @@ def _instant(moment: int, tz: tzinfo) -> str:
 
 def summary_line(report: Report, tz: tzinfo) -> str:
     counts = report.counts()
-    states = ", ".join(
-        f"{counts[s.value]} {s.value}" for s in (State.BREACHED, State.WARNING, State.OK, State.MET, State.MISSED)
-    )
+    listed = (State.BREACHED, State.WARNING, State.PAUSED, State.OK, State.MET, State.MISSED)
+    states = ", ".join(f"{counts[s.value]} {s.value}" for s in listed if s is not State.PAUSED or counts[s.value])
     as_of = datetime.fromtimestamp(report.as_of, tz).isoformat()
     issues = f"{report.issues} issue{'s' if report.issues != 1 else ''}"
     return f"{states} | {issues}, {len(report.unmatched)} unmatched, {len(report.errors)} errors | as of {as_of}"

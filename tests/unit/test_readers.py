@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,9 @@ import pytest
 from escalate_cli.config import parse_config
 from escalate_cli.errors import InputError
 from escalate_cli.readers import ReadOptions
+from escalate_cli.history import resolve
 from escalate_cli.readers.issues import collect
+from escalate_cli.sla import policy_name
 from escalate_cli.readers.timestamps import TimestampParser
 
 POLICIES = [{"name": "p", "targets": {"resolution": "4h"}}]
@@ -24,12 +27,22 @@ def epoch(*args, tz=UTC) -> int:
     return int(datetime(*args, tzinfo=tz).timestamp())
 
 
-def read(paths, cfg=None, **options):
+@dataclass
+class Read:
+    issues: list
+    errors: list
+    warnings: list
+
+
+def read(paths, cfg=None, as_of=2**40, **options):
+    """collect, then resolve, as `escalate check` does."""
     cfg = cfg or config()
     opts = ReadOptions(
         encoding=options.get("encoding", cfg.encoding), delimiter=options.get("delimiter"), records=cfg.records
     )
-    return collect([str(p) for p in paths], cfg, opts)
+    got = collect([str(p) for p in paths], cfg, opts)
+    issues, notes = resolve(got.groups, as_of, cfg.statuses, cfg.history, policy_name(cfg.policies))
+    return Read(issues, got.errors, got.warnings + notes)
 
 
 TIMESTAMPS = [
@@ -46,6 +59,10 @@ TIMESTAMPS = [
     pytest.param("3/17/2025 6:04", False, epoch(2025, 3, 17, 5, 4), id="excel-us"),
     pytest.param("Tue, 04 Mar 2025 09:15:00 +0000", False, epoch(2025, 3, 4, 9, 15), id="rfc2822"),
     pytest.param("March 4th 2024 9:15", False, epoch(2024, 3, 4, 8, 15), id="dateutil-fallback"),
+    pytest.param("18/jul/26 9:10 AM", False, epoch(2026, 7, 18, 7, 10), id="spanish-jira"),
+    pytest.param("04/ago/25 4:05 PM", False, epoch(2025, 8, 4, 14, 5), id="spanish-agosto"),
+    pytest.param("03/dic/25 9:10 AM", False, epoch(2025, 12, 3, 8, 10), id="spanish-diciembre"),
+    pytest.param("12. Mär. 2024 10:00", False, epoch(2024, 3, 12, 9, 0), id="german"),
     pytest.param(1709543700, False, 1709543700, id="epoch-seconds"),
     pytest.param(1709543700000, False, 1709543700, id="epoch-millis"),
 ]
@@ -56,7 +73,7 @@ def test_timestamp_forms(text, dayfirst, expected):
     assert TimestampParser(ZoneInfo("Europe/Berlin"), dayfirst=dayfirst).parse(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "  ", "?", "-", "null", "NULL", "None", "n/a", None])
+@pytest.mark.parametrize("text", ["", "  ", "?", "-", "null", "NULL", "None", "n/a", None, "1900-01-01 00:00:00"])
 def test_missing_markers(text):
     assert TimestampParser(UTC).parse(text) is None
 
@@ -154,11 +171,22 @@ def test_resolved_before_created(write):
     ]
 
 
-def test_duplicate_ids_last_row_wins_with_a_warning(write):
-    path = write("dup.csv", "id,created,title\n1,2024-01-01,old\n2,2024-01-01,other\n1,2024-01-01,new\n")
+def test_duplicate_ids_are_merged_with_a_warning(write):
+    path = write(
+        "dup.csv", "id,created,title\n1,2024-01-01,old\n2,2024-01-01,other\n1,2024-01-01,new\n2,2024-01-01,again\n"
+    )
     got = read([path])
-    assert [(i.id, i.fields["title"]) for i in got.issues] == [("2", "other"), ("1", "new")]
-    assert [str(w) for w in got.warnings] == [f"{path}:4: duplicate id '1' (also at {path}:2); the last row wins"]
+    assert [(i.id, i.fields["title"]) for i in got.issues] == [("1", "new"), ("2", "again")]  # the last row wins
+    assert [str(w) for w in got.warnings] == [
+        f"{path}:4: 2 rows repeated the id of an earlier row (first: '1') and were merged, keeping the most "
+        "recently updated"
+    ]
+
+
+def test_duplicates_keep_the_most_recently_updated(write):
+    path = write("dup.csv", "id,created,updated,title\n1,2024-01-01,2024-02-01,newer\n1,2024-01-01,2024-01-15,older\n")
+    got = read([path], config(history=False))
+    assert [i.fields["title"] for i in got.issues] == ["newer"]
 
 
 def test_json_array_envelopes_and_dotted_paths(write):

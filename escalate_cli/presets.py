@@ -1,0 +1,140 @@
+"""Source presets: how each tool's exports name their fields, write their statuses and encode their values.
+
+A field lists candidate columns, the first one the export has wins, so one preset reads every export a tool makes
+(gh's `createdAt` and the REST API's `created_at`; Jira's English and Spanish headers). `fields:` in the config
+overrides a preset field by field; `statuses:` replaces its status words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+_SERVICENOW_PRIORITY = {"1": "1 - Critical", "2": "2 - High", "3": "3 - Moderate", "4": "4 - Low", "5": "5 - Planning"}
+_SERVICENOW_STATE = {"1": "New", "2": "In Progress", "3": "On Hold", "6": "Resolved", "7": "Closed", "8": "Canceled"}
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    fields: Mapping[str, tuple[str, ...]]
+    closed: tuple[str, ...] = ()
+    paused: tuple[str, ...] = ()
+    codes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # field -> raw code -> display value
+    skip_key: str | None = None  # records that have this key are not issues (GitHub's pull requests)
+
+
+def _preset(name: str, fields: dict[str, tuple[str, ...]], **rest: object) -> Preset:
+    return Preset(name, MappingProxyType(fields), **rest)  # type: ignore[arg-type]
+
+
+PRESETS: Mapping[str, Preset] = MappingProxyType(
+    {
+        "generic": _preset(
+            "generic",
+            {},
+            closed=("closed", "done", "resolved", "solved", "cancelled", "canceled"),
+        ),
+        "jira": _preset(
+            "jira",
+            {
+                "id": ("Issue key", "Clave de incidencia", "Clave"),
+                "created": ("Created", "Creada"),
+                "updated": ("Updated", "Actualizada"),
+                "resolved": ("Resolved", "Resuelta"),
+                "status": ("Status", "Estado"),
+                "priority": ("Priority", "Prioridad"),
+                "labels": ("Labels", "Etiquetas"),
+                "title": ("Summary", "Resumen"),
+            },
+            closed=(
+                "done",
+                "closed",
+                "resolved",
+                "cancelled",
+                "canceled",
+                "won't do",
+                "completado",
+                "cerrada",
+                "resuelta",
+                "listo",
+                "hecho",
+                "cancelado",
+            ),
+            paused=("waiting for customer", "pending", "esperando al cliente", "pendiente"),
+        ),
+        "jira-json": _preset(
+            "jira-json",
+            {
+                "id": ("key",),
+                "created": ("fields.created",),
+                "updated": ("fields.updated",),
+                "resolved": ("fields.resolutiondate",),
+                "status": ("fields.status.name",),
+                "priority": ("fields.priority.name",),
+                "labels": ("fields.labels",),
+                "title": ("fields.summary",),
+            },
+            closed=("done", "closed", "resolved", "cancelled", "canceled", "won't do"),
+            paused=("waiting for customer", "pending"),
+        ),
+        "github": _preset(
+            "github",
+            {
+                "id": ("number",),
+                "created": ("createdAt", "created_at"),
+                "updated": ("updatedAt", "updated_at"),
+                "resolved": ("closedAt", "closed_at"),
+                "status": ("state",),
+                "labels": ("labels.name", "labels"),
+                "title": ("title",),
+            },
+            closed=("closed", "merged"),
+            skip_key="pull_request",
+        ),
+        "gitlab": _preset(
+            "gitlab",
+            {
+                "id": ("iid", "id"),
+                "created": ("created_at",),
+                "updated": ("updated_at",),
+                "resolved": ("closed_at",),
+                "status": ("state",),
+                "labels": ("labels",),
+                "title": ("title",),
+            },
+            closed=("closed", "merged"),
+        ),
+        "zendesk": _preset(
+            "zendesk",
+            {
+                "id": ("id", "Id", "Ticket ID"),
+                "created": ("created_at", "Created at"),
+                "updated": ("updated_at", "Updated at"),
+                "resolved": ("solved_at", "Solved at"),
+                "status": ("status", "Status"),
+                "priority": ("priority", "Priority"),
+                "labels": ("tags", "Tags"),
+                "title": ("subject", "Subject"),
+            },
+            closed=("solved", "closed"),
+            paused=("pending", "hold", "on-hold", "on hold"),
+        ),
+        "servicenow": _preset(
+            "servicenow",
+            {
+                "id": ("number",),
+                "created": ("opened_at", "sys_created_on"),
+                "updated": ("sys_updated_at", "sys_updated_on"),
+                "resolved": ("resolved_at",),
+                "status": ("incident_state", "state"),
+                "priority": ("priority",),
+                "title": ("short_description",),
+            },
+            closed=("resolved", "closed", "canceled", "cancelled"),
+            paused=("awaiting user info", "awaiting vendor", "awaiting problem", "awaiting evidence", "on hold"),
+            codes={"priority": _SERVICENOW_PRIORITY, "status": _SERVICENOW_STATE},
+        ),
+    }
+)
