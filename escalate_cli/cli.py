@@ -92,9 +92,9 @@ def check(
     """Print warnings, breaches and escalation actions; exit 1 if any running clock reaches --fail-on."""
     with error_boundary(debug):
         from escalate_cli.config import load_config
+        from escalate_cli.history import resolve
         from escalate_cli.readers import ReadOptions
         from escalate_cli.readers.issues import collect
-        from escalate_cli.history import resolve
         from escalate_cli.sla import evaluate, policy_name
         from escalate_cli.writers import iso, writer_for
 

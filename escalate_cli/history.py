@@ -68,7 +68,8 @@ def fold(snapshots: Sequence[Issue], as_of: int, statuses: Statuses, policy_of: 
         if status in statuses.paused and paused_since is None:
             paused_since = moment
         elif status not in statuses.paused and paused_since is not None:
-            pauses.append((paused_since, moment))
+            if moment > paused_since:  # left in the same second (minute-precise logs): no pause at all
+                pauses.append((paused_since, moment))
             paused_since = None
         now = policy_of(snapshot)
         if previous_status is not None and now != policy:

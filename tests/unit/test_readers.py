@@ -1,48 +1,20 @@
 from __future__ import annotations
 
 import gzip
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from escalate_cli.config import parse_config
 from escalate_cli.errors import InputError
-from escalate_cli.readers import ReadOptions
-from escalate_cli.history import resolve
-from escalate_cli.readers.issues import collect
-from escalate_cli.sla import policy_name
 from escalate_cli.readers.timestamps import TimestampParser
+from tests.helpers import config, read
 
-POLICIES = [{"name": "p", "targets": {"resolution": "4h"}}]
 UTC = timezone.utc
-
-
-def config(**top):
-    return parse_config({"policies": POLICIES, **top})
 
 
 def epoch(*args, tz=UTC) -> int:
     return int(datetime(*args, tzinfo=tz).timestamp())
-
-
-@dataclass
-class Read:
-    issues: list
-    errors: list
-    warnings: list
-
-
-def read(paths, cfg=None, as_of=2**40, **options):
-    """collect, then resolve, as `escalate check` does."""
-    cfg = cfg or config()
-    opts = ReadOptions(
-        encoding=options.get("encoding", cfg.encoding), delimiter=options.get("delimiter"), records=cfg.records
-    )
-    got = collect([str(p) for p in paths], cfg, opts)
-    issues, notes = resolve(got.groups, as_of, cfg.statuses, cfg.history, policy_name(cfg.policies))
-    return Read(issues, got.errors, got.warnings + notes)
 
 
 TIMESTAMPS = [
