@@ -7,8 +7,9 @@
 A result: issue (id as a string), metric, policy, calendar, state, started_at, due_at, stopped_at (or null),
 elapsed_seconds (business seconds from start to stopped_at or as_of), target_seconds, remaining_seconds
 (negative when overdue), paused_seconds (business seconds not counted while paused), policy_changed_at and
-previous_policy (when the issue's history moved it to this policy, else null), level (or null), actions [{"level", "notify", "message"}], the mapped fields (title,
-priority, status, labels, any others) and where (file:line). Instants are ISO 8601 with the config's offset.
+previous_policy (when the issue's history moved it to this policy, else null), level (or null), actions
+[{"level", "notify", "message"}], the mapped fields (title, priority, status, labels, any others) and where
+(file:line). Instants are ISO 8601 with the config's offset.
 """
 
 from __future__ import annotations
