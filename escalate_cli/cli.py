@@ -80,6 +80,10 @@ def check(
     ),
     show_all: Annotated[bool, typer.Option("--all", help="Also list ok, met, missed and unmatched.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the one-line summary.")] = False,
+    summary: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Append a markdown summary to this file (default: $GITHUB_STEP_SUMMARY when set)."),
+    ] = None,
     source: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(help="Export preset: jira, jira-json, github, gitlab, zendesk, servicenow, generic."),
@@ -124,8 +128,13 @@ def check(
             tty = output is None and sys.stdout.isatty()
             width = shutil.get_terminal_size().columns if tty else 120
             color = tty and "NO_COLOR" not in os.environ
-            text = writer_for(fmt, tz=cfg.timezone, color=color, width=width, show_all=show_all)(report)
+            text = writer_for(fmt, tz=cfg.timezone, color=color, width=width, show_all=show_all, fail_on=fail_on)(
+                report
+            )
         _emit(text, output)
+        summary_file = summary or _env_path("GITHUB_STEP_SUMMARY")
+        if summary_file is not None:
+            _append(writer_for(OutputFormat.MARKDOWN, tz=cfg.timezone)(report), summary_file)
         raise typer.Exit(_exit_code(report, fail_on, allow_invalid))
 
 
@@ -155,6 +164,19 @@ def _emit(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise EscalateError(f"{output}: cannot write the report: {exc.strerror or exc}") from exc
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None
+
+
+def _append(text: str, path: Path) -> None:
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise EscalateError(f"{path}: cannot append the summary: {exc.strerror or exc}") from exc
 
 
 def _problems_to_stderr(report: Report, *, quiet: bool) -> None:

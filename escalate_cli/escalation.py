@@ -16,15 +16,16 @@ class _Blank(dict[str, str]):
         return ""
 
 
+def reached_steps(steps: tuple[Step, ...], elapsed: int, target: int) -> list[Step]:
+    """Every step whose threshold is at or below `elapsed`, in the order they are reached (ties in list order)."""
+    order = sorted(range(len(steps)), key=lambda i: (steps[i].elapsed_at(target), i))
+    return [steps[i] for i in order if elapsed >= steps[i].elapsed_at(target)]
+
+
 def reached_step(steps: tuple[Step, ...], elapsed: int, target: int) -> Step | None:
-    """The step with the latest threshold at or below `elapsed` (the later one in the list on a tie)."""
-    best: Step | None = None
-    best_at = -1
-    for step in steps:
-        at = step.elapsed_at(target)
-        if elapsed >= at and at >= best_at:
-            best, best_at = step, at
-    return best
+    """The highest step reached (the later one in the list on a tie), or None."""
+    reached = reached_steps(steps, elapsed, target)
+    return reached[-1] if reached else None
 
 
 def action_for(step: Step, clock: Clock, show_instant: Callable[[int], str]) -> Action:

@@ -169,8 +169,9 @@ class Clock:
     elapsed: int
     target: int
     level: str | None = None
-    actions: tuple[Action, ...] = ()
-    paused_seconds: int = 0  # business seconds spent paused, not counted in elapsed
+    actions: tuple[Action, ...] = ()  # the highest step reached
+    paused_seconds: int = 0
+    reached: tuple[Action, ...] = ()  # every step reached, in the order they are reached  # business seconds spent paused, not counted in elapsed
 
     @property
     def remaining(self) -> int:

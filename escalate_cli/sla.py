@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from escalate_cli.escalation import action_for, reached_step
+from escalate_cli.escalation import action_for, reached_steps
 from escalate_cli.model import Clock, Condition, Issue, Metric, Policy, Report, State
 
 
@@ -118,10 +118,11 @@ def clock_for(
         target,
         paused_seconds=paused,
     )
-    step = reached_step(policy.steps, elapsed, target) if state.is_running else None
-    if step is None:
+    steps = reached_steps(policy.steps, elapsed, target) if state.is_running else []
+    if not steps:
         return clock
-    return replace(clock, level=step.level, actions=(action_for(step, clock, show_instant),))
+    reached = tuple(action_for(step, clock, show_instant) for step in steps)
+    return replace(clock, level=steps[-1].level, actions=reached[-1:], reached=reached)
 
 
 def _pauses_within(issue: Issue, start: int, end: int) -> list[tuple[int, int | None]]:

@@ -7,17 +7,26 @@ from datetime import datetime, tzinfo
 from enum import Enum
 from functools import partial
 
-from escalate_cli.model import Clock, Report, State
+from escalate_cli.model import Clock, Report, Severity, State
 
 
 class OutputFormat(str, Enum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
+    JUNIT = "junit"
+    GITHUB = "github"
+    MARKDOWN = "markdown"
 
 
 def writer_for(
-    fmt: OutputFormat, *, tz: tzinfo, color: bool = False, width: int = 120, show_all: bool = False
+    fmt: OutputFormat,
+    *,
+    tz: tzinfo,
+    color: bool = False,
+    width: int = 120,
+    show_all: bool = False,
+    fail_on: Severity = Severity.BREACH,
 ) -> Callable[[Report], str]:
     match fmt:
         case OutputFormat.TABLE:
@@ -32,6 +41,18 @@ def writer_for(
             from escalate_cli.writers import csv_
 
             return partial(csv_.render, tz=tz)
+        case OutputFormat.JUNIT:
+            from escalate_cli.writers import junit
+
+            return partial(junit.render, tz=tz, fail_on=fail_on)
+        case OutputFormat.GITHUB:
+            from escalate_cli.writers import github
+
+            return partial(github.render, tz=tz)
+        case OutputFormat.MARKDOWN:
+            from escalate_cli.writers import markdown
+
+            return partial(markdown.render, tz=tz, show_all=show_all)
     raise AssertionError(f"no writer for {fmt}")  # pragma: no cover - test_every_format_has_a_writer
 
 
