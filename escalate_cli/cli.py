@@ -80,6 +80,19 @@ def check(
     ),
     show_all: Annotated[bool, typer.Option("--all", help="Also list ok, met, missed and unmatched.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the one-line summary.")] = False,
+    state: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="SQLite file remembering clocks and announcements between runs (created on first use)."),
+    ] = None,
+    changes_only: Annotated[
+        bool, typer.Option(help="Print only what changed since the last run (needs --state); nothing if nothing.")
+    ] = False,
+    notify: Annotated[
+        bool, typer.Option(help="Deliver escalation announcements to their channels (needs --state).")
+    ] = False,
+    lock_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for another run holding the state file.", min=0)
+    ] = 60.0,
     summary: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(help="Append a markdown summary to this file (default: $GITHUB_STEP_SUMMARY when set)."),
@@ -120,6 +133,12 @@ def check(
         )
         report.errors, report.warnings = collected.errors, collected.warnings + notes
         _problems_to_stderr(report, quiet=quiet)
+        if state is not None:
+            from escalate_cli.watch import remember_and_notify
+
+            remember_and_notify(report, cfg, state, notify=notify, lock_timeout=lock_timeout, say=_say)
+        if changes_only:
+            _keep_changed(report)
         if quiet:
             from escalate_cli.writers.table import summary_line
 
@@ -128,9 +147,16 @@ def check(
             tty = output is None and sys.stdout.isatty()
             width = shutil.get_terminal_size().columns if tty else 120
             color = tty and "NO_COLOR" not in os.environ
-            text = writer_for(fmt, tz=cfg.timezone, color=color, width=width, show_all=show_all, fail_on=fail_on)(
-                report
+            write = writer_for(
+                fmt,
+                tz=cfg.timezone,
+                color=color,
+                width=width,
+                show_all=show_all,
+                fail_on=fail_on,
+                changes_only=changes_only,
             )
+            text = write(report)
         _emit(text, output)
         summary_file = summary or _env_path("GITHUB_STEP_SUMMARY")
         if summary_file is not None:
@@ -164,6 +190,17 @@ def _emit(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise EscalateError(f"{output}: cannot write the report: {exc.strerror or exc}") from exc
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _keep_changed(report: Report) -> None:
+    """Only the clocks that changed stay in the report (the changes themselves include the disappeared ones)."""
+    changed = {(c.issue, c.metric) for c in report.changes or ()}
+    report.clocks = [c for c in report.clocks if (c.issue.id, c.metric.value) in changed]
 
 
 def _env_path(name: str) -> Path | None:

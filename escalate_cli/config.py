@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from escalate_cli.business_time import DAY, Calendar, Window
+from escalate_cli.channels import Channel, Contact
 from escalate_cli.durations import format_duration, parse_duration
 from escalate_cli.errors import ConfigError
 from escalate_cli.model import RESULT_KEYS, Condition, Metric, Policy, Statuses, Step, Threshold
@@ -52,7 +53,30 @@ _TOP_KEYS = (
     "include_pull_requests",
     "calendars",
     "policies",
+    "channels",
+    "contacts",
 )
+_CHANNEL_KEYS = {
+    "webhook": ("type", "url", "headers", "timeout", "retries", "backoff", "hours"),
+    "email": (
+        "type",
+        "host",
+        "port",
+        "from",
+        "to",
+        "starttls",
+        "ssl",
+        "username",
+        "password",
+        "timeout",
+        "retries",
+        "backoff",
+        "hours",
+    ),
+    "command": ("type", "run", "timeout", "retries", "backoff", "hours"),
+}
+_CONTACT_KEYS = ("by", "map", "default")
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _CALENDAR_KEYS = ("timezone", "hours", "holidays", "special")
 _HOLIDAY_KEYS = ("country", "subdivision", "categories", "dates")
 _POLICY_KEYS = ("name", "match", "calendar", "targets", "warn", "escalate", "pause")
@@ -89,6 +113,8 @@ class Config:
     include_pull_requests: bool = False
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     policies: tuple[Policy, ...] = ()
+    channels: Mapping[str, Channel] = field(default_factory=dict)
+    contacts: Mapping[str, Contact] = field(default_factory=dict)
 
     @property
     def preset(self) -> Preset:
@@ -151,7 +177,14 @@ def parse_config(data: object) -> Config:
     fields = _fields(top.get("fields", {}), "fields")
     calendars = _calendars(top.get("calendars", {}), "calendars", tz)
     policies = _policies(top.get("policies"), "policies", calendars, fields)
+    channels = {
+        str(name): _channel(str(name), spec, f"channels.{name}", calendars)
+        for name, spec in _mapping(top.get("channels", {}), "channels").items()
+    }
+    contacts = _contacts(top.get("contacts"), "contacts", channels, policies)
     return Config(
+        channels=channels,
+        contacts=contacts,
         timezone=tz,
         source=source,
         fields=fields,
@@ -627,6 +660,111 @@ def _template(value: object, where: str, known: Collection[str]) -> str:
     return text
 
 
+# channels and contacts
+
+
+def _channel(name: str, spec: object, where: str, calendars: Mapping[str, Calendar]) -> Channel:
+    body = _mapping(spec, where)
+    kind = _choice(body.get("type"), f"{where}.type", tuple(_CHANNEL_KEYS))
+    body = _expand_env(_mapping(body, where, _CHANNEL_KEYS[kind]), where)
+    hours_name = _optional_str(body.get("hours"), f"{where}.hours") or ""
+    if hours_name and hours_name not in calendars:
+        raise ConfigError(f"{where}.hours", f"no calendar named {hours_name!r}{_hint(hours_name, calendars)}")
+    common = {
+        "timeout": _number(body.get("timeout", 10), f"{where}.timeout"),
+        "retries": int(_number(body.get("retries", 3), f"{where}.retries", minimum=1)),
+        "backoff": _number(body.get("backoff", 1), f"{where}.backoff", minimum=0),
+        "hours": calendars[hours_name] if hours_name else None,
+        "hours_name": hours_name,
+    }
+    if kind == "webhook":
+        url = _str(body.get("url"), f"{where}.url", "a URL")
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{where}.url", f"expected an http:// or https:// URL, got {url!r}")
+        headers = {str(k): str(v) for k, v in _mapping(body.get("headers", {}), f"{where}.headers").items()}
+        return Channel(name, kind, url=url, headers=headers, **common)  # type: ignore[arg-type]
+    if kind == "email":
+        to = tuple(_str(t, f"{where}.to", "an address") for t in _one_or_list(body.get("to")))
+        return Channel(
+            name,
+            kind,
+            host=_str(body.get("host"), f"{where}.host", "an SMTP host"),
+            port=int(_number(body.get("port", 25), f"{where}.port", minimum=1)),
+            sender=_str(body.get("from"), f"{where}.from", "a sender address"),
+            to=to,
+            starttls=_bool(body.get("starttls", False), f"{where}.starttls"),
+            ssl=_bool(body.get("ssl", False), f"{where}.ssl"),
+            username=_optional_str(body.get("username"), f"{where}.username") or "",
+            password=str(body.get("password") or ""),
+            **common,  # type: ignore[arg-type]
+        )
+    run = tuple(_str(a, f"{where}.run", "a program and its arguments") for a in _one_or_list(body.get("run")))
+    return Channel(name, kind, run=run, **common)  # type: ignore[arg-type]
+
+
+def _expand_env(value: Any, where: str) -> Any:
+    """`${VAR}` in any string becomes the environment variable's value; an unset one is an error naming it."""
+    import os
+
+    if isinstance(value, dict):
+        return {k: _expand_env(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def replace_var(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ConfigError(where, f"environment variable {name} is not set")
+        return os.environ[name]
+
+    return _ENV.sub(replace_var, value)
+
+
+def _number(value: object, where: str, minimum: float = 0.001) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+        raise ConfigError(where, f"expected a number of at least {minimum:g}, got {_show(value)}")
+    return float(value)
+
+
+def _contacts(
+    value: object, where: str, channels: Mapping[str, Channel], policies: tuple[Policy, ...]
+) -> dict[str, Contact]:
+    if value is None:
+        return {}
+    contacts = {}
+    for role, spec in _mapping(value, where).items():
+        key = f"{where}.{role}"
+        if isinstance(spec, dict):
+            body = _mapping(spec, key, _CONTACT_KEYS)
+            routes = {
+                str(v).strip().lower(): _channel_names(chans, f"{key}.map.{v}", channels)
+                for v, chans in _mapping(body.get("map", {}), f"{key}.map").items()
+            }
+            default = _channel_names(body.get("default", []), f"{key}.default", channels)
+            by = _str(body.get("by"), f"{key}.by", "a field or column name")
+            contacts[str(role)] = Contact(str(role), default, by=by, routes=routes)
+        else:
+            contacts[str(role)] = Contact(str(role), _channel_names(spec, key, channels))
+    for i, policy in enumerate(policies):  # with contacts, every role a policy notifies must reach someone
+        for j, step in enumerate(policy.steps):
+            for role in step.notify:
+                if role not in contacts:
+                    raise ConfigError(
+                        f"policies[{i}].escalate[{j}].notify", f"no contact for role {role!r}{_hint(role, contacts)}"
+                    )
+    return contacts
+
+
+def _channel_names(value: object, where: str, channels: Mapping[str, Channel]) -> tuple[str, ...]:
+    names = tuple(_str(n, where, "a channel name") for n in _one_or_list(value) if n is not None)
+    for name in names:
+        if name not in channels:
+            raise ConfigError(where, f"no channel named {name!r}{_hint(name, channels) if channels else ''}")
+    return names
+
+
 def describe(config: Config) -> str:
     """A short human summary of a valid config, for `escalate validate`."""
     calendars, policies = len(config.calendars) - 1, len(config.policies)  # the built-in 24x7 is not counted
@@ -644,6 +782,14 @@ def describe(config: Config) -> str:
         lines.append(f"  policy {policy.name}: matches {rules}; {policy.calendar_name}; {targets}")
         if ladder:
             lines[-1] += f"; escalates {ladder}"
+    for channel in config.channels.values():
+        quiet = f"; quiet outside {channel.hours_name}" if channel.hours_name else ""
+        lines.append(f"  channel {channel.describe()}{quiet}")
+    for contact in config.contacts.values():
+        routes = ", ".join(contact.channels) or "nothing"
+        if contact.by:
+            routes = f"by {contact.by}, default {routes}"
+        lines.append(f"  contact {contact.role}: {routes}")
     return "\n".join(lines) + "\n"
 
 

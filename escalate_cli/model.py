@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from escalate_cli.business_time import Calendar
+    from escalate_cli.changes import Change
 
 
 RESULT_KEYS = (
@@ -171,7 +172,9 @@ class Clock:
     level: str | None = None
     actions: tuple[Action, ...] = ()  # the highest step reached
     paused_seconds: int = 0
-    reached: tuple[Action, ...] = ()  # every step reached, in the order they are reached  # business seconds spent paused, not counted in elapsed
+    reached: tuple[
+        Action, ...
+    ] = ()  # every step reached, in the order they are reached  # business seconds spent paused, not counted in elapsed
 
     @property
     def remaining(self) -> int:
@@ -197,6 +200,7 @@ class Report:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     issues: int = 0  # distinct issues evaluated (matched or not)
+    changes: list[Change] | None = None  # since the last run, when a state file is used
 
     def counts(self) -> dict[str, int]:
         counts = {state.value: 0 for state in State}

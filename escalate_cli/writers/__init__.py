@@ -27,12 +27,13 @@ def writer_for(
     width: int = 120,
     show_all: bool = False,
     fail_on: Severity = Severity.BREACH,
+    changes_only: bool = False,
 ) -> Callable[[Report], str]:
     match fmt:
         case OutputFormat.TABLE:
             from escalate_cli.writers import table
 
-            return partial(table.render, tz=tz, color=color, width=width, show_all=show_all)
+            return partial(table.render, tz=tz, color=color, width=width, show_all=show_all, changes_only=changes_only)
         case OutputFormat.JSON:
             from escalate_cli.writers import json_
 

@@ -2,7 +2,8 @@
 
 {"schema_version": 1, "as_of": ISO, "summary": {<state>: n, ..., "clocks", "issues", "unmatched", "errors",
 "warnings"}, "results": [one object per clock of every matched issue, in input order], "unmatched": [{"issue",
-"where"}], "errors": [{"where": "file:line", "message"}], "warnings": [{"where", "message"}]}
+"where"}], "errors": [{"where": "file:line", "message"}], "warnings": [{"where", "message"}]}, and with --state "changes": [{"change", "issue", "metric", "before",
+"after", "level"}] since the last run (change: new breach, new warning, new level, recovered, stopped, disappeared).
 
 A result: issue (id as a string), metric, policy, calendar, state, started_at, due_at, stopped_at (or null),
 elapsed_seconds (business seconds from start to stopped_at or as_of), target_seconds, remaining_seconds
@@ -24,7 +25,7 @@ SCHEMA_VERSION = 1
 
 
 def render(report: Report, *, tz: tzinfo) -> str:
-    document = {
+    document: dict[str, object] = {
         "schema_version": SCHEMA_VERSION,
         "as_of": iso(report.as_of, tz),
         "summary": summary(report),
@@ -33,6 +34,18 @@ def render(report: Report, *, tz: tzinfo) -> str:
         "errors": [_problem(p) for p in report.errors],
         "warnings": [_problem(p) for p in report.warnings],
     }
+    if report.changes is not None:
+        document["changes"] = [
+            {
+                "change": c.kind.value,
+                "issue": c.issue,
+                "metric": c.metric,
+                "before": c.before,
+                "after": c.after,
+                "level": c.level,
+            }
+            for c in report.changes
+        ]
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

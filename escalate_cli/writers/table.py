@@ -8,6 +8,7 @@ same report always gives the same bytes; colour only when asked for.
 from __future__ import annotations
 
 import io
+from collections import Counter
 from datetime import datetime, tzinfo
 
 from rich.console import Console
@@ -28,7 +29,15 @@ _STYLE = {
 }
 
 
-def render(report: Report, *, tz: tzinfo, color: bool = False, width: int = 120, show_all: bool = False) -> str:
+def render(
+    report: Report,
+    *,
+    tz: tzinfo,
+    color: bool = False,
+    width: int = 120,
+    show_all: bool = False,
+    changes_only: bool = False,
+) -> str:
     out = io.StringIO()
     console = Console(
         file=out,
@@ -38,13 +47,49 @@ def render(report: Report, *, tz: tzinfo, color: bool = False, width: int = 120,
         force_terminal=color,
         no_color=not color,
     )
+    if changes_only:  # cron: silent unless something changed
+        if report.changes:
+            console.print(_changes_table(report, tz))
+            kinds = Counter(change.kind.value for change in report.changes)
+            console.print(", ".join(f"{n} {kind}" for kind, n in kinds.items()) + f" | as of {_iso(report, tz)}")
+        return _strip(out.getvalue())
     shown = [c for c in urgency_order(report.clocks) if show_all or c.state in (State.BREACHED, State.WARNING)]
     if shown:
         console.print(_clock_table(shown, tz))
     if show_all and report.unmatched:
         console.print(_unmatched_table(report))
     console.print(summary_line(report, tz), soft_wrap=True)
-    return "".join(line.rstrip() + "\n" for line in out.getvalue().splitlines())
+    return _strip(out.getvalue())
+
+
+def _strip(text: str) -> str:
+    return "".join(line.rstrip() + "\n" for line in text.splitlines())
+
+
+def _iso(report: Report, tz: tzinfo) -> str:
+    return datetime.fromtimestamp(report.as_of, tz).isoformat()
+
+
+def _changes_table(report: Report, tz: tzinfo) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for name in ("Change", "Issue", "Metric", "Was", "Now", "Due", "Level", "Action / title"):
+        table.add_column(name, no_wrap=name != "Action / title", ratio=1 if name == "Action / title" else None)
+    for change in report.changes or ():
+        clock = change.clock
+        detail = ""
+        if clock is not None:
+            detail = "; ".join(a.message for a in clock.actions) or clock.issue.fields.get("title", "")
+        table.add_row(
+            change.kind.value,
+            escape(change.issue),
+            change.metric,
+            change.before or "",
+            change.after or "gone",
+            _instant(clock.due_at, tz) if clock else "",
+            escape(change.level or ""),
+            escape(detail),
+        )
+    return table
 
 
 def _clock_table(clocks: list[Clock], tz: tzinfo) -> Table:

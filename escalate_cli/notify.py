@@ -1,0 +1,135 @@
+"""Delivering announcements: a webhook POST (Slack-compatible `text` plus the structured result), an e-mail over
+SMTP (STARTTLS or TLS, login), or a command that reads the JSON on stdin. Retried with backoff."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from datetime import tzinfo
+
+from escalate_cli.changes import Announcement
+from escalate_cli.channels import Channel, Contact
+from escalate_cli.writers import iso
+
+
+class DeliveryError(Exception):
+    pass
+
+
+def payload(item: Announcement, as_of: int, tz: tzinfo) -> dict[str, object]:
+    clock = item.clock
+    return {
+        "text": item.message,
+        "issue": item.issue,
+        "metric": item.metric,
+        "policy": item.policy,
+        "level": item.level,
+        "notify": list(item.notify),
+        "state": clock.state.value,
+        "due_at": iso(clock.due_at, tz),
+        "elapsed_seconds": clock.elapsed,
+        "target_seconds": clock.target,
+        "remaining_seconds": clock.remaining,
+        "as_of": iso(as_of, tz),
+        **{key: value for key, value in clock.issue.fields.items() if key not in ("text", "state")},
+    }
+
+
+def channels_for(item: Announcement, contacts: Mapping[str, Contact]) -> list[str]:
+    """The channels the step's roles reach for this issue, each once, in order."""
+    names: list[str] = []
+    for role in item.notify:
+        contact = contacts.get(role)
+        for name in contact.channels_for(item.clock.issue) if contact else ():
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def is_quiet(channel: Channel, moment: int) -> bool:
+    """Outside its calendar's opening hours a channel holds its messages."""
+    return channel.hours is not None and channel.hours.elapsed_ts(moment, moment + 1) == 0
+
+
+def deliver(
+    channel: Channel, body: Mapping[str, object], sleep: Callable[[float], None] = time.sleep
+) -> tuple[int, str]:
+    """Send with up to `channel.retries` attempts; the number of attempts made and the last error ("" if sent)."""
+    error = ""
+    for attempt in range(1, channel.retries + 1):
+        try:
+            _SENDERS[channel.kind](channel, body)
+            return attempt, ""
+        except DeliveryError as exc:
+            error = str(exc)
+        if attempt < channel.retries:
+            sleep(channel.backoff * 2 ** (attempt - 1))
+    return channel.retries, error
+
+
+def _webhook(channel: Channel, body: Mapping[str, object]) -> None:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        channel.url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": "escalate", **channel.headers},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=channel.timeout) as response:  # noqa: S310 - the user's URL
+            response.read()
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"HTTP {exc.code} {exc.reason}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise DeliveryError(str(getattr(exc, "reason", exc))) from exc
+
+
+def _email(channel: Channel, body: Mapping[str, object]) -> None:
+    import smtplib
+    import ssl
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["Subject"] = f"[escalate] {body['level']}: {body['issue']} {body['metric']} {body['state']}"
+    message["From"] = channel.sender
+    message["To"] = ", ".join(channel.to)
+    details = "\n".join(f"{key}: {value}" for key, value in body.items() if key != "text")
+    message.set_content(f"{body['text']}\n\n{details}\n")
+    try:
+        smtp_class = smtplib.SMTP_SSL if channel.ssl else smtplib.SMTP
+        with smtp_class(channel.host, channel.port, timeout=channel.timeout) as smtp:
+            if channel.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if channel.username:
+                smtp.login(channel.username, channel.password)
+            smtp.send_message(message)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"SMTP {channel.host}:{channel.port}: {exc}") from exc
+
+
+def _command(channel: Channel, body: Mapping[str, object]) -> None:
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            list(channel.run),
+            input=json.dumps(body).encode(),
+            capture_output=True,
+            timeout=channel.timeout,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DeliveryError(f"{channel.run[0]}: {exc}") from exc
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
+        raise DeliveryError(f"{channel.run[0]} exited {done.returncode}: {tail[0]}".rstrip(": "))
+
+
+_SENDERS: dict[str, Callable[[Channel, Mapping[str, object]], None]] = {
+    "webhook": _webhook,
+    "email": _email,
+    "command": _command,
+}

@@ -1,0 +1,199 @@
+"""The state file (SQLite): each clock's last state, every escalation step announced, and every delivery.
+
+One run at a time holds the file: a lock file next to it (flock) is taken for the whole run, so two cron runs
+can neither corrupt it nor announce anything twice; the one that waits says so, and gives up after a timeout.
+Each step commits in its own transaction, so a run killed half-way loses nothing an earlier step recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from escalate_cli.changes import Announcement, ClockKey, Remembered
+from escalate_cli.errors import EscalateError
+
+SCHEMA_VERSION = 1
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE runs (id INTEGER PRIMARY KEY, as_of INTEGER NOT NULL, started_at REAL NOT NULL)",
+        "CREATE TABLE clocks (issue TEXT NOT NULL, metric TEXT NOT NULL, policy TEXT NOT NULL, state TEXT NOT NULL,"
+        " level TEXT, due_at INTEGER NOT NULL, title TEXT NOT NULL DEFAULT '', PRIMARY KEY (issue, metric))",
+        "CREATE TABLE announcements (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, run_id INTEGER NOT NULL,"
+        " issue TEXT NOT NULL, metric TEXT NOT NULL, policy TEXT NOT NULL, level TEXT NOT NULL,"
+        " payload TEXT NOT NULL)",
+        "CREATE TABLE deliveries (id INTEGER PRIMARY KEY, announcement_id INTEGER NOT NULL REFERENCES announcements,"
+        " channel TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('pending', 'sent')),"
+        " attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', sent_at REAL,"
+        " UNIQUE (announcement_id, channel))",
+    ),
+}
+
+
+class StateError(EscalateError):
+    pass
+
+
+@dataclass(frozen=True)
+class PendingDelivery:
+    id: int
+    channel: str
+    attempts: int
+    payload: dict[str, object]
+
+
+class StateStore:
+    def __init__(self, path: Path, *, lock_timeout: float = 60.0, on_wait: Callable[[str], None] = print) -> None:
+        self.path = path
+        self.lock_timeout = lock_timeout
+        self.on_wait = on_wait
+        self._lock: IO[str] | None = None
+        self._db: sqlite3.Connection | None = None
+
+    def __enter__(self) -> StateStore:
+        self._lock = self._acquire_lock()
+        try:
+            self._db = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.__exit__(None, None, None)
+            raise StateError(f"{self.path}: not a usable escalate state file ({exc})") from exc
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the flock
+            self._lock = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        assert self._db is not None, "use StateStore as a context manager"
+        return self._db
+
+    def _acquire_lock(self) -> IO[str]:
+        import fcntl
+
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until __exit__
+        except OSError as exc:
+            raise StateError(f"{lock_path}: cannot open the lock file: {exc.strerror or exc}") from exc
+        deadline = time.monotonic() + self.lock_timeout
+        waited = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not waited:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "?"
+                    self.on_wait(f"waiting for {self.path}: another escalate run (pid {holder}) is using it")
+                    waited = True
+                if time.monotonic() >= deadline:
+                    handle.close()
+                    raise StateError(
+                        f"{self.path}: still in use by another escalate run after {self.lock_timeout:g}s; gave up "
+                        "(nothing was recorded; the next run catches up)"
+                    ) from None
+                time.sleep(0.05)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        return handle
+
+    def _migrate(self) -> None:
+        version = self._version()
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                f"{self.path}: written by a newer escalate (schema {version}, this one knows "
+                f"{SCHEMA_VERSION}); upgrade escalate or use another --state file"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._transaction():
+                for statement in MIGRATIONS[target]:
+                    self.db.execute(statement)
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(target),))
+
+    def _version(self) -> int:
+        has_meta = self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        if not has_meta:
+            return 0
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.db)
+
+    def remembered(self) -> dict[ClockKey, Remembered]:
+        rows = self.db.execute("SELECT issue, metric, policy, state, level, due_at, title FROM clocks")
+        return {(r[0], r[1]): Remembered(*r) for r in rows}
+
+    def announced(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT key FROM announcements")}
+
+    def save_run(
+        self,
+        as_of: int,
+        clocks: Iterable[Remembered],
+        announcements: Sequence[tuple[Announcement, dict[str, object], Sequence[str]]] = (),
+    ) -> int:
+        """Record this run's clocks (replacing the last run's) and its new announcements with a pending delivery
+        per channel, in one transaction."""
+        with self._transaction():
+            run_id = self.db.execute(
+                "INSERT INTO runs (as_of, started_at) VALUES (?, ?)", (as_of, time.time())
+            ).lastrowid
+            self.db.execute("DELETE FROM clocks")
+            self.db.executemany(
+                "INSERT INTO clocks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((c.issue, c.metric, c.policy, c.state, c.level, c.due_at, c.title) for c in clocks),
+            )
+            for item, payload, channels in announcements:
+                announcement_id = self.db.execute(
+                    "INSERT INTO announcements (key, run_id, issue, metric, policy, level, payload)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (item.key, run_id, item.issue, item.metric, item.policy, item.level, json.dumps(payload)),
+                ).lastrowid
+                self.db.executemany(
+                    "INSERT INTO deliveries (announcement_id, channel, status) VALUES (?, ?, 'pending')",
+                    ((announcement_id, channel) for channel in channels),
+                )
+        return int(run_id or 0)
+
+    def pending(self) -> list[PendingDelivery]:
+        rows = self.db.execute(
+            "SELECT d.id, d.channel, d.attempts, a.payload FROM deliveries d JOIN announcements a"
+            " ON a.id = d.announcement_id WHERE d.status = 'pending' ORDER BY d.id"
+        )
+        return [PendingDelivery(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+    def record_delivery(self, delivery: PendingDelivery, *, sent: bool, attempts: int, error: str = "") -> None:
+        with self._transaction():
+            self.db.execute(
+                "UPDATE deliveries SET status = ?, attempts = attempts + ?, last_error = ?, sent_at = ? WHERE id = ?",
+                ("sent" if sent else "pending", attempts, error, time.time() if sent else None, delivery.id),
+            )
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")

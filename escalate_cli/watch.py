@@ -1,0 +1,49 @@
+"""Cron mode: compare this run with the state file, record it, and announce escalation steps once each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from escalate_cli.changes import announcements, diff, remember
+from escalate_cli.config import Config
+from escalate_cli.model import Report
+from escalate_cli.notify import channels_for, deliver, is_quiet, payload
+from escalate_cli.state import StateStore
+
+
+def remember_and_notify(
+    report: Report, config: Config, state: Path, *, notify: bool, lock_timeout: float, say: Callable[[str], None]
+) -> None:
+    """Sets report.changes; records the run; with `notify`, delivers every pending announcement (this run's and
+    any an earlier run could not deliver), else says what it would send. `say` writes a line to stderr."""
+    with StateStore(state, lock_timeout=lock_timeout, on_wait=say) as store:
+        report.changes = diff(store.remembered(), report.clocks)
+        new = announcements(report.clocks, store.announced())
+        routed = [
+            (item, payload(item, report.as_of, config.timezone), channels_for(item, config.contacts)) for item in new
+        ]
+        store.save_run(report.as_of, [remember(c) for c in report.clocks], routed if notify else ())
+        if not notify:
+            for item, _, channels in routed if config.contacts else ():  # no contacts: nothing is ever sent
+                where = ", ".join(config.channels[c].describe() for c in channels) or "no channel"
+                say(f"would send {item.level} for {item.issue} {item.metric} to {where}: {item.message}")
+            return
+        for delivery in store.pending():
+            channel = config.channels.get(delivery.channel)
+            label = f"{delivery.payload['level']} for {delivery.payload['issue']} {delivery.payload['metric']}"
+            if channel is None:
+                say(f"cannot deliver {label}: channel {delivery.channel!r} is no longer in the config")
+                continue
+            if is_quiet(channel, report.as_of):
+                say(f"holding {label} for {channel.name} until its hours ({channel.hours_name}) open")
+                continue
+            attempts, error = deliver(channel, delivery.payload)
+            store.record_delivery(delivery, sent=not error, attempts=attempts, error=error)
+            if error:
+                say(
+                    f"could not deliver {label} to {channel.describe()} after {attempts} attempts: {error}; "
+                    "the next run tries again"
+                )
+            else:
+                say(f"sent {label} to {channel.describe()}")
