@@ -107,6 +107,8 @@ def check(
     debug: Annotated[bool, typer.Option(help="Show the traceback of an internal error.")] = False,
 ) -> None:
     """Print warnings, breaches and escalation actions; exit 1 if any running clock reaches --fail-on."""
+    if (changes_only or notify) and state is None:
+        raise typer.BadParameter("needs --state FILE", param_hint="--changes-only" if changes_only else "--notify")
     with error_boundary(debug):
         from escalate_cli.config import load_config
         from escalate_cli.history import resolve

@@ -79,7 +79,7 @@ def _webhook(channel: Channel, body: Mapping[str, object]) -> None:
         headers={"Content-Type": "application/json", "User-Agent": "escalate", **channel.headers},
     )
     try:
-        with urllib.request.urlopen(request, timeout=channel.timeout) as response:  # noqa: S310 - the user's URL
+        with urllib.request.urlopen(request, timeout=channel.timeout) as response:
             response.read()
     except urllib.error.HTTPError as exc:
         raise DeliveryError(f"HTTP {exc.code} {exc.reason}") from exc

@@ -2,8 +2,9 @@
 
 {"schema_version": 1, "as_of": ISO, "summary": {<state>: n, ..., "clocks", "issues", "unmatched", "errors",
 "warnings"}, "results": [one object per clock of every matched issue, in input order], "unmatched": [{"issue",
-"where"}], "errors": [{"where": "file:line", "message"}], "warnings": [{"where", "message"}]}, and with --state "changes": [{"change", "issue", "metric", "before",
-"after", "level"}] since the last run (change: new breach, new warning, new level, recovered, stopped, disappeared).
+"where"}], "errors": [{"where": "file:line", "message"}], "warnings": [{"where", "message"}]}, and with --state
+"changes": [{"change", "issue", "metric", "before", "after", "level"}] since the last run (change: new breach,
+new warning, new level, recovered, stopped, disappeared).
 
 A result: issue (id as a string), metric, policy, calendar, state, started_at, due_at, stopped_at (or null),
 elapsed_seconds (business seconds from start to stopped_at or as_of), target_seconds, remaining_seconds

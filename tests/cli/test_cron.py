@@ -1,0 +1,285 @@
+"""Cron mode end to end: several runs with different --as-of on one state file, with a real HTTP server, a real
+SMTP server and real processes."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from escalate_cli.cli import app
+from escalate_cli.state import SCHEMA_VERSION
+from tests.servers import HookServer, SmtpServer
+
+REPO = Path(__file__).resolve().parents[2]
+ISSUES = """id,created,resolved,priority,customer,title
+A-1,2026-01-05T09:00:00Z,,P1,ACME,Checkout down
+A-2,2026-01-05T10:00:00Z,,P1,Globex,Slow search
+"""
+
+
+@pytest.fixture
+def hook():
+    server = HookServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def setup(tmp_path, hook, smtp):
+    """A config whose ladder notifies a webhook and a mailbox, an export, and a state file path."""
+
+    def make(mail_hours: str = "", retries: int = 1, extra_channels: str = "") -> dict[str, Path]:
+        hours = f"hours: {mail_hours}" if mail_hours else ""
+        config = tmp_path / "sla.yaml"
+        config.write_text(
+            textwrap.dedent(f"""\
+            fields: {{customer: customer}}
+            calendars:
+              office: {{timezone: UTC, hours: {{mon-fri: ["09:00-17:00"]}}}}
+            channels:
+              hook: {{type: webhook, url: "{hook.url}", retries: {retries}, backoff: 0}}
+              mail: {{type: email, host: 127.0.0.1, port: {smtp.port}, from: sla@example.com, to: [leads@example.com],
+                      username: sla, password: "${{TEST_SMTP_PASSWORD}}", retries: {retries}, backoff: 0, {hours}}}
+            {textwrap.indent(extra_channels, "  ")}
+            contacts:
+              lead: hook
+              head: [hook, mail]
+              sponsor: {{by: customer, map: {{acme: mail}}, default: hook}}
+            policies:
+              - name: p1
+                match: {{priority: P1}}
+                targets: {{resolution: 4h}}
+                escalate:
+                  - {{after: 100%, level: L2, notify: [lead], action: "{{id}} L2: overdue by {{overdue}}"}}
+                  - {{after: "+2h", level: L3, notify: [head, sponsor], action: "{{id}} L3 for {{customer}}"}}
+            """)
+        )
+        issues = tmp_path / "issues.csv"
+        issues.write_text(ISSUES)
+        return {"config": config, "issues": issues, "state": tmp_path / "state.db"}
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _smtp_password(monkeypatch):
+    monkeypatch.setenv("TEST_SMTP_PASSWORD", "s3cret")
+
+
+def check(paths, at, *extra, issues=None):
+    args = [
+        "check",
+        str(issues or paths["issues"]),
+        "-c",
+        str(paths["config"]),
+        "--state",
+        str(paths["state"]),
+        "--as-of",
+        f"2026-01-{at}:00Z",
+        *extra,
+    ]
+    return CliRunner().invoke(app, args, prog_name="escalate")
+
+
+def test_changes_only_across_runs(setup, tmp_path):
+    paths = setup()
+    first = check(paths, "05T10:00", "--changes-only")
+    assert (first.exit_code, first.stdout) == (0, "")  # nothing alarming yet: silent
+    warned = check(paths, "05T12:00", "--changes-only", "-f", "json")
+    assert [(c["change"], c["issue"], c["before"], c["after"]) for c in json.loads(warned.stdout)["changes"]] == [
+        ("new warning", "A-1", "ok", "warning")
+    ]
+    breached = check(paths, "05T13:00", "--changes-only")
+    assert breached.exit_code == 1
+    assert breached.stdout.splitlines()[1].split()[:5] == ["new", "breach", "A-1", "resolution", "warning"]
+    assert check(paths, "05T13:30", "--changes-only").stdout == ""  # same state again: quiet
+    later = tmp_path / "later.csv"
+    later.write_text(
+        "id,created,resolved,priority,customer,title\n"
+        "A-1,2026-01-05T09:00:00Z,2026-01-05T15:30:00Z,P1,ACME,Checkout down\n"
+    )
+    final = check(paths, "05T16:00", "--changes-only", "-f", "json", issues=later)
+    assert [(c["change"], c["issue"], c["after"]) for c in json.loads(final.stdout)["changes"]] == [
+        ("stopped", "A-1", "missed"),
+        ("disappeared", "A-2", None),
+    ]
+
+
+def test_each_step_is_announced_once_and_only_with_notify(setup, hook, smtp):
+    paths = setup()
+    dry = check(paths, "05T13:00")
+    assert "would send L2 for A-1 resolution to hook (webhook http://127.0.0.1:" in dry.stderr
+    assert hook.received == []
+    check(paths, "05T13:00", "--notify")
+    assert [r["json"]["text"] for r in hook.received] == ["A-1 L2: overdue by 0s"]
+    assert hook.received[0]["json"]["level"] == "L2" and hook.received[0]["json"]["issue"] == "A-1"
+    check(paths, "05T13:30", "--notify")
+    check(paths, "05T13:30", "--notify")
+    assert len(hook.received) == 1  # never the same announcement twice
+    result = check(paths, "05T15:00", "--notify")
+    assert "sent L3 for A-1 resolution to mail (email leads@example.com)" in result.stderr
+    texts = sorted(r["json"]["text"] for r in hook.received)
+    assert texts == ["A-1 L2: overdue by 0s", "A-1 L3 for ACME", "A-2 L2: overdue by 1h"]
+    (mail,) = smtp.messages  # head -> mail, and sponsor routes ACME to mail as well: one message
+    assert mail["Subject"] == "[escalate] L3: A-1 resolution breached" and mail["To"] == "leads@example.com"
+    assert "A-1 L3 for ACME" in mail.get_payload() and smtp.logins == [("sla", "s3cret")]
+
+
+def test_failed_delivery_is_retried_next_run_and_then_sent_once(setup, hook):
+    paths = setup(retries=2)
+    hook.fail_next = 2
+    failed = check(paths, "05T13:00", "--notify")
+    assert "could not deliver L2 for A-1 resolution to hook" in failed.stderr and "after 2 attempts: HTTP 500" in (
+        failed.stderr
+    )
+    assert hook.received == []
+    check(paths, "05T13:10", "--notify")
+    check(paths, "05T13:20", "--notify")
+    assert [r["json"]["text"] for r in hook.received] == ["A-1 L2: overdue by 0s"]
+
+
+def test_quiet_hours_hold_mail_until_the_calendar_opens(setup, smtp):
+    paths = setup(mail_hours="office")
+    sunday = check(paths, "04T20:00", "--notify", issues=_old_issue(paths))
+    assert "holding L3 for A-9 resolution for mail until its hours (office) open" in sunday.stderr
+    assert smtp.messages == []
+    check(paths, "05T09:05", "--notify", issues=_old_issue(paths))  # Monday, open
+    assert [m["Subject"] for m in smtp.messages] == ["[escalate] L3: A-9 resolution breached"]
+
+
+def _old_issue(paths) -> Path:
+    path = paths["issues"].with_name("old.csv")
+    path.write_text("id,created,priority,customer,title\nA-9,2026-01-04T10:00:00Z,P1,Initech,old\n")
+    return path
+
+
+def test_command_channel_gets_the_json_on_stdin(setup, tmp_path):
+    out = tmp_path / "paged.jsonl"
+    script = f"import sys; open({str(out)!r}, 'a').write(sys.stdin.read() + chr(10))"
+    paths = setup(extra_channels=f'pager: {{type: command, run: ["{sys.executable}", "-c", "{script}"]}}\n')
+    text = paths["config"].read_text().replace("lead: hook", "lead: pager")
+    paths["config"].write_text(text)
+    check(paths, "05T13:00", "--notify")
+    (line,) = out.read_text().splitlines()
+    assert json.loads(line)["text"] == "A-1 L2: overdue by 0s"
+
+
+def test_missing_environment_variable_names_it(setup, monkeypatch):
+    paths = setup()
+    monkeypatch.delenv("TEST_SMTP_PASSWORD")
+    result = check(paths, "05T13:00")
+    assert result.exit_code == 3
+    assert result.stderr == "error: channels.mail.password: environment variable TEST_SMTP_PASSWORD is not set\n"
+
+
+@pytest.mark.parametrize("flag", ["--notify", "--changes-only"])
+def test_notify_and_changes_only_need_state(setup, flag):
+    paths = setup()
+    result = CliRunner().invoke(app, ["check", str(paths["issues"]), "-c", str(paths["config"]), flag])
+    assert result.exit_code == 2 and "needs --state FILE" in result.stderr
+
+
+def test_state_file_schema_is_versioned(setup):
+    paths = setup()
+    check(paths, "05T10:00")
+    db = sqlite3.connect(paths["state"])
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    result = check(paths, "05T11:00")
+    assert result.exit_code == 3 and "written by a newer escalate (schema 99" in result.stderr
+
+
+def test_a_file_that_is_not_a_state_file(setup):
+    paths = setup()
+    paths["state"].write_text("not sqlite at all " * 100)
+    result = check(paths, "05T10:00")
+    assert result.exit_code == 3 and "not a usable escalate state file" in result.stderr
+
+
+def test_a_run_that_cannot_get_the_lock_gives_up_with_a_message(setup):
+    paths = setup()
+    with open(f"{paths['state']}.lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("4242")
+        held.flush()
+        result = check(paths, "05T10:00", "--lock-timeout", "0.3")
+    assert result.exit_code == 3
+    assert "waiting for " in result.stderr and "another escalate run (pid 4242) is using it" in result.stderr
+    assert "still in use by another escalate run after 0.3s; gave up" in result.stderr
+
+
+def _spawn(paths, at, *extra) -> subprocess.Popen:
+    args = [
+        sys.executable,
+        "-m",
+        "escalate_cli",
+        "check",
+        str(paths["issues"]),
+        "-c",
+        str(paths["config"]),
+        "--state",
+        str(paths["state"]),
+        "--as-of",
+        f"2026-01-{at}:00Z",
+        "--notify",
+        *extra,
+    ]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_two_runs_at_once_announce_nothing_twice(setup, hook):
+    paths = setup()
+    hook.hang = 0.5  # keep the first run delivering while the second one starts
+    runs = [_spawn(paths, "05T15:00"), _spawn(paths, "05T15:00")]
+    outputs = [run.communicate(timeout=60) for run in runs]
+    assert [run.returncode for run in runs] == [1, 1], outputs
+    texts = sorted(r["json"]["text"] for r in hook.received)
+    assert texts == ["A-1 L2: overdue by 2h", "A-1 L3 for ACME", "A-2 L2: overdue by 1h"]
+    assert any("waiting for" in err for _, err in outputs)
+    db = sqlite3.connect(paths["state"])
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_run_killed_half_way_loses_nothing(setup, hook):
+    paths = setup()
+    check(paths, "05T12:00")  # an earlier run's record
+    hook.hang = 30
+    run = _spawn(paths, "05T13:00")
+    db = sqlite3.connect(paths["state"], timeout=10)
+    deadline = time.monotonic() + 20
+    while not db.execute("SELECT count(*) FROM deliveries").fetchone()[0]:
+        assert time.monotonic() < deadline, "the run never recorded its announcement"
+        time.sleep(0.05)
+    time.sleep(0.2)  # it is now inside the (hanging) delivery
+    run.send_signal(signal.SIGKILL)
+    run.wait(timeout=10)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert db.execute("SELECT count(*) FROM runs").fetchone() == (2,)
+    assert db.execute("SELECT status FROM deliveries").fetchall() == [("pending",)]
+    db.close()
+    hook.hang = 0
+    hook.received.clear()  # the killed run's request may have reached the server before it died
+    check(paths, "05T13:05", "--notify")
+    check(paths, "05T13:10", "--notify")
+    assert [r["json"]["text"] for r in hook.received] == ["A-1 L2: overdue by 0s"]
