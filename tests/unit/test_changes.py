@@ -7,8 +7,21 @@ from escalate_cli.model import Action, Clock, Issue, Metric, State
 
 
 def clock(state, level=None, reached=()):
-    return Clock(Issue(id="A", created=0), Metric.RESOLUTION, "p", "24x7", state, 0, 100, None, 0, 100, level,
-                 reached[-1:], reached=reached)
+    return Clock(
+        Issue(id="A", created=0),
+        Metric.RESOLUTION,
+        "p",
+        "24x7",
+        state,
+        0,
+        100,
+        None,
+        0,
+        100,
+        level,
+        reached[-1:],
+        reached=reached,
+    )
 
 
 def old(state, level=None):
