@@ -7,7 +7,8 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, tzinfo
+from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -110,30 +111,20 @@ def check(
     if (changes_only or notify) and state is None:
         raise typer.BadParameter("needs --state FILE", param_hint="--changes-only" if changes_only else "--notify")
     with error_boundary(debug):
-        from escalate_cli.config import load_config
-        from escalate_cli.history import resolve
-        from escalate_cli.readers import ReadOptions
-        from escalate_cli.readers.issues import collect
-        from escalate_cli.sla import evaluate, policy_name
+        from escalate_cli.pipeline import load
+        from escalate_cli.sla import evaluate
         from escalate_cli.writers import iso, writer_for
 
-        cfg = load_config(config)
-        if source is not None:
-            cfg = cfg.with_source(source)
-        now = _epoch(as_of or datetime.now().astimezone(), cfg.timezone)
-        options = ReadOptions(
-            encoding=encoding or cfg.encoding, delimiter=delimiter or cfg.delimiter, records=cfg.records
-        )
-        collected = collect(exports, cfg, options)
-        issues, notes = resolve(collected.groups, now, cfg.statuses, cfg.history, policy_name(cfg.policies))
+        loaded = load(exports, config, as_of=as_of, source=source, encoding=encoding, delimiter=delimiter)
+        cfg = loaded.config
         report = evaluate(
-            issues,
+            loaded.issues,
             cfg.policies,
-            now,
+            loaded.as_of,
             lambda moment: iso(moment, cfg.timezone) or "",
             restart_on_reclassify=cfg.restart_on_reclassify,
         )
-        report.errors, report.warnings = collected.errors, collected.warnings + notes
+        report.errors, report.warnings = loaded.errors, loaded.warnings
         _problems_to_stderr(report, quiet=quiet)
         if state is not None:
             from escalate_cli.watch import remember_and_notify
@@ -166,6 +157,81 @@ def check(
         raise typer.Exit(_exit_code(report, fail_on, allow_invalid))
 
 
+class ExplainFormat(str, Enum):
+    TEXT = "text"
+    JSON = "json"
+
+
+@app.command(epilog=f"{NAIVE_NOTE} {EXIT_CODES}")
+def explain(
+    issue_id: Annotated[str, typer.Argument(metavar="ID", help="The issue to explain.")],
+    exports: Annotated[list[str], typer.Argument(metavar="EXPORT...", help="The exports that hold it.")],
+    config: Annotated[Path, typer.Option("--config", "-c", help="The SLA config (YAML).")] = Path("escalate.yaml"),
+    fmt: Annotated[ExplainFormat, typer.Option("--format", "-f", help="Output format.")] = ExplainFormat.TEXT,
+    as_of: Annotated[
+        Optional[datetime],  # noqa: UP045
+        typer.Option(parser=_parse_as_of, metavar="TIMESTAMP", help="Explain as if now were this instant."),
+    ] = None,
+    source: Annotated[Optional[str], typer.Option(help="Export preset.")] = None,  # noqa: UP045
+    debug: Annotated[bool, typer.Option(help="Show the traceback of an internal error.")] = False,
+) -> None:
+    """Explain one issue: the policy that matched and why, each clock's business segments and thresholds."""
+    with error_boundary(debug):
+        from escalate_cli.config import holiday_name
+        from escalate_cli.explain import explain as explain_issue
+        from escalate_cli.pipeline import find_issue, load
+        from escalate_cli.writers import iso
+        from escalate_cli.writers.explanation import render_json, render_text
+
+        loaded = load(exports, config, as_of=as_of, source=source)
+        cfg = loaded.config
+        issue = find_issue(loaded, issue_id)
+        story = explain_issue(
+            issue,
+            cfg.policies,
+            loaded.as_of,
+            lambda moment: iso(moment, cfg.timezone) or "",
+            holiday_name,
+            cfg.restart_on_reclassify,
+        )
+        render = render_json if fmt is ExplainFormat.JSON else render_text
+        sys.stdout.write(render(story, tz=cfg.timezone))
+
+
+@app.command("calendar", epilog=EXIT_CODES)
+def calendar_command(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A calendar of the config.")],
+    config: Annotated[Path, typer.Option("--config", "-c", help="The SLA config (YAML).")] = Path("escalate.yaml"),
+    first: Annotated[str, typer.Option("--from", metavar="DATE", help="First day (YYYY-MM-DD).")] = "",
+    last: Annotated[str, typer.Option("--to", metavar="DATE", help="Last day (YYYY-MM-DD), included.")] = "",
+    fmt: Annotated[ExplainFormat, typer.Option("--format", "-f", help="Output format.")] = ExplainFormat.TEXT,
+    debug: Annotated[bool, typer.Option(help="Show the traceback of an internal error.")] = False,
+) -> None:
+    """List a calendar's opening windows and holidays in a range, and lint it."""
+    from datetime import date, timedelta
+
+    try:
+        start = date.fromisoformat(first) if first else date.today()
+        end = date.fromisoformat(last) if last else start + timedelta(days=13)
+    except ValueError as exc:
+        raise typer.BadParameter(f"expected dates such as 2026-12-01 ({exc})", param_hint="--from/--to") from None
+    if end < start:
+        raise typer.BadParameter("--to is before --from", param_hint="--to")
+    with error_boundary(debug):
+        from escalate_cli.calendar_view import days, lint
+        from escalate_cli.config import holiday_name, holiday_years, load_config
+        from escalate_cli.writers import calendar_days
+
+        cfg = load_config(config)
+        if name not in cfg.calendars:
+            raise EscalateError(f"{config}: no calendar named {name!r}; it has {', '.join(cfg.calendars)}")
+        calendar = cfg.calendars[name]
+        views = days(calendar, start, end, holiday_name)
+        notes = lint(calendar, start, end, holiday_name, holiday_years(calendar))
+        render = calendar_days.render_json if fmt is ExplainFormat.JSON else calendar_days.render_text
+        sys.stdout.write(render(name, str(calendar.tz), views, notes))
+
+
 @app.command(epilog=EXIT_CODES)
 def validate(
     config: Annotated[Path, typer.Option("--config", "-c", help="The SLA config (YAML).")] = Path("escalate.yaml"),
@@ -176,12 +242,6 @@ def validate(
         from escalate_cli.config import describe, load_config
 
         sys.stdout.write(f"{config}: valid\n" + describe(load_config(config)))
-
-
-def _epoch(moment: datetime, tz: tzinfo) -> int:
-    from escalate_cli.business_time import to_epoch
-
-    return to_epoch(moment if moment.tzinfo is not None else moment.replace(tzinfo=tz))
 
 
 def _emit(text: str, output: Path | None) -> None:

@@ -155,7 +155,22 @@ class HolidaySet:
     def name(self, day: date) -> str | None:
         if self.country is not None and day in self.country:
             return str(self.country.get(day))
-        return "holiday" if day in self.dates else None
+        return "day off (holidays.dates)" if day in self.dates else None
+
+
+def holiday_name(calendar: Calendar, day: date) -> str | None:
+    """The name of the holiday that closes `day` on this calendar, if any."""
+    closed = calendar.closed
+    return closed.name(day) if isinstance(closed, HolidaySet) else None
+
+
+def holiday_years(calendar: Calendar) -> tuple[int, int] | None:
+    """The years the calendar's holiday package data covers, if it uses the package."""
+    closed = calendar.closed
+    country = closed.country if isinstance(closed, HolidaySet) else None
+    if country is None:
+        return None
+    return int(getattr(country, "start_year", 1)), int(getattr(country, "end_year", 9999))
 
 
 def load_config(path: Path) -> Config:

@@ -99,10 +99,10 @@ def clock_for(
         start = changed
     end = stop if stop is not None else as_of
     calendar = policy.calendar
-    pauses = _pauses_within(issue, start, end) if metric in policy.pause else []
+    pauses = pauses_within(issue, start, end) if metric in policy.pause else []
     paused = sum(calendar.elapsed_ts(a, min(b, end) if b is not None else end) for a, b in pauses)
     elapsed = calendar.elapsed_ts(start, end) - paused
-    due = _due(policy, start, target, pauses, as_of)
+    due = instant_reaching(policy, start, target, pauses, as_of)
     is_paused = stop is None and bool(pauses) and pauses[-1][1] is None
     state = _state(policy, elapsed, target, running=stop is None, paused=is_paused)
     clock = Clock(
@@ -125,7 +125,7 @@ def clock_for(
     return replace(clock, level=steps[-1].level, actions=reached[-1:], reached=reached)
 
 
-def _pauses_within(issue: Issue, start: int, end: int) -> list[tuple[int, int | None]]:
+def pauses_within(issue: Issue, start: int, end: int) -> list[tuple[int, int | None]]:
     """The issue's pauses clipped to [start, end); a pause still open at `end` keeps None as its end."""
     clipped: list[tuple[int, int | None]] = []
     for pause_start, pause_end in issue.pauses:
@@ -136,9 +136,10 @@ def _pauses_within(issue: Issue, start: int, end: int) -> list[tuple[int, int | 
     return clipped
 
 
-def _due(policy: Policy, start: int, target: int, pauses: list[tuple[int, int | None]], as_of: int) -> int:
-    """When the target runs out, paused time not counting. While paused, when it would if resumed now."""
-    calendar, remaining, cursor = policy.calendar, target, start
+def instant_reaching(policy: Policy, start: int, seconds: int, pauses: list[tuple[int, int | None]], as_of: int) -> int:
+    """When a clock started at `start` has used `seconds` of business time, paused time not counting; while
+    paused, when it would if resumed now. With `seconds` = the target, this is the due time."""
+    calendar, remaining, cursor = policy.calendar, seconds, start
     for pause_start, pause_end in pauses:
         due = calendar.add_ts(cursor, remaining)
         if due <= pause_start:

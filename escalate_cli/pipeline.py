@@ -1,0 +1,77 @@
+"""The steps every command shares: load the config, read the exports, fold each issue at the instant asked for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from escalate_cli.business_time import to_epoch
+from escalate_cli.config import Config, load_config
+from escalate_cli.model import Issue, Problem
+from escalate_cli.readers import ReadOptions
+from escalate_cli.readers.issues import collect
+from escalate_cli.sla import policy_name
+
+
+@dataclass
+class Loaded:
+    config: Config
+    as_of: int
+    groups: dict[str, list[Issue]]  # every row, by id: what history needs to replay other instants
+    issues: list[Issue]  # each issue as it stands at `as_of`
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
+def load(
+    exports: list[str],
+    config_path: Path,
+    *,
+    as_of: datetime | None,
+    source: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> Loaded:
+    from escalate_cli.history import resolve
+
+    config = load_config(config_path)
+    if source is not None:
+        config = config.with_source(source)
+    moment = as_of or datetime.now().astimezone()
+    now = to_epoch(moment if moment.tzinfo is not None else moment.replace(tzinfo=config.timezone))
+    options = ReadOptions(
+        encoding=encoding or config.encoding, delimiter=delimiter or config.delimiter, records=config.records
+    )
+    collected = collect(exports, config, options)
+    issues, notes = resolve(collected.groups, now, config.statuses, config.history, policy_name(config.policies))
+    return Loaded(config, now, collected.groups, issues, collected.errors, collected.warnings + notes)
+
+
+def parse_day(text: str, config: Config, *, end_of_day: bool = False) -> int:
+    """A date (start of that day, or of the next with end_of_day) or an ISO instant, in the config's zone."""
+    from datetime import date, timedelta
+
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return to_epoch(moment if moment.tzinfo else moment.replace(tzinfo=config.timezone))
+    start = datetime.combine(day + timedelta(days=1 if end_of_day else 0), datetime.min.time())
+    return to_epoch(start.replace(tzinfo=config.timezone))
+
+
+def find_issue(loaded: Loaded, issue_id: str) -> Issue:
+    """The issue with this id as it stands at the loaded instant; a located error otherwise."""
+    from difflib import get_close_matches
+
+    from escalate_cli.errors import InputError
+
+    for issue in loaded.issues:
+        if issue.id == issue_id:
+            return issue
+    if issue_id in loaded.groups:
+        raise InputError(f"issue {issue_id!r} did not exist yet at the instant asked for (see --as-of)")
+    close = get_close_matches(issue_id, list(loaded.groups), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise InputError(f"no issue {issue_id!r} in the exports{hint}")

@@ -1,0 +1,48 @@
+"""`escalate calendar` output: the days of a range with their windows and holidays, then the lint (text or JSON)."""
+
+from __future__ import annotations
+
+import json
+
+from escalate_cli.calendar_view import DayView
+from escalate_cli.durations import format_duration
+
+
+def _hhmm(seconds: int) -> str:
+    if seconds >= 86_400:
+        seconds -= 86_400 if seconds > 86_400 else 0
+    return "24:00" if seconds == 86_400 else f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _windows(view: DayView) -> str:
+    return ", ".join(f"{_hhmm(s)}-{_hhmm(e)}" for s, e in view.windows)
+
+
+def render_text(name: str, zone: str, views: list[DayView], notes: list[str]) -> str:
+    first, last = views[0].day, views[-1].day
+    lines = [f"calendar {name} ({zone}), {first.isoformat()} .. {last.isoformat()}", ""]
+    for view in views:
+        hours = format_duration(view.open_seconds) if view.open_seconds else ""
+        lines.append(f"{view.day:%a %Y-%m-%d}  {_windows(view) or '-':<28} {hours:<8} {view.note}".rstrip())
+    total = sum(view.open_seconds for view in views)
+    lines += ["", f"open {total / 3600:g}h in {len(views)} days"]
+    lines += ["", "lint:", *(f"  - {note}" for note in notes)] if notes else ["", "lint: nothing to report"]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(name: str, zone: str, views: list[DayView], notes: list[str]) -> str:
+    document = {
+        "calendar": name,
+        "timezone": zone,
+        "days": [
+            {
+                "date": v.day.isoformat(),
+                "windows": _windows(v).split(", ") if v.windows else [],
+                "open_seconds": v.open_seconds,
+                "note": v.note,
+            }
+            for v in views
+        ],
+        "lint": notes,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
