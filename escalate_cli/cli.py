@@ -20,6 +20,8 @@ from escalate_cli.model import Severity
 from escalate_cli.writers import OutputFormat
 
 if TYPE_CHECKING:
+    from escalate_cli.backtest import Outcome
+    from escalate_cli.config import Config
     from escalate_cli.model import Report
 
 EXIT_CODES = (
@@ -230,6 +232,136 @@ def calendar_command(
         notes = lint(calendar, start, end, holiday_name, holiday_years(calendar))
         render = calendar_days.render_json if fmt is ExplainFormat.JSON else calendar_days.render_text
         sys.stdout.write(render(name, str(calendar.tz), views, notes))
+
+
+class ReportFormat(str, Enum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+
+
+class Period(str, Enum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+@app.command(epilog=f"{NAIVE_NOTE} {EXIT_CODES}")
+def report(
+    exports: Annotated[list[str], typer.Argument(metavar="EXPORT...", help="History exports (open and closed).")],
+    config: Annotated[Path, typer.Option("--config", "-c", help="The SLA config (YAML).")] = Path("escalate.yaml"),
+    by: Annotated[Optional[list[str]], typer.Option(help="Group by this field or column (repeatable).")] = None,  # noqa: UP045
+    period: Annotated[Period, typer.Option(help="Trend period.")] = Period.MONTH,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.TABLE,
+    html_file: Annotated[
+        Optional[Path], typer.Option("--html", help="Also write a self-contained HTML page with charts.")  # noqa: UP045
+    ] = None,
+    as_of: Annotated[
+        Optional[datetime],  # noqa: UP045
+        typer.Option(parser=_parse_as_of, metavar="TIMESTAMP", help="Report as of this instant."),
+    ] = None,
+    source: Annotated[Optional[str], typer.Option(help="Export preset.")] = None,  # noqa: UP045
+    debug: Annotated[bool, typer.Option(help="Show the traceback of an internal error.")] = False,
+) -> None:
+    """SLA attainment per policy and metric, median and p90 business times, breaches, and a trend."""
+    with error_boundary(debug):
+        from escalate_cli.pipeline import load
+        from escalate_cli.sla import evaluate
+        from escalate_cli.stats import summarize
+        from escalate_cli.writers import iso
+        from escalate_cli.writers import stats as out
+
+        loaded = load(exports, config, as_of=as_of, source=source)
+        cfg = loaded.config
+        evaluated = evaluate(
+            loaded.issues,
+            cfg.policies,
+            loaded.as_of,
+            lambda m: iso(m, cfg.timezone) or "",
+            restart_on_reclassify=cfg.restart_on_reclassify,
+        )
+        stats = summarize(evaluated.clocks, by or [], period.value, cfg.timezone)
+        for problem in loaded.errors[:MAX_PROBLEMS_SHOWN]:
+            sys.stderr.write(f"error: {problem}\n")
+        render = {
+            ReportFormat.TABLE: out.render_table,
+            ReportFormat.JSON: out.render_json,
+            ReportFormat.CSV: out.render_csv,
+            ReportFormat.MARKDOWN: out.render_markdown,
+        }[fmt]
+        sys.stdout.write(render(stats))
+        if html_file is not None:
+            _emit(out.render_html(stats, f"SLA report as of {iso(loaded.as_of, cfg.timezone)}"), html_file)
+        raise typer.Exit(ExitCode.INVALID_INPUT if loaded.errors else ExitCode.OK)
+
+
+def _parse_every(value: str) -> int:
+    from escalate_cli.durations import parse_duration
+
+    try:
+        seconds = parse_duration(value)
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        raise typer.BadParameter(f'expected a duration such as "15m", got {value!r}')
+    return seconds
+
+
+@app.command(epilog=f"{NAIVE_NOTE} {EXIT_CODES}")
+def backtest(
+    exports: Annotated[list[str], typer.Argument(metavar="EXPORT...", help="History exports (an event log is best).")],
+    config: Annotated[Path, typer.Option("--config", "-c", help="The candidate SLA config.")] = Path("escalate.yaml"),
+    baseline: Annotated[
+        Optional[Path], typer.Option(help="The current config, to compare verdicts with.")  # noqa: UP045
+    ] = None,
+    first: Annotated[str, typer.Option("--from", metavar="DATE", help="Start of the window (date or instant).")] = "",
+    last: Annotated[str, typer.Option("--to", metavar="DATE", help="End of the window; a date counts whole.")] = "",
+    every: Annotated[int, typer.Option(parser=_parse_every, metavar="DURATION", help="Interval of the cron runs.")] = (
+        900
+    ),
+    fmt: Annotated[ExplainFormat, typer.Option("--format", "-f", help="Output format.")] = ExplainFormat.TEXT,
+    source: Annotated[Optional[str], typer.Option(help="Export preset.")] = None,  # noqa: UP045
+    debug: Annotated[bool, typer.Option(help="Show the traceback of an internal error.")] = False,
+) -> None:
+    """Replay a history as if escalate had run from cron: what the candidate policies would have done."""
+    if not first or not last:
+        raise typer.BadParameter("--from and --to are required", param_hint="--from/--to")
+    with error_boundary(debug):
+        from escalate_cli.backtest import compare, replay
+        from escalate_cli.config import load_config
+        from escalate_cli.pipeline import load, parse_day
+        from escalate_cli.writers import backtest_out, iso
+
+        loaded = load(exports, config, as_of=None, source=source)
+        cfg = loaded.config
+        start, end = parse_day(first, cfg), parse_day(last, cfg, end_of_day=True) - 1
+        if end <= start:
+            raise EscalateError(f"--to ({last}) is not after --from ({first})")
+
+        def run(policies_cfg: Config, label: str) -> Outcome:
+            return replay(
+                loaded.groups,
+                policies_cfg.policies,
+                cfg.statuses,
+                cfg.history,
+                start,
+                end,
+                every,
+                cfg.timezone,
+                label,
+                policies_cfg.restart_on_reclassify,
+            )
+
+        outcome = run(cfg, str(config))
+        base = run(load_config(baseline), str(baseline)) if baseline is not None else None
+        changed = compare(outcome, base) if base is not None else None
+        header = f"backtest of {config}: {iso(start, cfg.timezone)} .. {iso(end, cfg.timezone)}, every {every}s"
+        render = backtest_out.render_json if fmt is ExplainFormat.JSON else backtest_out.render_text
+        sys.stdout.write(render(outcome, header, changed, base))
+        for problem in loaded.errors[:MAX_PROBLEMS_SHOWN]:
+            sys.stderr.write(f"error: {problem}\n")
+        raise typer.Exit(ExitCode.INVALID_INPUT if loaded.errors else ExitCode.OK)
 
 
 @app.command(epilog=EXIT_CODES)

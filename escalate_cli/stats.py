@@ -1,0 +1,99 @@
+"""SLA statistics over history: attainment per policy and metric (grouped by any fields), median and p90 business
+time, breach counts, and a trend per week or month. Pure: clocks in, numbers out.
+
+Attainment = met / (met + missed + breached): a running clock that has breached can only end missed. Medians and
+p90 are nearest-rank over the business time of stopped clocks. The trend puts a clock in the period it started.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from escalate_cli.model import Clock, State
+from escalate_cli.sla import field_values
+
+
+@dataclass
+class Tally:
+    met: int = 0
+    missed: int = 0
+    breached: int = 0
+    running: int = 0  # not yet breached
+    elapsed: list[int] = field(default_factory=list)  # business seconds of stopped clocks
+
+    def add(self, clock: Clock) -> None:
+        if clock.state is State.MET:
+            self.met += 1
+        elif clock.state is State.MISSED:
+            self.missed += 1
+        elif clock.state is State.BREACHED:
+            self.breached += 1
+        else:
+            self.running += 1
+        if not clock.state.is_running:
+            self.elapsed.append(clock.elapsed)
+
+    @property
+    def clocks(self) -> int:
+        return self.met + self.missed + self.breached + self.running
+
+    @property
+    def breaches(self) -> int:
+        return self.missed + self.breached
+
+    @property
+    def attainment(self) -> float | None:
+        decided = self.met + self.missed + self.breached
+        return self.met / decided if decided else None
+
+    def percentile(self, share: float) -> int | None:
+        if not self.elapsed:
+            return None
+        ordered = sorted(self.elapsed)
+        rank = max(1, -(-len(ordered) * share // 1))  # nearest rank: ceil(n * share)
+        return ordered[int(rank) - 1]
+
+
+@dataclass
+class Row:
+    policy: str
+    metric: str
+    group: tuple[str, ...]  # values of the --by fields
+    tally: Tally
+
+
+@dataclass
+class Stats:
+    by: tuple[str, ...]
+    period: str
+    rows: list[Row]
+    trend: dict[tuple[str, str], list[tuple[str, Tally]]]  # (policy, metric) -> [(period, tally)] in order
+
+
+def summarize(clocks: Iterable[Clock], by: Sequence[str], period: str, tz: tzinfo) -> Stats:
+    rows: dict[tuple[str, str, tuple[str, ...]], Tally] = defaultdict(Tally)
+    trend: dict[tuple[str, str], dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
+    for clock in clocks:
+        group = tuple(_value(clock, key) for key in by)
+        rows[(clock.policy, clock.metric.value, group)].add(clock)
+        trend[(clock.policy, clock.metric.value)][period_of(clock.started_at, period, tz)].add(clock)
+    ordered = [Row(p, m, g, t) for (p, m, g), t in sorted(rows.items())]
+    return Stats(tuple(by), period, ordered, {key: sorted(periods.items()) for key, periods in sorted(trend.items())})
+
+
+def _value(clock: Clock, key: str) -> str:
+    values = field_values(clock.issue, key)
+    return ", ".join(v for v in values if v) or "(none)"
+
+
+def period_of(moment: int, period: str, tz: tzinfo) -> str:
+    when = datetime.fromtimestamp(moment, tz)
+    if period == "week":
+        year, week, _ = when.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "day":
+        return when.strftime("%Y-%m-%d")
+    return when.strftime("%Y-%m")
