@@ -130,9 +130,11 @@ def pauses_within(issue: Issue, start: int, end: int) -> list[tuple[int, int | N
     clipped: list[tuple[int, int | None]] = []
     for pause_start, pause_end in issue.pauses:
         lo = max(pause_start, start)
-        if lo >= end or (pause_end is not None and pause_end <= lo):
+        if pause_end is not None and (lo >= end or pause_end <= lo):
             continue
-        clipped.append((lo, pause_end if pause_end is not None and pause_end < end else None))
+        if pause_end is None and lo > end:  # an open pause that begins at `end` already holds the clock
+            continue
+        clipped.append((lo, pause_end if pause_end is not None and pause_end <= end else None))
     return clipped
 
 

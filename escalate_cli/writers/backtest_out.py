@@ -10,8 +10,8 @@ from escalate_cli.backtest import ClockKey, Outcome
 MAX_CHANGED = 50
 
 
-def _columns(outcome: Outcome) -> list[str]:
-    kinds = {kind for counts in outcome.per_day.values() for kind in counts}
+def _columns(*outcomes: Outcome | None) -> list[str]:
+    kinds = {kind for outcome in outcomes if outcome for counts in outcome.per_day.values() for kind in counts}
     fixed = ["new warning", "new breach", "new level", "recovered", "stopped", "disappeared"]
     return [k for k in fixed if k in kinds] + sorted(k for k in kinds if k.startswith("level "))
 
@@ -30,7 +30,7 @@ def render_text(
     changed: list[tuple[ClockKey, str | None, str | None]] | None,
     baseline: Outcome | None,
 ) -> str:
-    columns = _columns(outcome)
+    columns = _columns(outcome, baseline)
     lines = [header, f"{outcome.issues} issues, {outcome.steps} runs", ""]
     width = max([len(c) for c in columns] + [5])
     lines.append("day         " + "".join(c.rjust(width + 2) for c in columns))
@@ -43,7 +43,8 @@ def render_text(
         lines.append(f"  {policy} / {metric}: {met / total * 100:.1f}% ({met} of {total})")
     if baseline is not None and changed is not None:
         base = baseline.totals()
-        lines += ["", f"against the baseline {baseline.policies_label}: {len(changed)} clocks end differently"]
+        ends = "1 clock ends" if len(changed) == 1 else f"{len(changed)} clocks end"
+        lines += ["", f"against the baseline {baseline.policies_label}: {ends} differently"]
         lines += [f"  {c}: {base[c]} -> {totals[c]}" for c in columns if base[c] != totals[c]]
         for (issue, metric), before, after in changed[:MAX_CHANGED]:
             lines.append(f"  {issue} {metric}: {before or '(no clock)'} -> {after or '(no clock)'}")

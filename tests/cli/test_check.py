@@ -148,3 +148,34 @@ def test_every_format_has_a_writer():
 
     for fmt in OutputFormat:
         assert callable(writer_for(fmt, tz=ZoneInfo("UTC")))
+
+
+def test_report_html_is_one_self_contained_page(tmp_path):
+    from html.parser import HTMLParser
+
+    page = tmp_path / "report.html"
+    result = run(
+        [
+            "report",
+            "examples/issues.csv",
+            "-c",
+            "config.example.yaml",
+            "--as-of",
+            "2026-11-20T14:00:00+01:00",
+            "--html",
+            str(page),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    references = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            references.extend((tag, name, value) for name, value in attrs if name in ("src", "href"))
+            if tag in ("script", "link", "img", "iframe"):
+                references.append((tag, "", ""))
+
+    text = page.read_text(encoding="utf-8")
+    Collect().feed(text)
+    assert references == []  # nothing to fetch: it opens with no network
+    assert text.count("<svg") == 6 and "critical / resolution" in text and "<table>" in text

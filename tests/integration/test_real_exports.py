@@ -67,3 +67,37 @@ def test_real_servicenow_event_log_is_folded_into_incidents_with_pauses():
         assert all(end is None or start < end for start, end in issue.pauses)
     report = evaluate(got.issues, cfg.policies, 1_483_228_800, str)  # 2017-01-01
     assert report.counts()[State.MET.value] + report.counts()[State.MISSED.value] > 19_000
+
+
+SN_POLICIES = {
+    "source": "servicenow",
+    "calendars": {"office": {"timezone": "UTC", "hours": {"mon-fri": ["08:00-18:00"]}}},
+    "policies": [
+        {
+            "name": "critical",
+            "match": {"priority": ["1 - Critical", "2 - High"]},
+            "calendar": "office",
+            "targets": {"resolution": "8h"},
+            "escalate": [{"after": "100%", "level": "L2"}],
+        },
+        {"name": "standard", "calendar": "office", "targets": {"resolution": "40h"}},
+    ],
+}
+
+
+def test_real_event_log_report_and_a_week_of_backtest():
+    from escalate_cli.backtest import replay
+    from escalate_cli.config import parse_config
+    from escalate_cli.readers import ReadOptions
+    from escalate_cli.readers.issues import collect
+    from escalate_cli.stats import summarize
+
+    cfg = parse_config(SN_POLICIES)
+    groups = collect([str(REAL_DATA / "servicenow/incident_event_log.csv.gz")], cfg, ReadOptions()).groups
+    issues = read([REAL_DATA / "servicenow/incident_event_log.csv.gz"], cfg, as_of=1_488_326_400).issues
+    stats = summarize(evaluate(issues, cfg.policies, 1_488_326_400, str).clocks, ["priority"], "month", cfg.timezone)
+    assert [row.group for row in stats.rows] == [("1 - Critical",), ("2 - High",), ("3 - Moderate",), ("4 - Low",)]
+    assert sum(row.tally.clocks for row in stats.rows) == len(issues)
+    week = replay(groups, cfg.policies, cfg.statuses, None, 1_456_790_400, 1_457_395_199, 900, cfg.timezone)
+    totals = week.totals()  # 2016-03-01 .. 03-07 at 15-minute steps
+    assert week.steps == 671 and totals["new breach"] > 50 and totals["stopped"] > 500

@@ -150,3 +150,15 @@ def test_resolve_folds_a_log_or_merges_copies():
     assert [n.message for n in notes] == [
         "1 row repeated the id of an earlier row (first: '1') and was merged, keeping the most recently updated"
     ]
+
+
+def test_a_pause_that_begins_at_the_instant_evaluated_already_holds_the_clock():
+    issue = fold([snap("open", T0), snap("waiting", T0 + H)], T0 + H, STATUSES, lambda _: "p")
+    assert clocks(issue, T0 + H)[Metric.RESOLUTION].state is State.PAUSED
+
+
+def test_a_pause_that_ends_at_the_instant_evaluated_is_over():
+    events = [snap("open", T0), snap("waiting", T0 + H), snap("open", T0 + 2 * H)]
+    issue = fold(events, T0 + 2 * H, STATUSES, lambda _: "p")
+    clock = clocks(issue, T0 + 2 * H)[Metric.RESOLUTION]
+    assert (clock.state, clock.elapsed, clock.paused_seconds) == (State.OK, H, H)
