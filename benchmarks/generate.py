@@ -21,7 +21,22 @@ COLUMNS = ["id", "title", "priority", "status", "labels", "team", "created", "fi
 PRIORITIES = ["P1"] * 5 + ["P2"] * 20 + ["P3"] * 50 + ["P4"] * 25
 TEAMS = ["payments", "web", "mobile", "platform", "billing", "search"]
 LABELS = ["customer", "regression", "security", "billing", "ux", "infra", ""]
-WORDS = ["checkout", "login", "export", "invoice", "search", "sync", "timeout", "crash", "slow", "error", "page", "report", "mail", "refund"]
+WORDS = [
+    "checkout",
+    "login",
+    "export",
+    "invoice",
+    "search",
+    "sync",
+    "timeout",
+    "crash",
+    "slow",
+    "error",
+    "page",
+    "report",
+    "mail",
+    "refund",
+]
 REFERENCE = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
 
