@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
@@ -115,7 +115,7 @@ def check(
     with error_boundary(debug):
         from escalate_cli.pipeline import load
         from escalate_cli.sla import evaluate
-        from escalate_cli.writers import iso, writer_for
+        from escalate_cli.writers import iso, stream_for, writer_for
 
         loaded = load(exports, config, as_of=as_of, source=source, encoding=encoding, delimiter=delimiter)
         cfg = loaded.config
@@ -137,21 +137,25 @@ def check(
         if quiet:
             from escalate_cli.writers.table import summary_line
 
-            text = summary_line(report, cfg.timezone) + "\n"
+            text: str | Iterable[str] = summary_line(report, cfg.timezone) + "\n"
         else:
             tty = output is None and sys.stdout.isatty()
             width = shutil.get_terminal_size().columns if tty else 120
             color = tty and "NO_COLOR" not in os.environ
-            write = writer_for(
-                fmt,
-                tz=cfg.timezone,
-                color=color,
-                width=width,
-                show_all=show_all,
-                fail_on=fail_on,
-                changes_only=changes_only,
-            )
-            text = write(report)
+            streamed = stream_for(fmt, tz=cfg.timezone)
+            if streamed is not None:
+                text = streamed(report)
+            else:
+                write = writer_for(
+                    fmt,
+                    tz=cfg.timezone,
+                    color=color,
+                    width=width,
+                    show_all=show_all,
+                    fail_on=fail_on,
+                    changes_only=changes_only,
+                )
+                text = write(report)
         _emit(text, output)
         summary_file = summary or _env_path("GITHUB_STEP_SUMMARY")
         if summary_file is not None:
@@ -376,12 +380,16 @@ def validate(
         sys.stdout.write(f"{config}: valid\n" + describe(load_config(config)))
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str | Iterable[str], output: Path | None) -> None:
+    pieces = [text] if isinstance(text, str) else text
     if output is None:
-        sys.stdout.write(text)
+        for piece in pieces:
+            sys.stdout.write(piece)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        with output.open("w", encoding="utf-8") as handle:
+            for piece in pieces:
+                handle.write(piece)
     except OSError as exc:
         raise EscalateError(f"{output}: cannot write the report: {exc.strerror or exc}") from exc
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 from enum import Enum
 from functools import partial
@@ -68,3 +68,16 @@ _ORDER = {State.BREACHED: 0, State.WARNING: 1, State.PAUSED: 2, State.OK: 3, Sta
 def urgency_order(clocks: list[Clock]) -> list[Clock]:
     """Breaches first, most overdue first; then warnings, soonest due first; then paused, ok, missed, met."""
     return sorted(clocks, key=lambda c: (_ORDER[c.state], c.remaining, c.issue.id, c.metric.value))
+
+
+def stream_for(fmt: OutputFormat, *, tz: tzinfo) -> Callable[[Report], Iterable[str]] | None:
+    """A writer that yields its output in pieces, for the formats that can be big; None for the others."""
+    if fmt is OutputFormat.JSON:
+        from escalate_cli.writers import json_
+
+        return partial(json_.chunks, tz=tz)
+    if fmt is OutputFormat.CSV:
+        from escalate_cli.writers import csv_
+
+        return partial(csv_.chunks, tz=tz)
+    return None

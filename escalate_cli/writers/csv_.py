@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import tzinfo
 
 from escalate_cli.model import RESULT_KEYS, Report
@@ -13,13 +14,22 @@ COLUMNS = (*RESULT_KEYS[:-1], "notify", "actions")
 
 
 def render(report: Report, *, tz: tzinfo) -> str:
+    return "".join(chunks(report, tz=tz))
+
+
+def chunks(report: Report, *, tz: tzinfo) -> Iterator[str]:
+    """The rows in batches, so a million of them never sit in memory as one string."""
     extra: list[str] = []
     for clock in report.clocks:
         extra += [key for key in clock.issue.fields if key not in extra]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*COLUMNS, *extra, "labels", "where"])
-    for clock in report.clocks:
+    for n, clock in enumerate(report.clocks, start=1):
+        if n % 10_000 == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
         issue = clock.issue
         writer.writerow(
             [
@@ -45,4 +55,4 @@ def render(report: Report, *, tz: tzinfo) -> str:
                 issue.where,
             ]
         )
-    return out.getvalue()
+    yield out.getvalue()

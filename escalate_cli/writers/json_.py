@@ -17,6 +17,7 @@ previous_policy (when the issue's history moved it to this policy, else null), l
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from datetime import tzinfo
 
 from escalate_cli.model import Clock, Problem, Report
@@ -26,11 +27,16 @@ SCHEMA_VERSION = 1
 
 
 def render(report: Report, *, tz: tzinfo) -> str:
+    return "".join(chunks(report, tz=tz))
+
+
+def chunks(report: Report, *, tz: tzinfo) -> Iterator[str]:
+    """The document piece by piece, so a million results never sit in memory as one string."""
     document: dict[str, object] = {
         "schema_version": SCHEMA_VERSION,
         "as_of": iso(report.as_of, tz),
         "summary": summary(report),
-        "results": [result(clock, tz) for clock in report.clocks],
+        "results": (result(clock, tz) for clock in report.clocks),
         "unmatched": [{"issue": issue.id, "where": issue.where} for issue in report.unmatched],
         "errors": [_problem(p) for p in report.errors],
         "warnings": [_problem(p) for p in report.warnings],
@@ -47,7 +53,27 @@ def render(report: Report, *, tz: tzinfo) -> str:
             }
             for c in report.changes
         ]
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    yield "{"
+    for n, (key, value) in enumerate(document.items()):
+        yield f"{',' if n else ''}\n  {json.dumps(key)}: "
+        if isinstance(value, (list, Iterator)):
+            yield from _array(value)
+        else:
+            yield _indented(value)
+    yield "\n}\n"
+
+
+def _array(items: Iterable[object]) -> Iterator[str]:
+    empty = True
+    for item in items:
+        yield ("[\n    " if empty else ",\n    ") + _indented(item, "    ")
+        empty = False
+    yield "[]" if empty else "\n  ]"
+
+
+def _indented(value: object, prefix: str = "  ") -> str:
+    """json.dumps(indent=2) of a value nested `prefix` deep, as in one json.dumps of the whole document."""
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + prefix)
 
 
 def summary(report: Report) -> dict[str, int]:
