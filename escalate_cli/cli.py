@@ -117,7 +117,9 @@ def check(
         from escalate_cli.sla import evaluate
         from escalate_cli.writers import iso, stream_for, writer_for
 
-        loaded = load(exports, config, as_of=as_of, source=source, encoding=encoding, delimiter=delimiter)
+        loaded = load(
+            exports, config, as_of=as_of, source=source, encoding=encoding, delimiter=delimiter, keep=frozenset()
+        )
         cfg = loaded.config
         report = evaluate(
             loaded.issues,
@@ -276,7 +278,7 @@ def report(
         from escalate_cli.writers import iso
         from escalate_cli.writers import stats as out
 
-        loaded = load(exports, config, as_of=as_of, source=source)
+        loaded = load(exports, config, as_of=as_of, source=source, keep=frozenset(by or ()))
         cfg = loaded.config
         evaluated = evaluate(
             loaded.issues,
@@ -337,7 +339,9 @@ def backtest(
         from escalate_cli.pipeline import load, parse_day
         from escalate_cli.writers import backtest_out, iso
 
-        loaded = load(exports, config, as_of=None, source=source)
+        base_cfg = load_config(baseline) if baseline is not None else None
+        keep = base_cfg.columns_used() if base_cfg is not None else frozenset()  # the baseline may match others
+        loaded = load(exports, config, as_of=None, source=source, keep=keep)
         cfg = loaded.config
         start, end = parse_day(first, cfg), parse_day(last, cfg, end_of_day=True) - 1
         if end <= start:
@@ -358,7 +362,7 @@ def backtest(
             )
 
         outcome = run(cfg, str(config))
-        base = run(load_config(baseline), str(baseline)) if baseline is not None else None
+        base = run(base_cfg, str(baseline)) if base_cfg is not None else None
         changed = compare(outcome, base) if base is not None else None
         header = f"backtest of {config}: {iso(start, cfg.timezone)} .. {iso(end, cfg.timezone)}, every {every}s"
         render = backtest_out.render_json if fmt is ExplainFormat.JSON else backtest_out.render_text

@@ -136,6 +136,12 @@ class Config:
     def column(self, name: str) -> str:
         return self.columns(name)[0]
 
+    def columns_used(self) -> frozenset[str]:
+        """Export columns the policies match on or contacts route by: all an issue must keep of its raw row."""
+        keys = {condition.key for policy in self.policies for condition in policy.match}
+        keys |= {contact.by for contact in self.contacts.values() if contact.by}
+        return frozenset(keys)
+
     def with_source(self, source: str) -> Config:
         if source not in PRESETS:
             raise ConfigError("--source", f"unknown source {source!r}{_hint(source, PRESETS)}")

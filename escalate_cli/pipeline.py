@@ -32,7 +32,9 @@ def load(
     source: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
+    keep: frozenset[str] | None = None,
 ) -> Loaded:
+    """`keep`: the raw columns issues keep beyond those the config uses (None keeps whole rows)."""
     from escalate_cli.history import resolve
 
     config = load_config(config_path)

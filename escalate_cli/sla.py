@@ -21,17 +21,37 @@ def evaluate(
     left out; stops after `as_of` have not happened yet. With `restart_on_reclassify`, clocks still running when
     the issue moved to its policy are measured from that moment instead of from their start."""
     report = Report(as_of=as_of)
+    match = PolicyMatcher(policies)
     for issue in issues:
         if issue.created > as_of:
             continue
         report.issues += 1
-        policy = match_policy(issue, policies)
+        policy = match(issue)
         if policy is None:
             report.unmatched.append(issue)
             continue
         for metric, target in policy.targets.items():
             report.clocks.append(clock_for(issue, policy, metric, target, as_of, show_instant, restart_on_reclassify))
     return report
+
+
+class PolicyMatcher:
+    """match_policy with a memory: issues that agree on every field the policies look at get the same policy."""
+
+    def __init__(self, policies: tuple[Policy, ...]) -> None:
+        self.policies = policies
+        self.keys = tuple(dict.fromkeys(c.key for policy in policies for c in policy.match))
+        self.cache: dict[tuple[tuple[str, ...], ...], Policy | None] = {}
+
+    def __call__(self, issue: Issue) -> Policy | None:
+        signature = tuple(tuple(field_values(issue, key)) for key in self.keys)
+        try:
+            return self.cache[signature]
+        except KeyError:
+            if len(self.cache) > 100_000:  # free-text keys would make it grow without bound
+                self.cache.clear()
+            policy = self.cache[signature] = match_policy(issue, self.policies)
+            return policy
 
 
 def match_policy(issue: Issue, policies: Iterable[Policy]) -> Policy | None:

@@ -13,6 +13,7 @@ class ReadOptions:
     encoding: str = "utf-8-sig"
     delimiter: str | None = None
     records: str | None = None  # key path of the list of records in a JSON envelope
+    keep: frozenset[str] | None = None  # raw columns an issue keeps (None: the whole row), to save memory
 
 
 def read_export(name: str, options: ReadOptions) -> Rows:

@@ -16,6 +16,7 @@ from escalate_cli.readers.records import Malformed, Record, Rows
 from escalate_cli.readers.timestamps import TimestampParser
 
 _ABSENT = object()
+_EMPTY: Record = {}  # shared by the issues that keep no raw column
 TEXT_FIELDS = ("title", "priority", "status")
 
 
@@ -91,9 +92,12 @@ def detect_dayfirst(values: Iterable[object]) -> bool | None:
 class IssueBuilder:
     """Builds the issues of one export: its columns are resolved once, from the header or the first record."""
 
-    def __init__(self, config: Config, name: str, rows: Rows, sample: list[Record]) -> None:
+    def __init__(
+        self, config: Config, name: str, rows: Rows, sample: list[Record], keep: frozenset[str] | None = None
+    ) -> None:
         self.config = config
         self.name = name
+        self.keep = keep
         names = (*STANDARD_FIELDS, *(n for n in config.fields if n not in STANDARD_FIELDS))
         available = rows.columns if rows.columns is not None else (list(rows.first) if rows.first else [])
         probe: Record = {c: "" for c in available} if rows.columns is not None else (rows.first or {})
@@ -130,8 +134,12 @@ class IssueBuilder:
         return self.skip_key is not None and record.get(self.skip_key) is not None
 
     def build(self, record: Record, where: str) -> Issue:
+        columns = self.columns
+
         def get(name: str) -> object:
-            return lookup(record, self.columns[name])
+            column = columns[name]
+            value = record.get(column, _ABSENT)
+            return value if value is not _ABSENT or "." not in column else lookup(record, column)
 
         raw_id = get("id")
         issue_id = where if raw_id is _ABSENT else as_text(raw_id)
@@ -156,7 +164,7 @@ class IssueBuilder:
             updated=self._timestamp("updated", get("updated")),
             fields=fields,
             labels=as_labels(get("labels")),
-            record=record,
+            record=record if self.keep is None else ({k: record[k] for k in self.keep if k in record} or _EMPTY),
             where=where,
         )
 
@@ -190,7 +198,7 @@ def collect(names: Iterable[str], config: Config, options: ReadOptions) -> Colle
     for name in names:
         label = "<stdin>" if name == "-" else name
         try:
-            _collect_one(label, read_export(name, options), config, out)
+            _collect_one(label, read_export(name, options), config, out, options.keep)
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"{label}: not {encoding_label(options.encoding)} text ({exc.reason}); try --encoding"
@@ -198,9 +206,9 @@ def collect(names: Iterable[str], config: Config, options: ReadOptions) -> Colle
     return out
 
 
-def _collect_one(name: str, rows: Rows, config: Config, out: Collected) -> None:
+def _collect_one(name: str, rows: Rows, config: Config, out: Collected, keep: frozenset[str] | None) -> None:
     head = list(itertools.islice(rows.rows, _SNIFF_ROWS))  # enough rows to tell day-first dates
-    builder = IssueBuilder(config, name, rows, [r for _, r in head if not isinstance(r, Malformed)])
+    builder = IssueBuilder(config, name, rows, [r for _, r in head if not isinstance(r, Malformed)], keep)
     count = skipped = 0
     for position, record in itertools.chain(head, rows.rows):
         count += 1

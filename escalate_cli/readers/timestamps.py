@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from escalate_cli.business_time import to_epoch
 
@@ -87,6 +87,8 @@ class TimestampParser:
         self.formats = (fmt,) if fmt else (_DAY_FIRST if dayfirst else _MONTH_FIRST) + _NAMED_MONTH
         self.explicit = fmt is not None
         self.last: str | None = None
+        self._days: dict[str, int] = {}  # "YYYY-MM-DD" -> epoch seconds of that day's UTC midnight
+        self._offsets: dict[str, int] = {}  # "YYYY-MM-DDTHH" -> UTC offset of that wall-clock hour, seconds
 
     def parse(self, value: object) -> int | None:
         """Epoch seconds, None for a missing value; ValueError("cannot parse '...'") otherwise."""
@@ -107,6 +109,10 @@ class TimestampParser:
         return moment
 
     def _parse_text(self, text: str) -> int | None:
+        if not self.explicit and len(text) in (19, 20) and text[10] in "T ":
+            moment = self._fast_iso(text)
+            if moment is not None:
+                return moment
         if not self.explicit:
             match = _ISO.fullmatch(text)
             if match:
@@ -127,6 +133,28 @@ class TimestampParser:
                 if parsed is not None:
                     return self._epoch(parsed)
         return None if self.explicit else self._fallback(english)
+
+    def _fast_iso(self, text: str) -> int | None:
+        """`2024-03-04T09:15:00Z` or a naive `2024-03-04 09:15:00`, by slicing, with the date's epoch and the
+        zone's offset for that hour cached (the offset is the same all through any wall-clock hour)."""
+        if text[4] != "-" or text[13] != ":" or text[16] != ":" or (len(text) == 20 and text[19] not in "Zz"):
+            return None
+        try:
+            hour, minute, second = int(text[11:13]), int(text[14:16]), int(text[17:19])
+            day = self._days.get(text[:10])
+            if day is None:
+                day = self._days[text[:10]] = (date.fromisoformat(text[:10]).toordinal() - _EPOCH_DAY) * 86_400
+        except ValueError:
+            return None
+        if hour > 23 or minute > 59 or second > 59:
+            return None
+        if len(text) == 20:
+            return day + hour * 3600 + minute * 60 + second
+        offset = self._offsets.get(text[:13])
+        if offset is None:
+            wall = datetime(*date.fromordinal(day // 86_400 + _EPOCH_DAY).timetuple()[:3], hour)
+            offset = self._offsets[text[:13]] = _utc_offset(wall, self.tz)
+        return day + hour * 3600 + minute * 60 + second - offset
 
     def _from_iso(self, match: re.Match[str]) -> int | None:
         year, month, day, hour, minute, second, zone = match.groups()
@@ -157,6 +185,15 @@ class TimestampParser:
         if first.date() != second.date():
             return None  # the day, month or year came from the default: not a timestamp
         return self._epoch(first)
+
+
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+
+
+def _utc_offset(wall: datetime, tz: tzinfo) -> int:
+    """Seconds east of UTC for a naive wall time in `tz` (as to_epoch of wall.replace(tzinfo=tz) reads it)."""
+    delta = wall.replace(tzinfo=tz).utcoffset()
+    return int(delta.total_seconds()) if delta is not None else 0
 
 
 def _english_month(match: re.Match[str]) -> str:

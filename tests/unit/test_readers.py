@@ -5,6 +5,8 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from escalate_cli.errors import InputError
 from escalate_cli.readers.timestamps import TimestampParser
@@ -254,3 +256,23 @@ def test_id_falls_back_to_the_location(write):
 def test_naive_timestamps_use_the_configured_zone(write):
     path = write("a.csv", "id,created\n1,2024-07-01 12:00\n")
     assert read([path], config(timezone="America/New_York")).issues[0].created == epoch(2024, 7, 1, 16, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe"]),
+    st.integers(int(datetime(2020, 1, 1).timestamp()), int(datetime(2030, 1, 1).timestamp())),
+    st.booleans(),
+)
+def test_fast_iso_path_agrees_with_datetime(zone, moment, naive):
+    tz = ZoneInfo(zone)
+    parser = TimestampParser(tz)
+    moment -= moment % 60 if moment % 3 == 0 else 0
+    if naive:
+        text = datetime.fromtimestamp(moment, tz).strftime("%Y-%m-%d %H:%M:%S")
+        expected = int(datetime.fromisoformat(text).replace(tzinfo=tz).timestamp())
+    else:
+        text = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        expected = moment
+    assert parser.parse(text) == expected
+    assert parser.parse(text) == expected  # again, from the caches
