@@ -66,18 +66,28 @@ def _parse_as_of(value: str) -> datetime:
         ) from None
 
 
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The SLA config (YAML).")]
+AsOfOption = Annotated[
+    Optional[datetime],  # noqa: UP045
+    typer.Option(parser=_parse_as_of, metavar="TIMESTAMP", help="Evaluate as if now were this instant."),
+]
+SourceOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(help="Export preset: jira, jira-json, github, gitlab, zendesk, servicenow, generic."),
+]
+DebugOption = Annotated[bool, typer.Option(help="Show the traceback of an internal error.")]
+DEFAULT_CONFIG = Path("escalate.yaml")
+
+
 @app.command(epilog=f"{NAIVE_NOTE} {EXIT_CODES}")
 def check(
     exports: Annotated[
         list[str], typer.Argument(metavar="EXPORT...", help="CSV, JSON or NDJSON exports, optionally .gz; - is stdin.")
     ],
-    config: Annotated[Path, typer.Option("--config", "-c", help="The SLA config (YAML).")] = Path("escalate.yaml"),
+    config: ConfigOption = DEFAULT_CONFIG,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.TABLE,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here, not stdout.")] = None,  # noqa: UP045
-    as_of: Annotated[
-        Optional[datetime],  # noqa: UP045
-        typer.Option(parser=_parse_as_of, metavar="TIMESTAMP", help="Evaluate as if now were this instant."),
-    ] = None,
+    as_of: AsOfOption = None,
     fail_on: Annotated[Severity, typer.Option(help="Lowest running state that fails the run (exit 1).")] = (
         Severity.BREACH
     ),
@@ -100,35 +110,24 @@ def check(
         Optional[Path],  # noqa: UP045
         typer.Option(help="Append a markdown summary to this file (default: $GITHUB_STEP_SUMMARY when set)."),
     ] = None,
-    source: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(help="Export preset: jira, jira-json, github, gitlab, zendesk, servicenow, generic."),
-    ] = None,
+    source: SourceOption = None,
     delimiter: Annotated[Optional[str], typer.Option(help="CSV delimiter (default: sniffed).")] = None,  # noqa: UP045
     encoding: Annotated[Optional[str], typer.Option(help="Text encoding of the exports (default utf-8).")] = None,  # noqa: UP045
     allow_invalid: Annotated[bool, typer.Option(help="Report rows that cannot be evaluated without failing.")] = False,
-    debug: Annotated[bool, typer.Option(help="Show the traceback of an internal error.")] = False,
+    debug: DebugOption = False,
 ) -> None:
     """Print warnings, breaches and escalation actions; exit 1 if any running clock reaches --fail-on."""
     if (changes_only or notify) and state is None:
         raise typer.BadParameter("needs --state FILE", param_hint="--changes-only" if changes_only else "--notify")
     with error_boundary(debug):
-        from escalate_cli.pipeline import load
-        from escalate_cli.sla import evaluate
-        from escalate_cli.writers import iso, stream_for, writer_for
+        from escalate_cli.pipeline import evaluate_loaded, load
+        from escalate_cli.writers import stream_for, writer_for
 
         loaded = load(
             exports, config, as_of=as_of, source=source, encoding=encoding, delimiter=delimiter, keep=frozenset()
         )
         cfg = loaded.config
-        report = evaluate(
-            loaded.issues,
-            cfg.policies,
-            loaded.as_of,
-            lambda moment: iso(moment, cfg.timezone) or "",
-            restart_on_reclassify=cfg.restart_on_reclassify,
-        )
-        report.errors, report.warnings = loaded.errors, loaded.warnings
+        report = evaluate_loaded(loaded)
         _problems_to_stderr(report, quiet=quiet)
         if state is not None:
             from escalate_cli.watch import remember_and_notify
@@ -174,14 +173,11 @@ class ExplainFormat(str, Enum):
 def explain(
     issue_id: Annotated[str, typer.Argument(metavar="ID", help="The issue to explain.")],
     exports: Annotated[list[str], typer.Argument(metavar="EXPORT...", help="The exports that hold it.")],
-    config: Annotated[Path, typer.Option("--config", "-c", help="The SLA config (YAML).")] = Path("escalate.yaml"),
+    config: ConfigOption = DEFAULT_CONFIG,
     fmt: Annotated[ExplainFormat, typer.Option("--format", "-f", help="Output format.")] = ExplainFormat.TEXT,
-    as_of: Annotated[
-        Optional[datetime],  # noqa: UP045
-        typer.Option(parser=_parse_as_of, metavar="TIMESTAMP", help="Explain as if now were this instant."),
-    ] = None,
-    source: Annotated[Optional[str], typer.Option(help="Export preset.")] = None,  # noqa: UP045
-    debug: Annotated[bool, typer.Option(help="Show the traceback of an internal error.")] = False,
+    as_of: AsOfOption = None,
+    source: SourceOption = None,
+    debug: DebugOption = False,
 ) -> None:
     """Explain one issue: the policy that matched and why, each clock's business segments and thresholds."""
     with error_boundary(debug):
@@ -209,11 +205,11 @@ def explain(
 @app.command("calendar", epilog=EXIT_CODES)
 def calendar_command(
     name: Annotated[str, typer.Argument(metavar="NAME", help="A calendar of the config.")],
-    config: Annotated[Path, typer.Option("--config", "-c", help="The SLA config (YAML).")] = Path("escalate.yaml"),
+    config: ConfigOption = DEFAULT_CONFIG,
     first: Annotated[str, typer.Option("--from", metavar="DATE", help="First day (YYYY-MM-DD).")] = "",
     last: Annotated[str, typer.Option("--to", metavar="DATE", help="Last day (YYYY-MM-DD), included.")] = "",
     fmt: Annotated[ExplainFormat, typer.Option("--format", "-f", help="Output format.")] = ExplainFormat.TEXT,
-    debug: Annotated[bool, typer.Option(help="Show the traceback of an internal error.")] = False,
+    debug: DebugOption = False,
 ) -> None:
     """List a calendar's opening windows and holidays in a range, and lint it."""
     from datetime import date, timedelta
@@ -256,37 +252,27 @@ class Period(str, Enum):
 @app.command(epilog=f"{NAIVE_NOTE} {EXIT_CODES}")
 def report(
     exports: Annotated[list[str], typer.Argument(metavar="EXPORT...", help="History exports (open and closed).")],
-    config: Annotated[Path, typer.Option("--config", "-c", help="The SLA config (YAML).")] = Path("escalate.yaml"),
+    config: ConfigOption = DEFAULT_CONFIG,
     by: Annotated[Optional[list[str]], typer.Option(help="Group by this field or column (repeatable).")] = None,  # noqa: UP045
     period: Annotated[Period, typer.Option(help="Trend period.")] = Period.MONTH,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")] = ReportFormat.TABLE,
     html_file: Annotated[
         Optional[Path], typer.Option("--html", help="Also write a self-contained HTML page with charts.")  # noqa: UP045
     ] = None,
-    as_of: Annotated[
-        Optional[datetime],  # noqa: UP045
-        typer.Option(parser=_parse_as_of, metavar="TIMESTAMP", help="Report as of this instant."),
-    ] = None,
-    source: Annotated[Optional[str], typer.Option(help="Export preset.")] = None,  # noqa: UP045
-    debug: Annotated[bool, typer.Option(help="Show the traceback of an internal error.")] = False,
+    as_of: AsOfOption = None,
+    source: SourceOption = None,
+    debug: DebugOption = False,
 ) -> None:
     """SLA attainment per policy and metric, median and p90 business times, breaches, and a trend."""
     with error_boundary(debug):
-        from escalate_cli.pipeline import load
-        from escalate_cli.sla import evaluate
+        from escalate_cli.pipeline import evaluate_loaded, load
         from escalate_cli.stats import summarize
         from escalate_cli.writers import iso
         from escalate_cli.writers import stats as out
 
         loaded = load(exports, config, as_of=as_of, source=source, keep=frozenset(by or ()))
         cfg = loaded.config
-        evaluated = evaluate(
-            loaded.issues,
-            cfg.policies,
-            loaded.as_of,
-            lambda m: iso(m, cfg.timezone) or "",
-            restart_on_reclassify=cfg.restart_on_reclassify,
-        )
+        evaluated = evaluate_loaded(loaded)
         stats = summarize(evaluated.clocks, by or [], period.value, cfg.timezone)
         for problem in loaded.errors[:MAX_PROBLEMS_SHOWN]:
             sys.stderr.write(f"error: {problem}\n")
@@ -327,8 +313,8 @@ def backtest(
         900
     ),
     fmt: Annotated[ExplainFormat, typer.Option("--format", "-f", help="Output format.")] = ExplainFormat.TEXT,
-    source: Annotated[Optional[str], typer.Option(help="Export preset.")] = None,  # noqa: UP045
-    debug: Annotated[bool, typer.Option(help="Show the traceback of an internal error.")] = False,
+    source: SourceOption = None,
+    debug: DebugOption = False,
 ) -> None:
     """Replay a history as if escalate had run from cron: what the candidate policies would have done."""
     if not first or not last:
@@ -374,8 +360,8 @@ def backtest(
 
 @app.command(epilog=EXIT_CODES)
 def validate(
-    config: Annotated[Path, typer.Option("--config", "-c", help="The SLA config (YAML).")] = Path("escalate.yaml"),
-    debug: Annotated[bool, typer.Option(help="Show the traceback of an internal error.")] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+    debug: DebugOption = False,
 ) -> None:
     """Check a config and summarise its calendars and policies."""
     with error_boundary(debug):

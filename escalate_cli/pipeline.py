@@ -8,7 +8,7 @@ from pathlib import Path
 
 from escalate_cli.business_time import to_epoch
 from escalate_cli.config import Config, load_config
-from escalate_cli.model import Issue, Problem
+from escalate_cli.model import Issue, Problem, Report
 from escalate_cli.readers import ReadOptions
 from escalate_cli.readers.issues import collect
 from escalate_cli.sla import policy_name
@@ -48,6 +48,23 @@ def load(
     collected = collect(exports, config, options)
     issues, notes = resolve(collected.groups, now, config.statuses, config.history, policy_name(config.policies))
     return Loaded(config, now, collected.groups, issues, collected.errors, collected.warnings + notes)
+
+
+def evaluate_loaded(loaded: Loaded) -> Report:
+    """Every clock of the loaded issues at the loaded instant, with the reading's errors and warnings."""
+    from escalate_cli.sla import evaluate
+    from escalate_cli.writers import iso
+
+    config = loaded.config
+    report = evaluate(
+        loaded.issues,
+        config.policies,
+        loaded.as_of,
+        lambda moment: iso(moment, config.timezone) or "",
+        restart_on_reclassify=config.restart_on_reclassify,
+    )
+    report.errors, report.warnings = loaded.errors, loaded.warnings
+    return report
 
 
 def parse_day(text: str, config: Config, *, end_of_day: bool = False) -> int:
