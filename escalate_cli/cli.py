@@ -75,7 +75,7 @@ SourceOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(help="Export preset: jira, jira-json, github, gitlab, zendesk, servicenow, generic."),
 ]
-DebugOption = Annotated[bool, typer.Option(help="Show the traceback of an internal error.")]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")]
 DEFAULT_CONFIG = Path("escalate.yaml")
 
 
@@ -98,10 +98,13 @@ def check(
         typer.Option(help="SQLite file remembering clocks and announcements between runs (created on first use)."),
     ] = None,
     changes_only: Annotated[
-        bool, typer.Option(help="Print only what changed since the last run (needs --state); nothing if nothing.")
+        bool,
+        typer.Option(
+            "--changes-only", help="Print only what changed since the last run (needs --state); nothing if nothing."
+        ),
     ] = False,
     notify: Annotated[
-        bool, typer.Option(help="Deliver escalation announcements to their channels (needs --state).")
+        bool, typer.Option("--notify", help="Deliver escalation announcements to their channels (needs --state).")
     ] = False,
     lock_timeout: Annotated[
         float, typer.Option(help="Seconds to wait for another run holding the state file.", min=0)
@@ -113,7 +116,9 @@ def check(
     source: SourceOption = None,
     delimiter: Annotated[Optional[str], typer.Option(help="CSV delimiter (default: sniffed).")] = None,  # noqa: UP045
     encoding: Annotated[Optional[str], typer.Option(help="Text encoding of the exports (default utf-8).")] = None,  # noqa: UP045
-    allow_invalid: Annotated[bool, typer.Option(help="Report rows that cannot be evaluated without failing.")] = False,
+    allow_invalid: Annotated[
+        bool, typer.Option("--allow-invalid", help="Report rows that cannot be evaluated without failing.")
+    ] = False,
     debug: DebugOption = False,
 ) -> None:
     """Print warnings, breaches and escalation actions; exit 1 if any running clock reaches --fail-on."""
