@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from escalate_cli.backtest import Outcome
     from escalate_cli.config import Config
     from escalate_cli.model import Report
+    from escalate_cli.readers import ReadOptions
 
 EXIT_CODES = (
     "Exit codes: 0 nothing at or above --fail-on; 1 running clocks at or above --fail-on; 2 usage; "
@@ -125,14 +126,23 @@ def check(
     if (changes_only or notify) and state is None:
         raise typer.BadParameter("needs --state FILE", param_hint="--changes-only" if changes_only else "--notify")
     with error_boundary(debug):
-        from escalate_cli.pipeline import evaluate_loaded, load
+        from escalate_cli.pipeline import evaluate_loaded, load, prepare, read_options
         from escalate_cli.writers import stream_for, writer_for
 
-        loaded = load(
-            exports, config, as_of=as_of, source=source, encoding=encoding, delimiter=delimiter, keep=frozenset()
+        summary_file = summary or _env_path("GITHUB_STEP_SUMMARY")
+        cfg, now = prepare(config, as_of=as_of, source=source)
+        options = read_options(cfg, encoding=encoding, delimiter=delimiter, keep=frozenset())
+        streamable = (quiet or fmt in (OutputFormat.JSON, OutputFormat.CSV)) and not (
+            state or summary_file or "-" in exports or cfg.history
         )
-        cfg = loaded.config
-        report = evaluate_loaded(loaded)
+        streamed = _try_streaming(exports, cfg, options, now, "quiet" if quiet else fmt.value) if streamable else None
+        if streamed is None:
+            loaded = load(
+                exports, config, as_of=as_of, source=source, encoding=encoding, delimiter=delimiter, keep=frozenset()
+            )
+            report, text_parts = evaluate_loaded(loaded), None
+        else:
+            report, text_parts = streamed
         _problems_to_stderr(report, quiet=quiet)
         if state is not None:
             from escalate_cli.watch import remember_and_notify
@@ -144,13 +154,15 @@ def check(
             from escalate_cli.writers.table import summary_line
 
             text: str | Iterable[str] = summary_line(report, cfg.timezone) + "\n"
+        elif text_parts is not None:
+            text = text_parts
         else:
             tty = output is None and sys.stdout.isatty()
             width = shutil.get_terminal_size().columns if tty else 120
             color = tty and "NO_COLOR" not in os.environ
-            streamed = stream_for(fmt, tz=cfg.timezone)
-            if streamed is not None:
-                text = streamed(report)
+            in_pieces = stream_for(fmt, tz=cfg.timezone)
+            if in_pieces is not None:
+                text = in_pieces(report)
             else:
                 write = writer_for(
                     fmt,
@@ -163,7 +175,6 @@ def check(
                 )
                 text = write(report)
         _emit(text, output)
-        summary_file = summary or _env_path("GITHUB_STEP_SUMMARY")
         if summary_file is not None:
             _append(writer_for(OutputFormat.MARKDOWN, tz=cfg.timezone)(report), summary_file)
         raise typer.Exit(_exit_code(report, fail_on, allow_invalid))
@@ -422,11 +433,25 @@ def _problems_to_stderr(report: Report, *, quiet: bool) -> None:
 
 
 def _exit_code(report: Report, fail_on: Severity, allow_invalid: bool) -> ExitCode:
+    from escalate_cli.model import State
+
     if report.errors and not allow_invalid:
         return ExitCode.INVALID_INPUT
-    if any(fail_on.fails(clock.state) for clock in report.clocks):
+    if any(n and fail_on.fails(State(state)) for state, n in report.counts().items()):
         return ExitCode.FINDINGS
     return ExitCode.OK
+
+
+def _try_streaming(
+    exports: list[str], cfg: Config, options: ReadOptions, now: int, fmt: str
+) -> tuple[Report, Iterable[str]] | None:
+    """Evaluate while reading, holding no issue; None when the export needs every row at once."""
+    from escalate_cli.streaming import NeedsAllRows, streamed_output
+
+    try:
+        return streamed_output(exports, cfg, options, now, fmt)
+    except NeedsAllRows:
+        return None
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -201,9 +202,13 @@ class Report:
     warnings: list[Problem] = field(default_factory=list)
     issues: int = 0  # distinct issues evaluated (matched or not)
     changes: list[Change] | None = None  # since the last run, when a state file is used
+    counted: Counter[str] | None = None  # clocks per state, when the clocks themselves were not kept (streaming)
 
     def counts(self) -> dict[str, int]:
         counts = {state.value: 0 for state in State}
+        if self.counted is not None:
+            counts.update(self.counted)
+            return counts
         for clock in self.clocks:
             counts[clock.state.value] += 1
         return counts

@@ -50,6 +50,26 @@ def load(
     return Loaded(config, now, collected.groups, issues, collected.errors, collected.warnings + notes)
 
 
+def prepare(config_path: Path, *, as_of: datetime | None, source: str | None = None) -> tuple[Config, int]:
+    """The config (with --source applied) and the instant to evaluate at, in epoch seconds."""
+    config = load_config(config_path)
+    if source is not None:
+        config = config.with_source(source)
+    moment = as_of or datetime.now().astimezone()
+    return config, to_epoch(moment if moment.tzinfo is not None else moment.replace(tzinfo=config.timezone))
+
+
+def read_options(
+    config: Config, *, encoding: str | None = None, delimiter: str | None = None, keep: frozenset[str] | None = None
+) -> ReadOptions:
+    return ReadOptions(
+        encoding=encoding or config.encoding,
+        delimiter=delimiter or config.delimiter,
+        records=config.records,
+        keep=None if keep is None else keep | config.columns_used(),
+    )
+
+
 def evaluate_loaded(loaded: Loaded) -> Report:
     """Every clock of the loaded issues at the loaded instant, with the reading's errors and warnings."""
     from escalate_cli.sla import evaluate

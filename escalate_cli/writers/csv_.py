@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 from datetime import tzinfo
 
-from escalate_cli.model import RESULT_KEYS, Report
+from escalate_cli.model import RESULT_KEYS, Clock, Report
 from escalate_cli.writers import iso
 
 COLUMNS = (*RESULT_KEYS[:-1], "notify", "actions")
@@ -24,35 +24,41 @@ def chunks(report: Report, *, tz: tzinfo) -> Iterator[str]:
         extra += [key for key in clock.issue.fields if key not in extra]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*COLUMNS, *extra, "labels", "where"])
+    writer.writerow(header(extra))
     for n, clock in enumerate(report.clocks, start=1):
         if n % 10_000 == 0:
             yield out.getvalue()
             out.seek(0)
             out.truncate()
-        issue = clock.issue
-        writer.writerow(
-            [
-                issue.id,
-                clock.metric.value,
-                clock.policy,
-                clock.calendar,
-                clock.state.value,
-                iso(clock.started_at, tz),
-                iso(clock.due_at, tz),
-                iso(clock.stopped_at, tz) or "",
-                clock.elapsed,
-                clock.target,
-                clock.remaining,
-                clock.paused_seconds,
-                iso(issue.policy_changed_at, tz) or "",
-                issue.previous_policy or "",
-                clock.level or "",
-                ", ".join(role for action in clock.actions for role in action.notify),
-                " | ".join(action.message for action in clock.actions),
-                *(issue.fields.get(key, "") for key in extra),
-                ", ".join(issue.labels),
-                issue.where,
-            ]
-        )
+        writer.writerow(row(clock, tz, extra))
     yield out.getvalue()
+
+
+def header(extra: list[str]) -> list[str]:
+    return [*COLUMNS, *extra, "labels", "where"]
+
+
+def row(clock: Clock, tz: tzinfo, extra: list[str]) -> list[object]:
+    issue = clock.issue
+    return [
+        issue.id,
+        clock.metric.value,
+        clock.policy,
+        clock.calendar,
+        clock.state.value,
+        iso(clock.started_at, tz),
+        iso(clock.due_at, tz),
+        iso(clock.stopped_at, tz) or "",
+        clock.elapsed,
+        clock.target,
+        clock.remaining,
+        clock.paused_seconds,
+        iso(issue.policy_changed_at, tz) or "",
+        issue.previous_policy or "",
+        clock.level or "",
+        ", ".join(role for action in clock.actions for role in action.notify),
+        " | ".join(action.message for action in clock.actions),
+        *(issue.fields.get(key, "") for key in extra),
+        ", ".join(issue.labels),
+        issue.where,
+    ]

@@ -30,13 +30,14 @@ def render(report: Report, *, tz: tzinfo) -> str:
     return "".join(chunks(report, tz=tz))
 
 
-def chunks(report: Report, *, tz: tzinfo) -> Iterator[str]:
-    """The document piece by piece, so a million results never sit in memory as one string."""
+def chunks(report: Report, *, tz: tzinfo, results: Iterable[str] | None = None) -> Iterator[str]:
+    """The document piece by piece, so a million results never sit in memory as one string. `results` are the
+    result objects already rendered by `result_text` (default: from report.clocks)."""
     document: dict[str, object] = {
         "schema_version": SCHEMA_VERSION,
         "as_of": iso(report.as_of, tz),
         "summary": summary(report),
-        "results": (result(clock, tz) for clock in report.clocks),
+        "results": _Rendered(results if results is not None else (result_text(c, tz) for c in report.clocks)),
         "unmatched": [{"issue": issue.id, "where": issue.where} for issue in report.unmatched],
         "errors": [_problem(p) for p in report.errors],
         "warnings": [_problem(p) for p in report.warnings],
@@ -56,17 +57,29 @@ def chunks(report: Report, *, tz: tzinfo) -> Iterator[str]:
     yield "{"
     for n, (key, value) in enumerate(document.items()):
         yield f"{',' if n else ''}\n  {json.dumps(key)}: "
-        if isinstance(value, (list, Iterator)):
-            yield from _array(value)
+        if isinstance(value, _Rendered):
+            yield from _array(value.items)
+        elif isinstance(value, list):
+            yield from _array(_indented(item, "    ") for item in value)
         else:
             yield _indented(value)
     yield "\n}\n"
 
 
-def _array(items: Iterable[object]) -> Iterator[str]:
+class _Rendered:
+    def __init__(self, items: Iterable[str]) -> None:
+        self.items = items
+
+
+def result_text(clock: Clock, tz: tzinfo) -> str:
+    """One result object as it stands inside the document."""
+    return _indented(result(clock, tz), "    ")
+
+
+def _array(items: Iterable[str]) -> Iterator[str]:
     empty = True
     for item in items:
-        yield ("[\n    " if empty else ",\n    ") + _indented(item, "    ")
+        yield ("[\n    " if empty else ",\n    ") + item
         empty = False
     yield "[]" if empty else "\n  ]"
 
@@ -79,7 +92,7 @@ def _indented(value: object, prefix: str = "  ") -> str:
 def summary(report: Report) -> dict[str, int]:
     return {
         **report.counts(),
-        "clocks": len(report.clocks),
+        "clocks": sum(report.counts().values()),
         "issues": report.issues,
         "unmatched": len(report.unmatched),
         "errors": len(report.errors),

@@ -1,0 +1,196 @@
+"""`check` without holding the export: each issue is evaluated as it is read and only counts are kept, so memory
+stays flat in the number of issues.
+
+That is right only while no id repeats (repeated ids are copies to merge or an event log to fold, which need every
+row): ids are remembered as 64-bit hashes in a compact open-addressing table, and the first repeat stops the
+stream (`NeedsAllRows`) so that the caller can run the ordinary path instead. A hash collision between two different
+ids stops it too, which costs time, never correctness.
+"""
+
+from __future__ import annotations
+
+import itertools
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from escalate_cli.config import Config
+from escalate_cli.errors import InputError
+from escalate_cli.history import with_status
+from escalate_cli.model import Clock, Issue, Problem, Report
+from escalate_cli.readers import ReadOptions, encoding_label, read_export
+from escalate_cli.readers.issues import _SNIFF_ROWS, IssueBuilder, RowError
+from escalate_cli.readers.records import Malformed
+from escalate_cli.sla import PolicyMatcher, clock_for
+
+
+class NeedsAllRows(Exception):
+    """An id came twice (or rows must be skipped and counted): the export needs the ordinary path."""
+
+
+class IdSet:
+    """A set of 64-bit hashes in a flat array: about 16 bytes per id, not the 100-odd of a set of str."""
+
+    def __init__(self) -> None:
+        self.slots = array("q", bytes(8 * 1024))
+        self.mask = 1023
+        self.size = 0
+
+    def add(self, key: str) -> bool:
+        """Add the key's hash; False if it was there already."""
+        value = hash(key) or 1  # 0 marks an empty slot
+        slots, mask = self.slots, self.mask
+        i = value & mask
+        while slots[i]:
+            if slots[i] == value:
+                return False
+            i = (i + 1) & mask
+        slots[i] = value
+        self.size += 1
+        if self.size * 2 > mask:
+            self._grow()
+        return True
+
+    def _grow(self) -> None:
+        old = [v for v in self.slots if v]
+        self.slots = array("q", bytes(8 * 2 * len(self.slots)))
+        self.mask = len(self.slots) - 1
+        for value in old:
+            i = value & self.mask
+            while self.slots[i]:
+                i = (i + 1) & self.mask
+            self.slots[i] = value
+
+
+def stream_check(
+    exports: Iterable[str],
+    config: Config,
+    options: ReadOptions,
+    as_of: int,
+    show_instant: Callable[[int], str],
+    sink: Callable[[Clock], None],
+) -> Report:
+    """Evaluate every issue as it is read; each clock goes to `sink`, the report keeps only counts."""
+    report = Report(as_of=as_of, counted=Counter())
+    counted = report.counted
+    assert counted is not None
+    match = PolicyMatcher(config.policies)
+    ids = IdSet()
+    statuses, restart = config.statuses, config.restart_on_reclassify
+    for name in exports:
+        rows = read_export(name, options)
+        try:
+            head = list(itertools.islice(rows.rows, _SNIFF_ROWS))
+            builder = IssueBuilder(
+                config, name, rows, [r for _, r in head if not isinstance(r, Malformed)], options.keep
+            )
+            count = 0
+            for position, record in itertools.chain(head, rows.rows):
+                count += 1
+                if isinstance(record, Malformed):
+                    report.errors.append(Problem(rows.where(position), record.message))
+                    continue
+                if builder.is_skipped(record):
+                    raise NeedsAllRows  # the ordinary path says how many were skipped
+                try:
+                    issue = builder.build(record, rows.where(position))
+                except RowError as exc:
+                    report.errors.append(Problem(rows.where(position), str(exc)))
+                    continue
+                if not ids.add(issue.id):
+                    raise NeedsAllRows
+                _evaluate(with_status(issue, statuses), match, as_of, show_instant, restart, report, sink)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"{name}: not {encoding_label(options.encoding)} text ({exc.reason}); try --encoding"
+            ) from exc
+        if count == 0:
+            report.warnings.append(Problem(name, "the export has no records"))
+    return report
+
+
+def _evaluate(
+    issue: Issue,
+    match: PolicyMatcher,
+    as_of: int,
+    show_instant: Callable[[int], str],
+    restart: bool,
+    report: Report,
+    sink: Callable[[Clock], None],
+) -> None:
+    if issue.created > as_of:
+        return
+    report.issues += 1
+    policy = match(issue)
+    if policy is None:
+        report.unmatched.append(issue)
+        return
+    counted = report.counted
+    assert counted is not None
+    for metric, target in policy.targets.items():
+        clock = clock_for(issue, policy, metric, target, as_of, show_instant, restart)
+        counted[clock.state.value] += 1
+        sink(clock)
+
+
+def streamed_output(
+    exports: list[str], config: Config, options: ReadOptions, as_of: int, fmt: str
+) -> tuple[Report, Iterable[str]]:
+    """Run the stream for `quiet`, `json` or `csv` output: the report (counts only) and the output, spooled
+    through a temporary file so that nothing reaches the user before the stream has finished."""
+    import csv
+    import tempfile
+
+    from escalate_cli.writers import csv_, iso, json_
+
+    tz = config.timezone
+    spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 - read back below
+    extra: list[str] = []
+    writer = csv.writer(spool, lineterminator="\n")
+
+    def to_csv(clock: Clock) -> None:
+        if not extra:
+            extra.extend(clock.issue.fields)
+        writer.writerow(csv_.row(clock, tz, extra))
+
+    def to_json(clock: Clock) -> None:
+        spool.write(json_.result_text(clock, tz) + "\0")
+
+    sinks: dict[str, Callable[[Clock], None]] = {"csv": to_csv, "json": to_json, "quiet": lambda clock: None}
+    try:
+        report = stream_check(exports, config, options, as_of, lambda m: iso(m, tz) or "", sinks[fmt])
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    if fmt == "json":
+        return report, json_.chunks(report, tz=tz, results=_spooled_items(spool))
+    if fmt == "csv":
+        header = io_line(csv_.header(extra))
+        return report, itertools.chain([header], _spooled_blocks(spool))
+    spool.close()
+    return report, ()
+
+
+def io_line(cells: list[str]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    return out.getvalue()
+
+
+def _spooled_blocks(spool: Any) -> Iterable[str]:
+    with spool:
+        while block := spool.read(1 << 16):
+            yield block
+
+
+def _spooled_items(spool: Any) -> Iterable[str]:
+    rest = ""
+    for block in _spooled_blocks(spool):
+        parts = (rest + block).split("\0")
+        rest = parts.pop()
+        yield from parts
