@@ -134,6 +134,9 @@ def main() -> int:
         startup - bare <= 0.150, f"escalate --version: {(startup - bare) * 1000:.0f} ms over python -c pass (<= 150 ms)"
     )
 
+    print("\nThe same computation with other libraries (informational, where installed):", flush=True)
+    subprocess.run([sys.executable, str(HERE / "references.py"), "--issues", str(min(n, 100_000))], check=False)
+
     for failure in bench.missed:
         print(f"target missed: {failure}", file=sys.stderr)
     return 1 if bench.missed else 0

@@ -30,37 +30,49 @@ class NeedsAllRows(Exception):
 
 
 class IdSet:
-    """A set of 64-bit hashes in a flat array: about 16 bytes per id, not the 100-odd of a set of str."""
+    """A set of 64-bit hashes in flat arrays, about 16 bytes an id (a set of str costs 100-odd). The hashes are
+    spread over 256 tables that grow one at a time, so growing never holds two copies of everything."""
+
+    BUCKETS = 256
 
     def __init__(self) -> None:
-        self.slots = array("q", bytes(8 * 1024))
-        self.mask = 1023
+        self.tables = [array("q", bytes(8 * 64)) for _ in range(self.BUCKETS)]
+        self.counts = [0] * self.BUCKETS
         self.size = 0
 
     def add(self, key: str) -> bool:
         """Add the key's hash; False if it was there already."""
         value = hash(key) or 1  # 0 marks an empty slot
-        slots, mask = self.slots, self.mask
-        i = value & mask
-        while slots[i]:
-            if slots[i] == value:
+        bucket = value & 255
+        table = self.tables[bucket]
+        mask = len(table) - 1
+        i = (value >> 8) & mask
+        while table[i]:
+            if table[i] == value:
                 return False
             i = (i + 1) & mask
-        slots[i] = value
+        table[i] = value
         self.size += 1
-        if self.size * 2 > mask:
-            self._grow()
+        self.counts[bucket] += 1
+        if self.counts[bucket] * 2 > mask:
+            self.tables[bucket] = _rehashed(table)
         return True
 
-    def _grow(self) -> None:
-        old = [v for v in self.slots if v]
-        self.slots = array("q", bytes(8 * 2 * len(self.slots)))
-        self.mask = len(self.slots) - 1
-        for value in old:
-            i = value & self.mask
-            while self.slots[i]:
-                i = (i + 1) & self.mask
-            self.slots[i] = value
+    @property
+    def slots(self) -> int:
+        return sum(len(table) for table in self.tables)
+
+
+def _rehashed(old: array[int]) -> array[int]:
+    table = array("q", bytes(8 * 2 * len(old)))
+    mask = len(table) - 1
+    for value in old:
+        if value:
+            i = (value >> 8) & mask
+            while table[i]:
+                i = (i + 1) & mask
+            table[i] = value
+    return table
 
 
 def stream_check(

@@ -55,4 +55,4 @@ def test_id_set_is_a_set():
         key = f"K-{rng.randrange(3000)}"
         assert ids.add(key) is (key not in seen)
         seen.add(key)
-    assert ids.size == len(seen) and len(ids.slots) > 2 * len(seen)
+    assert ids.size == len(seen) and ids.slots > 2 * len(seen)
