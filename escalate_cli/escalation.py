@@ -22,12 +22,6 @@ def reached_steps(steps: tuple[Step, ...], elapsed: int, target: int) -> list[St
     return [steps[i] for i in order if elapsed >= steps[i].elapsed_at(target)]
 
 
-def reached_step(steps: tuple[Step, ...], elapsed: int, target: int) -> Step | None:
-    """The highest step reached (the later one in the list on a tie), or None."""
-    reached = reached_steps(steps, elapsed, target)
-    return reached[-1] if reached else None
-
-
 def action_for(step: Step, clock: Clock, show_instant: Callable[[int], str]) -> Action:
     """The step's action for this clock, its message template filled in (unknown export fields print empty)."""
     issue, remaining = clock.issue, clock.remaining

@@ -179,13 +179,13 @@ def streamed_output(
     if fmt == "json":
         return report, json_.chunks(report, tz=tz, results=_spooled_items(spool))
     if fmt == "csv":
-        header = io_line(csv_.header(extra))
+        header = _csv_line(csv_.header(extra))
         return report, itertools.chain([header], _spooled_blocks(spool))
     spool.close()
     return report, ()
 
 
-def io_line(cells: list[str]) -> str:
+def _csv_line(cells: list[str]) -> str:
     import csv
     import io
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from escalate_cli.config import parse_config
-from escalate_cli.escalation import reached_step
+from escalate_cli.escalation import reached_steps
 from escalate_cli.model import Issue, Metric, State, Step
 from escalate_cli.sla import evaluate, match_policy
 
@@ -163,6 +163,6 @@ def test_first_matching_policy_wins_and_unmatched_are_counted():
 
 def test_highest_step_wins_and_ties_go_to_the_later_step():
     steps = (Step("L2", past_due=0), Step("L2b", past_due=0), Step("L1", past_due=-H))
-    assert reached_step(steps, 4 * H, 4 * H).level == "L2b"
-    assert reached_step(steps, 3 * H, 4 * H).level == "L1"
-    assert reached_step(steps, 3 * H - 1, 4 * H) is None
+    assert [s.level for s in reached_steps(steps, 4 * H, 4 * H)] == ["L1", "L2", "L2b"]
+    assert [s.level for s in reached_steps(steps, 3 * H, 4 * H)] == ["L1"]
+    assert reached_steps(steps, 3 * H - 1, 4 * H) == []
