@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
@@ -16,11 +17,15 @@ def evaluate(
     show_instant: Callable[[int], str],
     *,
     restart_on_reclassify: bool = False,
+    sink: Callable[[Clock], None] | None = None,
 ) -> Report:
     """Evaluate every issue at `as_of` (epoch seconds). Issues created after `as_of` do not exist yet and are
     left out; stops after `as_of` have not happened yet. With `restart_on_reclassify`, clocks still running when
-    the issue moved to its policy are measured from that moment instead of from their start."""
-    report = Report(as_of=as_of)
+    the issue moved to its policy are measured from that moment instead of from their start. With a `sink`,
+    each clock goes to it and the report only counts them (report.counted)."""
+    report = Report(as_of=as_of, counted=Counter() if sink is not None else None)
+    keep = sink or report.clocks.append
+    counted = report.counted
     match = PolicyMatcher(policies)
     for issue in issues:
         if issue.created > as_of:
@@ -31,7 +36,10 @@ def evaluate(
             report.unmatched.append(issue)
             continue
         for metric, target in policy.targets.items():
-            report.clocks.append(clock_for(issue, policy, metric, target, as_of, show_instant, restart_on_reclassify))
+            clock = clock_for(issue, policy, metric, target, as_of, show_instant, restart_on_reclassify)
+            if counted is not None:
+                counted[clock.state.value] += 1
+            keep(clock)
     return report
 
 

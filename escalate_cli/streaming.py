@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import itertools
 from array import array
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from escalate_cli.config import Config
@@ -22,7 +21,7 @@ from escalate_cli.model import Clock, Issue, Problem, Report
 from escalate_cli.readers import ReadOptions, encoding_label, read_export
 from escalate_cli.readers.issues import _SNIFF_ROWS, IssueBuilder, RowError
 from escalate_cli.readers.records import Malformed
-from escalate_cli.sla import PolicyMatcher, clock_for
+from escalate_cli.sla import evaluate
 
 
 class NeedsAllRows(Exception):
@@ -84,12 +83,24 @@ def stream_check(
     sink: Callable[[Clock], None],
 ) -> Report:
     """Evaluate every issue as it is read; each clock goes to `sink`, the report keeps only counts."""
-    report = Report(as_of=as_of, counted=Counter())
-    counted = report.counted
-    assert counted is not None
-    match = PolicyMatcher(config.policies)
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    report = evaluate(
+        _issues(exports, config, options, errors, warnings),
+        config.policies,
+        as_of,
+        show_instant,
+        restart_on_reclassify=config.restart_on_reclassify,
+        sink=sink,
+    )
+    report.errors, report.warnings = errors, warnings
+    return report
+
+
+def _issues(
+    exports: Iterable[str], config: Config, options: ReadOptions, errors: list[Problem], warnings: list[Problem]
+) -> Iterator[Issue]:
     ids = IdSet()
-    statuses, restart = config.statuses, config.restart_on_reclassify
     for name in exports:
         rows = read_export(name, options)
         try:
@@ -101,49 +112,24 @@ def stream_check(
             for position, record in itertools.chain(head, rows.rows):
                 count += 1
                 if isinstance(record, Malformed):
-                    report.errors.append(Problem(rows.where(position), record.message))
+                    errors.append(Problem(rows.where(position), record.message))
                     continue
                 if builder.is_skipped(record):
                     raise NeedsAllRows  # the ordinary path says how many were skipped
                 try:
                     issue = builder.build(record, rows.where(position))
                 except RowError as exc:
-                    report.errors.append(Problem(rows.where(position), str(exc)))
+                    errors.append(Problem(rows.where(position), str(exc)))
                     continue
                 if not ids.add(issue.id):
                     raise NeedsAllRows
-                _evaluate(with_status(issue, statuses), match, as_of, show_instant, restart, report, sink)
+                yield with_status(issue, config.statuses)
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"{name}: not {encoding_label(options.encoding)} text ({exc.reason}); try --encoding"
             ) from exc
         if count == 0:
-            report.warnings.append(Problem(name, "the export has no records"))
-    return report
-
-
-def _evaluate(
-    issue: Issue,
-    match: PolicyMatcher,
-    as_of: int,
-    show_instant: Callable[[int], str],
-    restart: bool,
-    report: Report,
-    sink: Callable[[Clock], None],
-) -> None:
-    if issue.created > as_of:
-        return
-    report.issues += 1
-    policy = match(issue)
-    if policy is None:
-        report.unmatched.append(issue)
-        return
-    counted = report.counted
-    assert counted is not None
-    for metric, target in policy.targets.items():
-        clock = clock_for(issue, policy, metric, target, as_of, show_instant, restart)
-        counted[clock.state.value] += 1
-        sink(clock)
+            warnings.append(Problem(name, "the export has no records"))
 
 
 def streamed_output(
