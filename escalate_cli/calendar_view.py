@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from escalate_cli.business_time import DAY, Calendar, Window
+from escalate_cli.durations import format_clock
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,8 @@ def lint(
         spill = max((end - DAY for _, end in before), default=0)
         if spill > 0 and view.windows and view.windows[0][0] < spill:
             notes.append(
-                f"{_d(view.day)}: opens at {_hhmm(view.windows[0][0])}, inside the overnight window of "
-                f"the day before (until {_hhmm(spill)}); the overlap counts once"
+                f"{_d(view.day)}: opens at {format_clock(view.windows[0][0])}, inside the overnight window of "
+                f"the day before (until {format_clock(spill)}); the overlap counts once"
             )
     if holiday_years is not None:
         lo, hi = holiday_years
@@ -106,13 +107,13 @@ def _dst_notes(calendar: Calendar, view: DayView) -> list[str]:
             expected = datetime.combine(view.day, datetime.min.time()) + timedelta(seconds=wall)
             if shown.replace(tzinfo=None) != expected:
                 notes.append(
-                    f"{_d(view.day)}: window {_hhmm(start)}-{_hhmm(end)} {label} in the DST gap; "
+                    f"{_d(view.day)}: window {format_clock(start)}-{format_clock(end)} {label} in the DST gap; "
                     f"it {'opens' if label == 'starts' else 'closes'} at {shown:%H:%M}"
                 )
         real = _real_seconds(calendar, view.day, (start, end))
         if real > end - start:
             notes.append(
-                f"{_d(view.day)}: window {_hhmm(start)}-{_hhmm(end)} spans the repeated hour of the DST "
+                f"{_d(view.day)}: window {format_clock(start)}-{format_clock(end)} spans the repeated hour of the DST "
                 f"change and holds {(real - (end - start)) // 60} minutes more than on other days"
             )
     return notes
@@ -120,8 +121,3 @@ def _dst_notes(calendar: Calendar, view: DayView) -> list[str]:
 
 def _d(day: date) -> str:
     return day.strftime("%a %Y-%m-%d")
-
-
-def _hhmm(seconds: int) -> str:
-    seconds %= DAY if seconds != DAY else DAY + 1
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"

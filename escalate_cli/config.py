@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from escalate_cli.business_time import DAY, Calendar, Window
 from escalate_cli.channels import Channel, Contact
-from escalate_cli.durations import format_duration, parse_duration
+from escalate_cli.durations import format_clock, format_duration, parse_duration
 from escalate_cli.errors import ConfigError
 from escalate_cli.model import RESULT_KEYS, Condition, Metric, Policy, Statuses, Step, Threshold
 from escalate_cli.presets import PRESETS, Preset
@@ -491,11 +491,7 @@ def _window(value: object, where: str) -> Window:
 
 
 def _fmt_window(window: Window) -> str:
-    def hhmm(seconds: int) -> str:
-        seconds = seconds - DAY if seconds > DAY else seconds
-        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-    return f"{hhmm(window[0])}-{hhmm(window[1])}"
+    return f"{format_clock(window[0])}-{format_clock(window[1])}"
 
 
 def _date(value: object, where: str) -> date:

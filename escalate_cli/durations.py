@@ -29,3 +29,11 @@ def format_duration(seconds: int) -> str:
         parts.append((secs, "s"))
     text = "".join(f"{n}{unit}" for n, unit in parts if n)
     return sign + (text or "0s")
+
+
+def format_clock(seconds: int) -> str:
+    """A window edge, in seconds after the midnight of its day, as wall-clock `HH:MM`: `24:00` ends a day, and
+    an overnight window's end (past 24:00) shows as the next day's time."""
+    if seconds > 86_400:
+        seconds -= 86_400
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"

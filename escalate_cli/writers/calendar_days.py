@@ -5,17 +5,11 @@ from __future__ import annotations
 import json
 
 from escalate_cli.calendar_view import DayView
-from escalate_cli.durations import format_duration
-
-
-def _hhmm(seconds: int) -> str:
-    if seconds >= 86_400:
-        seconds -= 86_400 if seconds > 86_400 else 0
-    return "24:00" if seconds == 86_400 else f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+from escalate_cli.durations import format_clock, format_duration
 
 
 def _windows(view: DayView) -> str:
-    return ", ".join(f"{_hhmm(s)}-{_hhmm(e)}" for s, e in view.windows)
+    return ", ".join(f"{format_clock(s)}-{format_clock(e)}" for s, e in view.windows)
 
 
 def render_text(name: str, zone: str, views: list[DayView], notes: list[str]) -> str:
