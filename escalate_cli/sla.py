@@ -128,7 +128,7 @@ def clock_for(
     end = stop if stop is not None else as_of
     calendar = policy.calendar
     pauses = pauses_within(issue, start, end) if metric in policy.pause else []
-    paused = sum(calendar.elapsed_ts(a, min(b, end) if b is not None else end) for a, b in pauses)
+    paused = sum(calendar.elapsed_ts(a, b if b is not None else end) for a, b in pauses)  # already clipped
     elapsed = calendar.elapsed_ts(start, end) - paused
     due = instant_reaching(policy, start, target, pauses, as_of)
     is_paused = stop is None and bool(pauses) and pauses[-1][1] is None
