@@ -126,7 +126,7 @@ def check(
     if (changes_only or notify) and state is None:
         raise typer.BadParameter("needs --state FILE", param_hint="--changes-only" if changes_only else "--notify")
     with error_boundary(debug):
-        from escalate_cli.pipeline import evaluate_loaded, load, prepare, read_options
+        from escalate_cli.pipeline import evaluate_loaded, load_prepared, prepare, read_options
         from escalate_cli.writers import stream_for, writer_for
 
         summary_file = summary or _env_path("GITHUB_STEP_SUMMARY")
@@ -137,10 +137,7 @@ def check(
         )
         streamed = _try_streaming(exports, cfg, options, now, "quiet" if quiet else fmt.value) if streamable else None
         if streamed is None:
-            loaded = load(
-                exports, config, as_of=as_of, source=source, encoding=encoding, delimiter=delimiter, keep=frozenset()
-            )
-            report, text_parts = evaluate_loaded(loaded), None
+            report, text_parts = evaluate_loaded(load_prepared(exports, cfg, now, options)), None
         else:
             report, text_parts = streamed
         _problems_to_stderr(report, quiet=quiet)

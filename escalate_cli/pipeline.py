@@ -35,16 +35,14 @@ def load(
     keep: frozenset[str] | None = None,
 ) -> Loaded:
     """`keep`: the raw columns issues keep beyond those the config uses (None keeps whole rows)."""
+    config, now = prepare(config_path, as_of=as_of, source=source)
+    return load_prepared(exports, config, now, read_options(config, encoding=encoding, delimiter=delimiter, keep=keep))
+
+
+def load_prepared(exports: list[str], config: Config, now: int, options: ReadOptions) -> Loaded:
+    """Read the exports and fold each issue at `now`, with a config already loaded."""
     from escalate_cli.history import resolve
 
-    config = load_config(config_path)
-    if source is not None:
-        config = config.with_source(source)
-    moment = as_of or datetime.now().astimezone()
-    now = to_epoch(moment if moment.tzinfo is not None else moment.replace(tzinfo=config.timezone))
-    options = ReadOptions(
-        encoding=encoding or config.encoding, delimiter=delimiter or config.delimiter, records=config.records
-    )
     collected = collect(exports, config, options)
     issues, notes = resolve(collected.groups, now, config.statuses, config.history, policy_name(config.policies))
     return Loaded(config, now, collected.groups, issues, collected.errors, collected.warnings + notes)
