@@ -84,8 +84,8 @@ def _smtp_password(monkeypatch):
     monkeypatch.setenv("TEST_SMTP_PASSWORD", "s3cret")
 
 
-def check(paths, at, *extra, issues=None):
-    args = [
+def check_args(paths, at, *extra, issues=None):
+    return [
         "check",
         str(issues or paths["issues"]),
         "-c",
@@ -96,7 +96,10 @@ def check(paths, at, *extra, issues=None):
         f"2026-01-{at}:00Z",
         *extra,
     ]
-    return CliRunner().invoke(app, args, prog_name="escalate")
+
+
+def check(paths, at, *extra, issues=None):
+    return CliRunner().invoke(app, check_args(paths, at, *extra, issues=issues), prog_name="escalate")
 
 
 def test_changes_only_across_runs(setup, tmp_path):
@@ -229,21 +232,7 @@ def test_a_run_that_cannot_get_the_lock_gives_up_with_a_message(setup):
 
 
 def _spawn(paths, at, *extra) -> subprocess.Popen:
-    args = [
-        sys.executable,
-        "-m",
-        "escalate_cli",
-        "check",
-        str(paths["issues"]),
-        "-c",
-        str(paths["config"]),
-        "--state",
-        str(paths["state"]),
-        "--as-of",
-        f"2026-01-{at}:00Z",
-        "--notify",
-        *extra,
-    ]
+    args = [sys.executable, "-m", "escalate_cli", *check_args(paths, at, "--notify", *extra)]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
