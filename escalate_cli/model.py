@@ -172,10 +172,8 @@ class Clock:
     target: int
     level: str | None = None
     actions: tuple[Action, ...] = ()  # the highest step reached
-    paused_seconds: int = 0
-    reached: tuple[
-        Action, ...
-    ] = ()  # every step reached, in the order they are reached  # business seconds spent paused, not counted in elapsed
+    paused_seconds: int = 0  # business seconds spent paused, not counted in elapsed
+    reached: tuple[Action, ...] = ()  # every step reached, in the order they are reached
 
     @property
     def remaining(self) -> int:

@@ -2,76 +2,30 @@
 stays flat in the number of issues.
 
 That is right only while no id repeats (repeated ids are copies to merge or an event log to fold, which need every
-row): ids are remembered as 64-bit hashes in a compact open-addressing table, and the first repeat stops the
-stream (`NeedsAllRows`) so that the caller can run the ordinary path instead. A hash collision between two different
-ids stops it too, which costs time, never correctness.
+row): ids are remembered as 64-bit hashes (`fastlane.IdHashes`), and a repeat, looked for after the first rows of
+each export and at the end, stops the stream (`NeedsAllRows`) so that the caller can run the ordinary path
+instead. Output is spooled meanwhile, so nothing reaches the user twice.
 """
 
 from __future__ import annotations
 
 import itertools
-from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
 from escalate_cli.config import Config
 from escalate_cli.errors import InputError
+from escalate_cli.fastlane import IdHashes, Lane, Tally
 from escalate_cli.history import with_status
 from escalate_cli.model import Clock, Issue, Problem, Report
 from escalate_cli.readers import ReadOptions, encoding_label, read_export
 from escalate_cli.readers.issues import _SNIFF_ROWS, IssueBuilder, RowError
-from escalate_cli.readers.records import Malformed
+from escalate_cli.readers.records import Malformed, Row, Rows
 from escalate_cli.sla import evaluate
 
 
 class NeedsAllRows(Exception):
     """An id came twice (or rows must be skipped and counted): the export needs the ordinary path."""
-
-
-class IdSet:
-    """A set of 64-bit hashes in flat arrays, about 16 bytes an id (a set of str costs 100-odd). The hashes are
-    spread over 256 tables that grow one at a time, so growing never holds two copies of everything."""
-
-    BUCKETS = 256
-
-    def __init__(self) -> None:
-        self.tables = [array("q", bytes(8 * 64)) for _ in range(self.BUCKETS)]
-        self.counts = [0] * self.BUCKETS
-        self.size = 0
-
-    def add(self, key: str) -> bool:
-        """Add the key's hash; False if it was there already."""
-        value = hash(key) or 1  # 0 marks an empty slot
-        bucket = value & 255
-        table = self.tables[bucket]
-        mask = len(table) - 1
-        i = (value >> 8) & mask
-        while table[i]:
-            if table[i] == value:
-                return False
-            i = (i + 1) & mask
-        table[i] = value
-        self.size += 1
-        self.counts[bucket] += 1
-        if self.counts[bucket] * 2 > mask:
-            self.tables[bucket] = _rehashed(table)
-        return True
-
-    @property
-    def slots(self) -> int:
-        return sum(len(table) for table in self.tables)
-
-
-def _rehashed(old: array[int]) -> array[int]:
-    table = array("q", bytes(8 * 2 * len(old)))
-    mask = len(table) - 1
-    for value in old:
-        if value:
-            i = (value >> 8) & mask
-            while table[i]:
-                i = (i + 1) & mask
-            table[i] = value
-    return table
 
 
 def stream_check(
@@ -81,12 +35,16 @@ def stream_check(
     as_of: int,
     show_instant: Callable[[int], str],
     sink: Callable[[Clock], None],
+    *,
+    counts_only: bool = False,
 ) -> Report:
-    """Evaluate every issue as it is read; each clock goes to `sink`, the report keeps only counts."""
+    """Evaluate every issue as it is read; each clock goes to `sink`, the report keeps only counts. With
+    `counts_only` (nothing needs the clocks themselves), plain CSV rows take the fast lane and reach no sink."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
+    tally = Tally() if counts_only else None
     report = evaluate(
-        _issues(exports, config, options, errors, warnings),
+        _issues(exports, config, options, as_of, errors, warnings, tally),
         config.policies,
         as_of,
         show_instant,
@@ -94,13 +52,22 @@ def stream_check(
         sink=sink,
     )
     report.errors, report.warnings = errors, warnings
+    if tally is not None and report.counted is not None:
+        report.counted.update(tally.by_state())
+        report.issues += tally.issues
     return report
 
 
 def _issues(
-    exports: Iterable[str], config: Config, options: ReadOptions, errors: list[Problem], warnings: list[Problem]
+    exports: Iterable[str],
+    config: Config,
+    options: ReadOptions,
+    as_of: int,
+    errors: list[Problem],
+    warnings: list[Problem],
+    tally: Tally | None,
 ) -> Iterator[Issue]:
-    ids = IdSet()
+    ids = IdHashes()
     for name in exports:
         rows = read_export(name, options)
         try:
@@ -108,28 +75,44 @@ def _issues(
             builder = IssueBuilder(
                 config, name, rows, [r for _, r in head if not isinstance(r, Malformed)], options.keep
             )
-            count = 0
-            for position, record in itertools.chain(head, rows.rows):
-                count += 1
-                if isinstance(record, Malformed):
-                    errors.append(Problem(rows.where(position), record.message))
-                    continue
-                if builder.is_skipped(record):
-                    raise NeedsAllRows  # the ordinary path says how many were skipped
-                try:
-                    issue = builder.build(record, rows.where(position))
-                except RowError as exc:
-                    errors.append(Problem(rows.where(position), str(exc)))
-                    continue
-                if not ids.add(issue.id):
-                    raise NeedsAllRows
-                yield with_status(issue, config.statuses)
+            yield from _built(head, builder, rows, config, ids, errors)
+            if ids.repeats():
+                raise NeedsAllRows  # an event log, most likely: better found before reading it all
+            lane = Lane.for_export(config, builder, rows.cells, as_of) if tally is not None else None
+            plain = tally.rows if tally is not None else 0
+            rest = rows.rows if lane is None or tally is None else lane.rows(name, ids, tally)
+            count = len(head) + (yield from _built(rest, builder, rows, config, ids, errors))
+            count += tally.rows - plain if tally is not None else 0
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"{name}: not {encoding_label(options.encoding)} text ({exc.reason}); try --encoding"
             ) from exc
         if count == 0:
             warnings.append(Problem(name, "the export has no records"))
+    if ids.repeats():
+        raise NeedsAllRows
+
+
+def _built(
+    records: Iterable[Row], builder: IssueBuilder, rows: Rows, config: Config, ids: IdHashes, errors: list[Problem]
+) -> Generator[Issue, None, int]:
+    """Each record as an issue with its status applied; the number of records."""
+    count = 0
+    for position, record in records:
+        count += 1
+        if isinstance(record, Malformed):
+            errors.append(Problem(rows.where(position), record.message))
+            continue
+        if builder.is_skipped(record):
+            raise NeedsAllRows  # the ordinary path says how many were skipped
+        try:
+            issue = builder.build(record, rows.where(position))
+        except RowError as exc:
+            errors.append(Problem(rows.where(position), str(exc)))
+            continue
+        ids.add(issue.id)
+        yield with_status(issue, config.statuses)
+    return count
 
 
 def streamed_output(
@@ -157,7 +140,9 @@ def streamed_output(
 
     sinks: dict[str, Callable[[Clock], None]] = {"csv": to_csv, "json": to_json, "quiet": lambda clock: None}
     try:
-        report = stream_check(exports, config, options, as_of, lambda m: iso(m, tz) or "", sinks[fmt])
+        report = stream_check(
+            exports, config, options, as_of, lambda m: iso(m, tz) or "", sinks[fmt], counts_only=fmt == "quiet"
+        )
     except BaseException:
         spool.close()
         raise

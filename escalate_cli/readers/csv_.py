@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from escalate_cli.errors import InputError
-from escalate_cli.readers.records import Malformed, Record, Row, Rows
+from escalate_cli.readers.records import Cells, Malformed, Record, Row, Rows
 
 _CANDIDATES = ",;\t|"
 csv.field_size_limit(1 << 30)
@@ -28,7 +28,10 @@ def read_csv(name: str, stream: IO[str], delimiter: str | None) -> Rows:
         header = [column.strip() for column in next(reader)]
     except csv.Error as exc:
         raise InputError(f"{name}:1: malformed CSV header: {exc}") from exc
-    return Rows(_rows(name, reader, header), lambda line: f"{name}:{line}", columns=header)
+    record = _record_maker(header)
+    return Rows(
+        _rows(name, reader, record), lambda line: f"{name}:{line}", columns=header, cells=Cells(reader, header, record)
+    )
 
 
 def _sniff(head: str) -> str:
@@ -40,10 +43,33 @@ def _sniff(head: str) -> str:
     return best if counts[best] else ","
 
 
-def _rows(name: str, reader: Any, header: list[str]) -> Iterator[Row]:  # reader: csv's _reader
+def _record_maker(header: list[str]) -> Callable[[list[str]], Record | Malformed | None]:
+    """cells -> the row's record (None for a blank line); repeated columns become one list of their values."""
     repeated = {column for column in header if header.count(column) > 1}
     width = len(header)
-    line = reader.line_num
+
+    def record(cells: list[str]) -> Record | Malformed | None:
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            return None
+        if len(cells) != width:
+            return Malformed(f"expected {width} columns as in the header, got {len(cells)}")
+        if not repeated:
+            return dict(zip(header, cells))
+        merged: Record = {}
+        for column, cell in zip(header, cells):
+            if column in repeated:
+                values = merged.setdefault(column, [])
+                if cell.strip() and isinstance(values, list):
+                    values.append(cell)
+            else:
+                merged[column] = cell
+        return merged
+
+    return record
+
+
+def _rows(name: str, reader: Any, record_of: Callable[[list[str]], Record | Malformed | None]) -> Iterator[Row]:
+    line = reader.line_num  # reader: csv's _reader
     while True:
         start = line + 1
         try:
@@ -53,20 +79,6 @@ def _rows(name: str, reader: Any, header: list[str]) -> Iterator[Row]:  # reader
         except csv.Error as exc:
             raise InputError(f"{name}:{start}: malformed CSV: {exc}") from exc
         line = reader.line_num
-        if not cells or (len(cells) == 1 and not cells[0].strip()):
-            continue
-        if len(cells) != width:
-            yield start, Malformed(f"expected {width} columns as in the header, got {len(cells)}")
-            continue
-        if not repeated:
-            yield start, dict(zip(header, cells))
-            continue
-        record: Record = {}
-        for column, cell in zip(header, cells):
-            if column in repeated:
-                values = record.setdefault(column, [])
-                if cell.strip() and isinstance(values, list):
-                    values.append(cell)
-            else:
-                record[column] = cell
-        yield start, record
+        record = record_of(cells)
+        if record is not None:
+            yield start, record

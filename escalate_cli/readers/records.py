@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,16 @@ Record = dict[str, object]
 Row = tuple[int, "Record | Malformed"]
 
 
+@dataclass(frozen=True)
+class Cells:
+    """A CSV export's rows as lists of cells, for readers that want them raw: the csv reader (positioned after
+    the rows `Rows.rows` has already yielded), the header, and how a list of cells becomes a record."""
+
+    reader: Any  # csv's _reader; its line_num is the last physical line read
+    header: list[str]
+    record: Callable[[list[str]], Record | Malformed | None]  # None: a blank line
+
+
 @dataclass
 class Rows:
     """The rows of one export; `where(position)` turns a row's position into `file:line`."""
@@ -23,3 +34,4 @@ class Rows:
     where: Callable[[int], str]
     columns: list[str] | None = None  # the header, for formats that have one
     first: Record | None = None  # the first record of a JSON export, to check the mapping against
+    cells: Cells | None = None  # CSV only

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from escalate_cli.cli import app
-from escalate_cli.streaming import IdSet
+from escalate_cli.fastlane import IdHashes
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -48,11 +48,12 @@ def test_a_late_repeated_id_falls_back_without_printing_twice(export, tmp_path):
     assert "and was merged, keeping the most recently updated" in result.stderr
 
 
-def test_id_set_is_a_set():
-    ids, seen = IdSet(), set()
+def test_id_hashes_find_a_repeat_exactly_when_there_is_one():
     rng = random.Random(5)
-    for _ in range(5000):
-        key = f"K-{rng.randrange(3000)}"
-        assert ids.add(key) is (key not in seen)
-        seen.add(key)
-    assert ids.size == len(seen) and ids.slots > 2 * len(seen)
+    keys = [f"K-{n}" for n in rng.sample(range(10**6), 5000)]
+    ids = IdHashes()
+    for key in keys:
+        ids.add(key)
+    assert len(ids) == 5000 and not ids.repeats()
+    ids.add(keys[1234])
+    assert ids.repeats()

@@ -302,3 +302,41 @@ def test_elapsed_is_additive(cal_start, ab, bc):
 )
 def test_add_inverts_elapsed_over_years(cal, start, seconds):
     assert cal.elapsed_ts(start, cal.add_ts(start, seconds)) == seconds
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    which=st.sampled_from(["support", "night", "always"]),
+    as_of=st.integers(1_767_225_600, 1_798_761_600),  # through 2026, DST changes both ways
+    seconds=st.integers(0, 5 * 86_400),
+    back=st.integers(0, 40 * 86_400),
+)
+def test_latest_start_reaching_splits_starts_exactly(which, as_of, seconds, back):
+    """The fast lane's threshold: starts at or before it have used `seconds` by as_of, later ones have not;
+    checked against elapsed_ts on both sides of it and at a random start."""
+    from escalate_cli.sla import ALWAYS, latest_start_reaching
+
+    cal = {"support": SUPPORT, "night": NIGHT, "always": Calendar.always_open()}[which]
+    floor = as_of - 400 * 86_400
+    found = latest_start_reaching(cal, seconds, as_of, floor)
+    if found is None:
+        assert cal.elapsed_ts(floor, as_of) < seconds
+        return
+    if found == ALWAYS:
+        assert seconds == 0
+        return
+    assert cal.elapsed_ts(found, as_of) >= seconds > cal.elapsed_ts(found + 1, as_of)
+    start = as_of - back
+    assert (start <= found) is (cal.elapsed_ts(start, as_of) >= seconds)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    which=st.sampled_from(["support", "night", "always"]),
+    start=st.integers(1_767_225_600, 1_798_761_600),
+    span=st.integers(-3600, 60 * 86_400),
+)
+def test_elapsed_function_is_elapsed_ts(which, start, span):
+    cal = {"support": SUPPORT, "night": NIGHT, "always": Calendar.always_open()}[which]
+    fast = cal.elapsed_function(start - 30 * 86_400, start)  # instants past the built years take the slow way
+    assert fast(start, start + span) == cal.elapsed_ts(start, start + span)

@@ -1,0 +1,300 @@
+"""The fast lane of a streamed, counts-only `check`: plain CSV rows evaluated straight from their cells.
+
+Most rows of a big export are plain: timestamps in ISO 8601 with an offset, and a status and matched fields seen
+before. For those nothing is built. A running clock's state comes from thresholds worked out once per policy and
+metric (it has reached a share of its target exactly when it started at or before the latest start that has,
+`sla.latest_start_reaching`); a stopped or paused one is measured with the calendar as usual; only counts are
+kept. Every other row (another timestamp form, an error, an unmatched issue, the first row of each new
+combination of status and matched fields) goes to the ordinary path as its record, so the lane never decides
+anything the ordinary path would decide differently. Tests compare the two paths on random exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from operator import itemgetter
+
+from escalate_cli.config import STANDARD_FIELDS, TIMESTAMP_FIELDS, Config
+from escalate_cli.errors import InputError
+from escalate_cli.history import status_of
+from escalate_cli.model import Metric, Policy, State
+from escalate_cli.readers.issues import IssueBuilder, RowError
+from escalate_cli.readers.records import Cells, Malformed, Record
+from escalate_cli.sla import PolicyMatcher, latest_start_reaching
+
+STATES = (State.OK, State.WARNING, State.BREACHED, State.PAUSED, State.MET, State.MISSED)
+OK, WARNING, BREACHED, PAUSED, MET, MISSED = range(6)
+NEVER = -(1 << 62)
+_YEAR = 365 * 86_400
+_STAMPS = ("created", "first_response", "resolved", "updated")  # the order the lane reads them in
+
+
+class IdHashes:
+    """Ids remembered as 64-bit hashes, 8 bytes each, in 256 arrays by their low byte. Repeats are looked for
+    when asked, one array at a time, so no big set is ever built. Two different ids with one hash read as a
+    repeat, which costs time (the ordinary path), never correctness."""
+
+    def __init__(self) -> None:
+        self.buckets = [array("q") for _ in range(256)]
+        self.appends = [bucket.append for bucket in self.buckets]
+
+    def add(self, key: str) -> None:
+        hashed = hash(key)
+        self.appends[hashed & 255](hashed)
+
+    def repeats(self) -> bool:
+        return any(len(set(bucket)) < len(bucket) for bucket in self.buckets)
+
+    def __len__(self) -> int:
+        return sum(len(bucket) for bucket in self.buckets)
+
+
+class _Odd(Exception):
+    """A cell the lane does not read the way the ordinary path would: the row takes the ordinary path."""
+
+
+@dataclass
+class Tally:
+    """What the lane counted: clocks per state (in STATES order) and issues."""
+
+    states: list[int] = field(default_factory=lambda: [0] * len(STATES))
+    issues: int = 0
+    rows: int = 0
+
+    def by_state(self) -> dict[str, int]:
+        return {state.value: n for state, n in zip(STATES, self.states) if n}
+
+
+_RESOLUTION, _FIRST_RESPONSE, _UPDATE = range(3)
+_CODES = {Metric.RESOLUTION: _RESOLUTION, Metric.FIRST_RESPONSE: _FIRST_RESPONSE, Metric.UPDATE: _UPDATE}
+# Per metric: (its code, target, latest start of a breach, of a warning, pausable, the calendar's elapsed_ts)
+_Plan = tuple[int, int, int, int, bool, Callable[[int, int], int]]
+# Per combination of status and matched fields: the policy's metric plans, closed, paused; None: ordinary path
+_Entry = tuple[tuple[_Plan, ...], bool, bool] | None
+
+
+class Lane:
+    """The fast lane for one CSV export, a config and an instant."""
+
+    def __init__(
+        self,
+        config: Config,
+        builder: IssueBuilder,
+        cells: Cells,
+        as_of: int,
+        indices: dict[str, int],
+        keys: list[int],
+    ) -> None:
+        self.config, self.builder, self.cells, self.as_of = config, builder, cells, as_of
+        self.pad = len(cells.header) in indices.values()  # a column is missing: each row gets an empty cell
+        self.stamps = itemgetter(indices["id"], *(indices[n] for n in _STAMPS))
+        self.key_of: Callable[[list[str]], object] = itemgetter(*keys) if keys else (lambda cells: None)
+        self.parse = tuple(builder.parsers[n].parse for n in _STAMPS)
+        self.entries: dict[object, _Entry] = {}
+        self.plans: dict[str, tuple[_Plan, ...]] = {}
+        self.matcher = PolicyMatcher(config.policies)
+
+    @classmethod
+    def for_export(cls, config: Config, builder: IssueBuilder, cells: Cells | None, as_of: int) -> Lane | None:
+        """None when the export's columns need the ordinary path: not CSV, no id column, repeated or dotted
+        columns among those used, explicit timestamp formats, rows to skip."""
+        if cells is None or any(config.fields[n].format for n in TIMESTAMP_FIELDS if n in config.fields):
+            return None
+        header = cells.header
+        position = {name: i for i, name in enumerate(header)}
+        if builder.skip_key is not None and builder.skip_key in position:
+            return None
+        columns = builder.columns
+        indices = {name: position.get(columns[name], -1) for name in ("id", *_STAMPS)}
+        if indices["id"] < 0 or indices["created"] < 0:
+            return None
+        text_fields = {"status", "labels", "id", *(n for n in config.fields if n not in STANDARD_FIELDS)}
+        text_fields |= {"title", "priority"}
+        wanted = {"status", *(c.key for policy in config.policies for c in policy.match)}
+        used = [columns[key] if key in text_fields else key for key in sorted(wanted)]
+        used += [columns[name] for name in ("id", *_STAMPS)]
+        if any(header.count(column) > 1 for column in used):
+            return None
+        width = len(header)
+        for name, index in indices.items():
+            if index < 0:
+                indices[name] = width  # an empty cell appended to each row
+        keys = sorted({position[c] for c in used[: len(wanted)] if c in position})
+        return cls(config, builder, cells, as_of, indices, keys)
+
+    def rows(self, name: str, ids: IdHashes, tally: Tally) -> Iterator[tuple[int, Record | Malformed]]:
+        """Run through the rest of the export: plain rows are counted into `tally` and their ids added to `ids`;
+        every other row is yielded as (first line, record) for the ordinary path."""
+        as_of, add_hash = self.as_of, ids.appends
+        reader, record_of = self.cells.reader, self.cells.record
+        width, pad, key_of, stamps = len(self.cells.header), self.pad, self.key_of, self.stamps
+        entries_get = self.entries.get
+        parse_created, parse_response, parse_resolved, parse_updated = self.parse
+        states, epoch = tally.states, _Epochs().epoch
+        floor_start = as_of - 50 * _YEAR  # thresholds are searched this far back; older starts go the usual way
+        plain = issues = 0
+        line = reader.line_num
+        try:
+            for cells in reader:
+                start = line + 1
+                line = reader.line_num
+                entry = entries_get(key_of(cells), False) if len(cells) == width else None
+                if not entry:
+                    if entry is False:
+                        self._learn(cells)
+                    record = record_of(cells)
+                    if record is not None:
+                        yield start, record
+                    continue
+                if pad:
+                    cells.append("")
+                ident, created_text, response_text, resolved_text, updated_text = stamps(cells)
+                try:
+                    created = epoch(created_text, parse_created) if created_text else None
+                    response = epoch(response_text, parse_response) if response_text else None
+                    resolved = epoch(resolved_text, parse_resolved) if resolved_text else None
+                    if not updated_text:
+                        updated = None
+                    elif updated_text == resolved_text:
+                        updated = resolved
+                    elif updated_text == response_text:
+                        updated = response
+                    else:
+                        updated = epoch(updated_text, parse_updated)
+                except _Odd:
+                    created = None
+                ident = ident.strip()
+                if (
+                    created is None
+                    or created < floor_start
+                    or not ident
+                    or (response is not None and response < created)
+                    or (resolved is not None and resolved < created)
+                ):
+                    if pad:
+                        cells.pop()
+                    record = record_of(cells)
+                    if record is not None:
+                        yield start, record
+                    continue
+                plain += 1
+                hashed = hash(ident)
+                add_hash[hashed & 255](hashed)
+                if created > as_of:
+                    continue  # it did not exist yet
+                issues += 1
+                plans, closed, paused = entry  # type: ignore[misc]  # a tuple: not None, not False
+                since = updated if updated is not None and updated > created else created
+                if closed and resolved is None:
+                    resolved, paused = since, False
+                for code, target, breach_at, warn_at, pausable, elapsed in plans:
+                    if code == _RESOLUTION:
+                        begin, stop = created, resolved
+                    elif code == _FIRST_RESPONSE:
+                        begin, stop = created, response if response is not None else resolved
+                    else:
+                        begin, stop = since, resolved
+                    if paused and pausable:
+                        held = since if since > begin else begin  # where the pause starts
+                        if stop is not None and stop <= as_of:
+                            states[MET if elapsed(begin, held if held <= stop else stop) <= target else MISSED] += 1
+                            continue
+                        if held <= as_of:
+                            states[BREACHED if elapsed(begin, held) >= target else PAUSED] += 1
+                            continue
+                    if stop is not None and stop <= as_of:  # business time never exceeds wall time
+                        states[MET if stop - begin <= target or elapsed(begin, stop) <= target else MISSED] += 1
+                    elif begin <= breach_at:
+                        states[BREACHED] += 1
+                    elif begin <= warn_at:
+                        states[WARNING] += 1
+                    else:
+                        states[OK] += 1
+        except csv.Error as exc:
+            raise InputError(f"{name}:{line + 1}: malformed CSV: {exc}") from exc
+        finally:
+            tally.rows += plain
+            tally.issues += issues
+
+    def _learn(self, cells: list[str]) -> None:
+        """Find the policy and status kind of a new combination of status and matched fields from the row
+        built the ordinary way; a row that does not build leaves it unknown, for the next row to try."""
+        record = self.cells.record(cells)
+        if not isinstance(record, dict):
+            return
+        try:
+            issue = self.builder.build(record, "")
+        except RowError:
+            return
+        if len(self.entries) > 100_000:  # free-text match keys would make it grow without bound
+            self.entries.clear()
+        policy = self.matcher(issue)
+        status = status_of(issue)
+        statuses = self.config.statuses
+        self.entries[self.key_of(cells)] = (
+            None if policy is None else (self._plans(policy), status in statuses.closed, status in statuses.paused)
+        )
+
+    def _plans(self, policy: Policy) -> tuple[_Plan, ...]:
+        if policy.name not in self.plans:
+            self.plans[policy.name] = tuple(
+                _plan(policy, metric, target, self.as_of) for metric, target in policy.targets.items()
+            )
+        return self.plans[policy.name]
+
+
+def _plan(policy: Policy, metric: Metric, target: int, as_of: int) -> _Plan:
+    calendar, floor_start = policy.calendar, as_of - 50 * _YEAR
+
+    def latest(seconds: int) -> int:
+        found = latest_start_reaching(calendar, seconds, as_of, floor_start)
+        return NEVER if found is None else found
+
+    warn_at = max((latest(threshold.elapsed_at(target)) for threshold in policy.warn), default=NEVER)
+    elapsed = calendar.elapsed_function(as_of - 2 * _YEAR, as_of)
+    return _CODES[metric], target, latest(target), warn_at, metric in policy.pause, elapsed
+
+
+class _Epochs:
+    """Epoch seconds of timestamp cells, as the field's parser reads them. A timestamp with an explicit offset,
+    `YYYY-MM-DD[T ]HH:MM:SS` then `Z` or `+HH:MM`, is the epoch of its date's UTC midnight plus a part that
+    depends only on the rest of the text; both parts are remembered from the parser's answers, so the usual
+    cell costs two dictionary lookups."""
+
+    def __init__(self) -> None:
+        self.days: dict[str, int] = {}  # "YYYY-MM-DD" -> its UTC midnight
+        self.rests: dict[str, int] = {}  # "THH:MM:SSZ" -> seconds after that midnight (the offset taken off)
+        days_get, rests_get, learn = self.days.get, self.rests.get, self.learn
+
+        def epoch(text: str, parse: Callable[[object], int | None]) -> int | None:
+            day = days_get(text[:10])
+            rest = rests_get(text[10:])
+            if day is None or rest is None:
+                return learn(text, parse)
+            return day + rest
+
+        self.epoch = epoch
+
+    def learn(self, text: str, parse: Callable[[object], int | None]) -> int | None:
+        try:
+            seconds = parse(text)
+        except ValueError:
+            raise _Odd from None
+        if seconds is not None and _SPLITS.fullmatch(text):
+            day = date.fromisoformat(text[:10])
+            if _FIRST_DAY < day < _LAST_DAY:  # so that every sum stays within the years the parser accepts
+                if len(self.rests) > 200_000:  # fractions of seconds or many offsets: do not grow without bound
+                    self.rests.clear()
+                midnight = (day.toordinal() - _EPOCH_ORDINAL) * 86_400
+                self.days[text[:10]], self.rests[text[10:]] = midnight, seconds - midnight
+        return seconds
+
+
+_SPLITS = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})")
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()

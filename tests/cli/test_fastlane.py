@@ -1,0 +1,139 @@
+"""The fast lane must count exactly what the ordinary path counts, whatever the rows hold.
+
+Random exports mix the plain rows the lane reads itself with every kind of row it must hand back (other timestamp
+forms, null markers, errors, issues from the future, unmatched ones, padded ids), under configs that use pauses,
+the update metric, warnings and calendars with DST; `check -q` on the file (streamed, fast lane) must print what
+`check -q` on stdin (the ordinary path) prints.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+
+import pytest
+from typer.testing import CliRunner
+
+from escalate_cli.cli import app
+from escalate_cli.fastlane import Lane
+
+AS_OF = "2026-03-29T12:00:00Z"  # Europe/Berlin moved its clocks that morning
+BASE = 1774785600  # AS_OF in epoch seconds
+
+CONFIGS = {
+    "berlin": """
+timezone: Europe/Berlin
+statuses: {closed: [done, closed], paused: [waiting, on hold]}
+calendars:
+  office:
+    timezone: Europe/Berlin
+    hours: {mon-fri: ["08:00-12:00", "13:00-17:30"], sat: ["22:00-06:00"]}
+    holidays: {country: DE, dates: ["2026-03-27"]}
+policies:
+  - {name: urgent, match: {priority: [P1, urgent]}, targets: {first_response: 30m, resolution: 4h, update: 2h},
+     warn: [50%, 10m], pause: [first_response, resolution]}
+  - {name: normal, match: {priority: P2, team: "~^web"}, calendar: office, targets: {resolution: 16h}, warn: [75%]}
+  - {name: rest, match: {priority: [P2, P3]}, calendar: office, targets: {first_response: 8h, update: 1d}}
+""",
+    "utc-no-warn": """
+timezone: UTC
+statuses: {closed: [done], paused: [waiting]}
+policies:
+  - {name: all, match: {status: [open, waiting, done, in progress]}, targets: {first_response: 1h, resolution: 1d},
+     warn: []}
+""",
+}
+
+HEADER = ["id", "priority", "status", "team", "created", "first_response", "resolved", "updated"]
+
+
+def stamp(rng: random.Random, moment: int) -> str:
+    """A timestamp cell: mostly the plain form, sometimes one the lane must hand over."""
+    from datetime import datetime, timedelta, timezone
+
+    utc = datetime.fromtimestamp(moment, timezone.utc)
+    roll = rng.random()
+    if roll < 0.6:
+        return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if roll < 0.7:
+        return utc.astimezone(timezone(timedelta(hours=rng.choice([-5, 2, 5.5])))).isoformat()
+    if roll < 0.78:
+        return utc.strftime("%Y-%m-%d %H:%M:%S")  # naive: the config's zone
+    if roll < 0.82:
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if roll < 0.85:
+        return utc.strftime("%m/%d/%Y %H:%M")
+    if roll < 0.88:
+        return utc.strftime("%Y-%m-%dT%H:%M:%S+0000")
+    return rng.choice(["n/a", "tomorrow", " " + utc.strftime("%Y-%m-%dT%H:%M:%SZ"), "1800-01-01T00:00:00Z", "-"])
+
+
+def export(rng: random.Random, rows: int) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    for n in range(rows):
+        created = BASE - int(rng.expovariate(1 / (6 * 86_400))) + (3 * 86_400 if rng.random() < 0.03 else 0)
+        response = created + rng.randrange(0, 20 * 3600) if rng.random() < 0.6 else None
+        resolved = created + rng.randrange(-3600, 9 * 86_400) if rng.random() < 0.5 else None
+        updated = max(created, BASE - rng.randrange(0, 8 * 86_400)) if rng.random() < 0.8 else None
+        ident = f"T-{n}" if rng.random() < 0.97 else rng.choice([f" T-{n} ", ""])
+
+        def cell(moment: int | None) -> str:
+            return "" if moment is None else stamp(rng, moment)
+
+        writer.writerow(
+            [
+                ident,
+                rng.choice(["P1", "P2", "P3", "p2", "urgent", "P9", ""]),
+                rng.choice(["open", "Open", "in progress", "waiting", "On Hold", "done", "closed", " DONE "]),
+                rng.choice(["web", "webshop", "api", ""]),
+                cell(created),
+                cell(response),
+                cell(resolved),
+                cell(updated) if rng.random() < 0.9 else cell(resolved),
+            ]
+        )
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+@pytest.mark.parametrize("seed", range(3))
+def test_fast_lane_counts_what_the_ordinary_path_counts(tmp_path, name, seed):
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIGS[name])
+    text = export(random.Random(seed), 2500)  # the first 1000 rows always take the ordinary path
+    path = tmp_path / "issues.csv"
+    path.write_text(text)
+    args = ["check", "-q", "-c", str(config), "--as-of", AS_OF, "--fail-on", "never", "--allow-invalid"]
+    lane = CliRunner().invoke(app, [*args, str(path)])
+    ordinary = CliRunner().invoke(app, [*args, "-"], input=text)
+    assert lane.exit_code == ordinary.exit_code == 0, lane.output
+    assert lane.stdout == ordinary.stdout
+    assert lane.stderr.replace(str(path), "<stdin>") == ordinary.stderr
+    assert "errors" in lane.stdout and " 0 errors" not in lane.stdout  # the odd rows really were there
+
+
+def test_the_lane_takes_plain_csv_and_leaves_what_it_cannot_read(tmp_path):
+    from escalate_cli.config import load_config
+    from escalate_cli.readers import ReadOptions, read_export
+    from escalate_cli.readers.issues import IssueBuilder
+
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text(CONFIGS["berlin"])
+    cfg = load_config(config_path)
+    for text, taken in [
+        (",".join(HEADER) + "\n", True),
+        (",".join([*HEADER, "team"]) + "\n", False),  # a repeated column the policies read
+        (",".join(h for h in HEADER if h != "id") + "\n", False),  # no id column: ids are file:line
+    ]:
+        path = tmp_path / "head.csv"
+        path.write_text(text)
+        rows = read_export(str(path), ReadOptions())
+        builder = IssueBuilder(cfg, str(path), rows, [])
+        assert (Lane.for_export(cfg, builder, rows.cells, BASE) is not None) is taken, text
+    json_path = tmp_path / "issues.json"
+    json_path.write_text('[{"id": "1", "created": "2026-01-01T00:00:00Z"}]')
+    rows = read_export(str(json_path), ReadOptions())
+    assert Lane.for_export(cfg, IssueBuilder(cfg, "j", rows, []), rows.cells, BASE) is None
