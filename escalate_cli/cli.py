@@ -148,7 +148,7 @@ def check(
         if changes_only:
             _keep_changed(report)
         if quiet:
-            from escalate_cli.writers.table import summary_line
+            from escalate_cli.writers import summary_line
 
             text: str | Iterable[str] = summary_line(report, cfg.timezone) + "\n"
         elif text_parts is not None:

@@ -81,3 +81,14 @@ def stream_for(fmt: OutputFormat, *, tz: tzinfo) -> Callable[[Report], Iterable[
 
         return partial(csv_.chunks, tz=tz)
     return None
+
+
+def summary_line(report: Report, tz: tzinfo) -> str:
+    """The one-line summary: clocks per state, issues, unmatched, errors, the instant (here, not in `table`,
+    so that `--quiet` never loads rich)."""
+    counts = report.counts()
+    listed = (State.BREACHED, State.WARNING, State.PAUSED, State.OK, State.MET, State.MISSED)
+    states = ", ".join(f"{counts[s.value]} {s.value}" for s in listed if s is not State.PAUSED or counts[s.value])
+    as_of = datetime.fromtimestamp(report.as_of, tz).isoformat()
+    issues = f"{report.issues} issue{'s' if report.issues != 1 else ''}"
+    return f"{states} | {issues}, {len(report.unmatched)} unmatched, {len(report.errors)} errors | as of {as_of}"

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from escalate_cli.durations import format_duration
 from escalate_cli.model import Clock, Report, State
-from escalate_cli.writers import urgency_order
+from escalate_cli.writers import summary_line, urgency_order
 
 _STYLE = {
     State.PAUSED: "blue",
@@ -144,12 +144,3 @@ def _business_time(clock: Clock) -> str:
 
 def _instant(moment: int, tz: tzinfo) -> str:
     return datetime.fromtimestamp(moment, tz).strftime("%Y-%m-%d %H:%M")
-
-
-def summary_line(report: Report, tz: tzinfo) -> str:
-    counts = report.counts()
-    listed = (State.BREACHED, State.WARNING, State.PAUSED, State.OK, State.MET, State.MISSED)
-    states = ", ".join(f"{counts[s.value]} {s.value}" for s in listed if s is not State.PAUSED or counts[s.value])
-    as_of = datetime.fromtimestamp(report.as_of, tz).isoformat()
-    issues = f"{report.issues} issue{'s' if report.issues != 1 else ''}"
-    return f"{states} | {issues}, {len(report.unmatched)} unmatched, {len(report.errors)} errors | as of {as_of}"
