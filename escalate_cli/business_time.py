@@ -63,9 +63,9 @@ class Calendar:
         return index.opened_before(end) - index.opened_before(start)
 
     def elapsed_function(self, lo: int, hi: int) -> Callable[[int, int], int]:
-        """`elapsed_ts` for hot loops: the years around [lo, hi] are built once, here, and instants inside them
-        cost two bisections and no method calls (others go through `elapsed_ts`). An always-open calendar
-        needs no bisection at all."""
+        """`elapsed_ts` for hot loops: two bisections and no method calls. The years around [lo, hi] are built
+        here; an instant outside the years built goes through `elapsed_ts` once, which builds its years for
+        the calls after it. An always-open calendar needs no bisection at all."""
         if (
             self.week == (((0, DAY),),) * 7
             and not self.special
@@ -80,10 +80,14 @@ class Calendar:
         safe_lo, safe_hi, slow = index.safe_lo, index.safe_hi, self.elapsed_ts
 
         def elapsed(start: int, end: int) -> int:
+            nonlocal starts, ends, cum, safe_lo, safe_hi
             if end <= start:
                 return 0
-            if start < safe_lo or end > safe_hi:
-                return slow(start, end)
+            if start < safe_lo or end > safe_hi:  # outside the years built: build them, and use them from now on
+                seconds = slow(start, end)
+                starts, ends, cum = index.starts, index.ends, index.cum
+                safe_lo, safe_hi = index.safe_lo, index.safe_hi
+                return seconds
             i = bisect_right(starts, end) - 1
             j = bisect_right(starts, start) - 1
             after = cum[i] + (end if end < ends[i] else ends[i]) - starts[i] if i >= 0 else 0

@@ -263,8 +263,9 @@ def _plan(policy: Policy, metric: Metric, target: int, as_of: int) -> _Plan:
 class _Epochs:
     """Epoch seconds of timestamp cells, as the field's parser reads them. A timestamp with an explicit offset,
     `YYYY-MM-DD[T ]HH:MM:SS` then `Z` or `+HH:MM`, is the epoch of its date's UTC midnight plus a part that
-    depends only on the rest of the text; both parts are remembered from the parser's answers, so the usual
-    cell costs two dictionary lookups."""
+    depends only on the rest of the text (hours, minutes, seconds, less the offset: the parser's own reading of
+    that form). Both parts are remembered, so the usual cell costs two dictionary lookups; any other form goes
+    to the parser."""
 
     def __init__(self) -> None:
         self.days: dict[str, int] = {}  # "YYYY-MM-DD" -> its UTC midnight
@@ -281,20 +282,33 @@ class _Epochs:
         self.epoch = epoch
 
     def learn(self, text: str, parse: Callable[[object], int | None]) -> int | None:
+        """A cell not seen in parts yet: split it if it has the form, else ask the parser."""
+        match = _SPLITS.fullmatch(text)
+        if match is not None:
+            day_text, hour, minute, second, zone = match.groups()
+            midnight = self.days.get(day_text)
+            if midnight is None:
+                try:
+                    day = date.fromisoformat(day_text)
+                except ValueError:
+                    day = None
+                if day is not None and _FIRST_DAY < day < _LAST_DAY:  # so every sum stays in the parser's years
+                    midnight = self.days[day_text] = (day.toordinal() - _EPOCH_ORDINAL) * 86_400
+            h, m, s = int(hour), int(minute), int(second)
+            if midnight is not None and h < 24 and m < 60 and s < 60 and (zone == "Z" or int(zone[1:3]) < 24):
+                offset = (
+                    0 if zone == "Z" else (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60) * (-1 if zone[0] == "-" else 1)
+                )
+                if len(self.rests) > 200_000:  # many offsets: do not grow without bound
+                    self.rests.clear()
+                rest = self.rests[text[10:]] = h * 3600 + m * 60 + s - offset
+                return midnight + rest
         try:
-            seconds = parse(text)
+            return parse(text)
         except ValueError:
             raise _Odd from None
-        if seconds is not None and _SPLITS.fullmatch(text):
-            day = date.fromisoformat(text[:10])
-            if _FIRST_DAY < day < _LAST_DAY:  # so that every sum stays within the years the parser accepts
-                if len(self.rests) > 200_000:  # fractions of seconds or many offsets: do not grow without bound
-                    self.rests.clear()
-                midnight = (day.toordinal() - _EPOCH_ORDINAL) * 86_400
-                self.days[text[:10]], self.rests[text[10:]] = midnight, seconds - midnight
-        return seconds
 
 
-_SPLITS = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})")
+_SPLITS = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2}):(\d{2})(Z|[+-]\d{2}:\d{2})")
 _FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
