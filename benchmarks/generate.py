@@ -4,7 +4,8 @@
 
 A mix of priorities, open and closed issues, labels and teams; most created in the last 30 days before
 --reference, about 10% up to five years older. --age-days N instead puts every issue N days before --reference
-(for the age-independence case). Timestamps are ISO 8601 in UTC.
+(for the age-independence case), with its reply and resolution within those N days, so that two ages give the
+same mix of open and stopped clocks. Timestamps are ISO 8601 in UTC.
 """
 
 from __future__ import annotations
@@ -51,8 +52,11 @@ def rows(count: int, seed: int, age_days: float | None, reference: datetime) -> 
         else:
             created = now - rng.randrange(5 * 365 * 86_400)
         closed = rng.random() < 0.55
-        first = created + rng.randrange(1, 48 * 3600) if rng.random() < 0.8 else None
-        resolved = max(first or created, created + rng.randrange(600, 20 * 86_400)) if closed else None
+        # With --age-days, replies and resolutions fall within the issue's age, so that exports of different ages
+        # hold the same mix of open and stopped clocks and differ only in age.
+        horizon = now - created if age_days is not None else 20 * 86_400
+        first = created + rng.randrange(1, min(48 * 3600, horizon)) if rng.random() < 0.8 else None
+        resolved = max(first or created, created + rng.randrange(600, min(20 * 86_400, horizon))) if closed else None
         if first is not None and first > now:
             first = None
         if resolved is not None and resolved > now:
