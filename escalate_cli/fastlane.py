@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
 
-from escalate_cli.config import STANDARD_FIELDS, TIMESTAMP_FIELDS, Config
+from escalate_cli.config import TIMESTAMP_FIELDS, Config
 from escalate_cli.errors import InputError
 from escalate_cli.history import status_of
 from escalate_cli.model import Metric, Policy, State
-from escalate_cli.readers.issues import IssueBuilder, RowError
+from escalate_cli.readers.issues import TEXT_FIELDS, IssueBuilder, RowError
 from escalate_cli.readers.records import Cells, Malformed, Record
 from escalate_cli.sla import PolicyMatcher, latest_start_reaching
 
@@ -91,6 +91,7 @@ class Lane:
         keys: list[int],
     ) -> None:
         self.config, self.builder, self.cells, self.as_of = config, builder, cells, as_of
+        self.oldest = as_of - 50 * _YEAR  # thresholds are searched this far back; older starts go the usual way
         self.pad = len(cells.header) in indices.values()  # a column is missing: each row gets an empty cell
         self.stamps = itemgetter(indices["id"], *(indices[n] for n in _STAMPS))
         self.key_of: Callable[[list[str]], object] = itemgetter(*keys) if keys else (lambda cells: None)
@@ -113,18 +114,16 @@ class Lane:
         indices = {name: position.get(columns[name], -1) for name in ("id", *_STAMPS)}
         if indices["id"] < 0 or indices["created"] < 0:
             return None
-        text_fields = {"status", "labels", "id", *(n for n in config.fields if n not in STANDARD_FIELDS)}
-        text_fields |= {"title", "priority"}
+        mapped = {"id", "labels", *TEXT_FIELDS, *builder.extra}  # as sla.field_values reads them; others are raw
         wanted = {"status", *(c.key for policy in config.policies for c in policy.match)}
-        used = [columns[key] if key in text_fields else key for key in sorted(wanted)]
-        used += [columns[name] for name in ("id", *_STAMPS)]
-        if any(header.count(column) > 1 for column in used):
+        key_columns = {columns[key] if key in mapped else key for key in wanted}
+        if any(header.count(c) > 1 for c in (*key_columns, *(columns[n] for n in ("id", *_STAMPS)))):
             return None
         width = len(header)
         for name, index in indices.items():
             if index < 0:
                 indices[name] = width  # an empty cell appended to each row
-        keys = sorted({position[c] for c in used[: len(wanted)] if c in position})
+        keys = sorted(position[c] for c in key_columns if c in position)  # absent columns read as constants
         return cls(config, builder, cells, as_of, indices, keys)
 
     def rows(self, name: str, ids: IdHashes, tally: Tally) -> Iterator[tuple[int, Record | Malformed]]:
@@ -136,7 +135,7 @@ class Lane:
         entries_get = self.entries.get
         parse_created, parse_response, parse_resolved, parse_updated = self.parse
         states, epoch = tally.states, _Epochs().epoch
-        floor_start = as_of - 50 * _YEAR  # thresholds are searched this far back; older starts go the usual way
+        oldest = self.oldest
         plain = issues = 0
         line = reader.line_num
         try:
@@ -171,7 +170,7 @@ class Lane:
                 ident = ident.strip()
                 if (
                     created is None
-                    or created < floor_start
+                    or created < oldest
                     or not ident
                     or (response is not None and response < created)
                     or (resolved is not None and resolved < created)
@@ -243,16 +242,16 @@ class Lane:
     def _plans(self, policy: Policy) -> tuple[_Plan, ...]:
         if policy.name not in self.plans:
             self.plans[policy.name] = tuple(
-                _plan(policy, metric, target, self.as_of) for metric, target in policy.targets.items()
+                _plan(policy, metric, target, self.as_of, self.oldest) for metric, target in policy.targets.items()
             )
         return self.plans[policy.name]
 
 
-def _plan(policy: Policy, metric: Metric, target: int, as_of: int) -> _Plan:
-    calendar, floor_start = policy.calendar, as_of - 50 * _YEAR
+def _plan(policy: Policy, metric: Metric, target: int, as_of: int, oldest: int) -> _Plan:
+    calendar = policy.calendar
 
     def latest(seconds: int) -> int:
-        found = latest_start_reaching(calendar, seconds, as_of, floor_start)
+        found = latest_start_reaching(calendar, seconds, as_of, oldest)
         return NEVER if found is None else found
 
     warn_at = max((latest(threshold.elapsed_at(target)) for threshold in policy.warn), default=NEVER)
