@@ -11,13 +11,17 @@ anything the ordinary path would decide differently. Tests compare the two paths
 
 from __future__ import annotations
 
+import copy
 import csv
+import itertools
 import re
+import sys
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
+from typing import Any
 
 from escalate_cli.config import TIMESTAMP_FIELDS, Config
 from escalate_cli.errors import InputError
@@ -46,6 +50,11 @@ class IdHashes:
     def add(self, key: str) -> None:
         hashed = hash(key)
         self.appends[hashed & 255](hashed)
+
+    def merge(self, buckets: list[bytes]) -> None:
+        """Add the ids of another IdHashes, given as its buckets' bytes."""
+        for bucket, more in zip(self.buckets, buckets):
+            bucket.frombytes(more)
 
     def repeats(self) -> bool:
         return any(len(set(bucket)) < len(bucket) for bucket in self.buckets)
@@ -99,6 +108,7 @@ class Lane:
         self.entries: dict[object, _Entry] = {}
         self.plans: dict[str, tuple[_Plan, ...]] = {}
         self.matcher = PolicyMatcher(config.policies)
+        self.held: list[str] | None = None  # see rows(until=...)
 
     @classmethod
     def for_export(cls, config: Config, builder: IssueBuilder, cells: Cells | None, as_of: int) -> Lane | None:
@@ -126,9 +136,28 @@ class Lane:
         keys = sorted(position[c] for c in key_columns if c in position)  # absent columns read as constants
         return cls(config, builder, cells, as_of, indices, keys)
 
-    def rows(self, name: str, ids: IdHashes, tally: Tally) -> Iterator[tuple[int, Record | Malformed]]:
+    def with_reader(self, reader: Any) -> Lane:
+        """The same lane reading another csv reader of the same export (another part of its file)."""
+        lane = copy.copy(self)
+        lane.cells = Cells(reader, self.cells.header, self.cells.record)
+        lane.entries, lane.held = dict(self.entries), None
+        return lane
+
+    def rows(
+        self,
+        name: str,
+        ids: IdHashes,
+        tally: Tally,
+        *,
+        first_line: int = 0,
+        until: int | None = None,
+        pending: tuple[list[str], int] | None = None,
+    ) -> Iterator[tuple[int, Record | Malformed]]:
         """Run through the rest of the export: plain rows are counted into `tally` and their ids added to `ids`;
-        every other row is yielded as (first line, record) for the ordinary path."""
+        every other row is yielded as (first line, record) for the ordinary path. The reader's lines are
+        numbered from `first_line`. With `until`, the run ends before the row that starts on the line after it,
+        keeping that row's cells in `held`; if no row starts there, it reads on to the end (`held` stays None).
+        `pending`: a row already read (its cells and the reader's line before it) to take first."""
         as_of, add_hash = self.as_of, ids.appends
         reader, record_of = self.cells.reader, self.cells.record
         width, pad, key_of, stamps = len(self.cells.header), self.pad, self.key_of, self.stamps
@@ -137,18 +166,25 @@ class Lane:
         states, epoch = tally.states, _Epochs().epoch
         oldest = self.oldest
         plain = issues = 0
-        line = reader.line_num
+        line = reader.line_num if pending is None else pending[1]
+        limit = sys.maxsize if until is None else until - first_line
+        self.held = None
         try:
-            for cells in reader:
+            for cells in reader if pending is None else itertools.chain([pending[0]], reader):
                 start = line + 1
                 line = reader.line_num
+                if start > limit:
+                    if start == limit + 1:
+                        self.held = cells
+                        return
+                    limit = sys.maxsize  # a row runs across `until`: no split there after all
                 entry = entries_get(key_of(cells), False) if len(cells) == width else None
                 if not entry:
                     if entry is False:
                         self._learn(cells)
                     record = record_of(cells)
                     if record is not None:
-                        yield start, record
+                        yield first_line + start, record
                     continue
                 if pad:
                     cells.append("")
@@ -179,7 +215,7 @@ class Lane:
                         cells.pop()
                     record = record_of(cells)
                     if record is not None:
-                        yield start, record
+                        yield first_line + start, record
                     continue
                 plain += 1
                 hashed = hash(ident)
@@ -215,7 +251,7 @@ class Lane:
                     else:
                         states[OK] += 1
         except csv.Error as exc:
-            raise InputError(f"{name}:{line + 1}: malformed CSV: {exc}") from exc
+            raise InputError(f"{name}:{first_line + line + 1}: malformed CSV: {exc}") from exc
         finally:
             tally.rows += plain
             tally.issues += issues

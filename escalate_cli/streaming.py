@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
+from escalate_cli import halves
 from escalate_cli.config import Config
 from escalate_cli.errors import InputError
-from escalate_cli.fastlane import IdHashes, Lane, Tally
+from escalate_cli.fastlane import STATES, IdHashes, Lane, Tally
 from escalate_cli.history import with_status
 from escalate_cli.model import Clock, Issue, Problem, Report
 from escalate_cli.readers import ReadOptions, encoding_label, read_export
 from escalate_cli.readers.issues import _SNIFF_ROWS, IssueBuilder, RowError
-from escalate_cli.readers.records import Malformed, Row, Rows
+from escalate_cli.readers.records import Cells, Malformed, Row
+from escalate_cli.readers.source import plain_file
 from escalate_cli.sla import evaluate
 
 
@@ -44,7 +47,7 @@ def stream_check(
     warnings: list[Problem] = []
     tally = Tally() if counts_only else None
     report = evaluate(
-        _issues(exports, config, options, as_of, errors, warnings, tally),
+        _issues(exports, config, options, as_of, show_instant, errors, warnings, tally),
         config.policies,
         as_of,
         show_instant,
@@ -63,6 +66,7 @@ def _issues(
     config: Config,
     options: ReadOptions,
     as_of: int,
+    show_instant: Callable[[int], str],
     errors: list[Problem],
     warnings: list[Problem],
     tally: Tally | None,
@@ -75,14 +79,16 @@ def _issues(
             builder = IssueBuilder(
                 config, name, rows, [r for _, r in head if not isinstance(r, Malformed)], options.keep
             )
-            yield from _built(head, builder, rows, config, ids, errors)
+            yield from _built(head, builder, rows.where, config, ids, errors)
             if ids.repeats():
                 raise NeedsAllRows  # an event log, most likely: better found before reading it all
             lane = Lane.for_export(config, builder, rows.cells, as_of) if tally is not None else None
-            plain = tally.rows if tally is not None else 0
-            rest = rows.rows if lane is None or tally is None else lane.rows(name, ids, tally)
-            count = len(head) + (yield from _built(rest, builder, rows, config, ids, errors))
-            count += tally.rows - plain if tally is not None else 0
+            if lane is None or tally is None:
+                rest = yield from _built(rows.rows, builder, rows.where, config, ids, errors)
+            else:
+                job = _Job(name, config, as_of, show_instant, builder, rows.where)
+                rest = yield from _laned(job, lane, rows.cells, ids, errors, tally)
+            count = len(head) + rest
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"{name}: not {encoding_label(options.encoding)} text ({exc.reason}); try --encoding"
@@ -93,22 +99,133 @@ def _issues(
         raise NeedsAllRows
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What evaluating one export's rows needs besides the rows."""
+
+    name: str
+    config: Config
+    as_of: int
+    show_instant: Callable[[int], str]
+    builder: IssueBuilder
+    where: Callable[[int], str]
+
+
+def _laned(
+    job: _Job, lane: Lane, cells: Cells | None, ids: IdHashes, errors: list[Problem], tally: Tally
+) -> Generator[Issue, None, int]:
+    """The rest of a CSV export through the fast lane, rows it cannot read through the ordinary path; the number
+    of records. A big file's second half is read by a forked process meanwhile (`halves`)."""
+    plain = tally.rows
+    split = None
+    if cells is not None and cells.head_bytes is not None and plain_file(job.name):
+        split = halves.find_split(job.name, cells.head_bytes, cells.head_lines)
+    child = halves.Forked(lambda: _second_half(job, lane, split)) if split is not None else None
+    try:
+        until = split.line if split is not None else None
+        count = yield from _built(
+            lane.rows(job.name, ids, tally, until=until), job.builder, job.where, job.config, ids, errors
+        )
+        held = lane.held
+        if child is not None and split is not None and held is not None:
+            half = child.result()
+            if half is not None and half.first == held:  # the child began at the row this process stopped before
+                if half.failure is not None:
+                    raise half.failure
+                errors.extend(half.errors)
+                ids.merge(half.ids)
+                for n, more in enumerate(half.states):
+                    tally.states[n] += more
+                tally.issues += half.issues
+                yield from half.unmatched
+                return count + half.records + tally.rows - plain
+            rest = lane.rows(job.name, ids, tally, pending=(held, split.line))  # read on here instead
+            count += yield from _built(rest, job.builder, job.where, job.config, ids, errors)
+        return count + tally.rows - plain
+    finally:
+        if child is not None:
+            child.cancel()
+
+
+@dataclass
+class _Half:
+    """What the child counted in the second half, for the parent to add to its own counts."""
+
+    first: list[str] | None  # the cells of its first row, for the parent to check the split against
+    failure: BaseException | None = None  # what stopped it, to be raised in its place
+    records: int = 0
+    states: list[int] = field(default_factory=list)  # clocks per state, in fastlane.STATES order
+    issues: int = 0  # matched issues
+    unmatched: list[Issue] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    ids: list[bytes] = field(default_factory=list)
+
+
+def _second_half(job: _Job, lane: Lane, split: halves.Split) -> _Half:
+    """In the child: count the rows from `split` to the end as the parent would have."""
+    import csv
+    import io
+
+    with open(job.name, "rb") as raw:
+        raw.seek(split.offset)
+        reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline=""), lane.cells.reader.dialect)
+        try:
+            first = next(reader, None)
+        except (csv.Error, UnicodeDecodeError):
+            return _Half(None)  # the split is inside a field: the parent will see it is no record boundary
+        if first is None:
+            return _Half(None)
+        half = _Half(first)
+        try:
+            ids, tally, errors = IdHashes(), Tally(), half.errors
+            rows = lane.with_reader(reader).rows(job.name, ids, tally, first_line=split.line, pending=(first, 0))
+            counted: list[int] = []
+
+            def issues() -> Iterator[Issue]:
+                counted.append((yield from _built(rows, job.builder, job.where, job.config, ids, errors)))
+
+            report = evaluate(
+                issues(),
+                job.config.policies,
+                job.as_of,
+                job.show_instant,
+                restart_on_reclassify=job.config.restart_on_reclassify,
+                sink=lambda clock: None,
+            )
+        except BaseException as exc:
+            half.failure = exc
+            return half
+        assert report.counted is not None
+        by_state = report.counted
+        half.states = [n + by_state.get(state.value, 0) for n, state in zip(tally.states, STATES)]
+        half.records = counted[0] + tally.rows
+        half.issues = tally.issues + report.issues - len(report.unmatched)
+        half.unmatched = report.unmatched
+        half.ids = [bucket.tobytes() for bucket in ids.buckets]
+        return half
+
+
 def _built(
-    records: Iterable[Row], builder: IssueBuilder, rows: Rows, config: Config, ids: IdHashes, errors: list[Problem]
+    records: Iterable[Row],
+    builder: IssueBuilder,
+    where: Callable[[int], str],
+    config: Config,
+    ids: IdHashes,
+    errors: list[Problem],
 ) -> Generator[Issue, None, int]:
     """Each record as an issue with its status applied; the number of records."""
     count = 0
     for position, record in records:
         count += 1
         if isinstance(record, Malformed):
-            errors.append(Problem(rows.where(position), record.message))
+            errors.append(Problem(where(position), record.message))
             continue
         if builder.is_skipped(record):
             raise NeedsAllRows  # the ordinary path says how many were skipped
         try:
-            issue = builder.build(record, rows.where(position))
+            issue = builder.build(record, where(position))
         except RowError as exc:
-            errors.append(Problem(rows.where(position), str(exc)))
+            errors.append(Problem(where(position), str(exc)))
             continue
         ids.add(issue.id)
         yield with_status(issue, config.statuses)

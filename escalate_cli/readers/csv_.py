@@ -22,15 +22,21 @@ def read_csv(name: str, stream: IO[str], delimiter: str | None) -> Rows:
     if not head.strip():
         raise InputError(f"{name}: the export is empty")
     head = head.lstrip("\ufeff")
+    utf8 = getattr(stream, "encoding", None) in ("utf-8", "utf-8-sig")
+    head_bytes = len(head.encode("utf-8")) if utf8 else None
     sep = delimiter or _sniff(head)
-    reader = csv.reader(itertools.chain(head.splitlines(keepends=True), stream), delimiter=sep, strict=True)
+    lines = head.splitlines(keepends=True)
+    reader = csv.reader(itertools.chain(lines, stream), delimiter=sep, strict=True)
     try:
         header = [column.strip() for column in next(reader)]
     except csv.Error as exc:
         raise InputError(f"{name}:1: malformed CSV header: {exc}") from exc
     record = _record_maker(header)
     return Rows(
-        _rows(name, reader, record), lambda line: f"{name}:{line}", columns=header, cells=Cells(reader, header, record)
+        _rows(name, reader, record),
+        lambda line: f"{name}:{line}",
+        columns=header,
+        cells=Cells(reader, header, record, head_bytes, len(lines)),
     )
 
 

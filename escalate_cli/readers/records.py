@@ -24,6 +24,10 @@ class Cells:
     reader: Any  # csv's _reader; its line_num is the last physical line read
     header: list[str]
     record: Callable[[list[str]], Record | Malformed | None]  # None: a blank line
+    # The head read to sniff the delimiter, for `halves` to split the rest: its length in bytes without a byte
+    # order mark (None unless the text is UTF-8) and in lines as the reader counts them.
+    head_bytes: int | None = None
+    head_lines: int = 0
 
 
 @dataclass

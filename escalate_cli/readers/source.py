@@ -32,6 +32,11 @@ def open_export(name: str, encoding: str) -> tuple[str, IO[str]]:
         raise InputError(f"{name}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
 
 
+def plain_file(name: str) -> bool:
+    """Whether the export's bytes are those of its file (not stdin, not compressed)."""
+    return name != "-" and not name.endswith(".gz")
+
+
 def _kind(name: str, raw: IO[bytes]) -> str:
     base = name[:-3] if name.endswith(".gz") else name
     suffix = base.rsplit(".", 1)[-1].lower() if "." in base.rsplit("/", 1)[-1] else ""
