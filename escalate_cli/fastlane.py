@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
-from typing import Any
+from typing import Any, BinaryIO
 
 from escalate_cli.config import TIMESTAMP_FIELDS, Config
 from escalate_cli.errors import InputError
@@ -51,10 +51,16 @@ class IdHashes:
         hashed = hash(key)
         self.appends[hashed & 255](hashed)
 
-    def merge(self, buckets: list[bytes]) -> None:
-        """Add the ids of another IdHashes, given as its buckets' bytes."""
-        for bucket, more in zip(self.buckets, buckets):
-            bucket.frombytes(more)
+    def dump(self, file: BinaryIO) -> list[int]:
+        """Write the hashes to a binary file, bucket after bucket; how many each bucket holds."""
+        for bucket in self.buckets:
+            bucket.tofile(file)
+        return [len(bucket) for bucket in self.buckets]
+
+    def load(self, file: BinaryIO, sizes: list[int]) -> None:
+        """Add hashes written by `dump`, read straight into the buckets."""
+        for bucket, size in zip(self.buckets, sizes):
+            bucket.fromfile(file, size)
 
     def repeats(self) -> bool:
         return any(len(set(bucket)) < len(bucket) for bucket in self.buckets)

@@ -52,15 +52,15 @@ def find_split(path: str, head_bytes: int, head_lines: int) -> Split | None:
                     return None
                 quotes += block.count(b'"')
                 if position + len(block) > start:
-                    counted = block[max(0, start - position) :]
-                    if counted.count(b"\r") != counted.count(b"\r\n"):
+                    counted = block[max(0, start - position) :] if position < start else block
+                    if b"\r" in counted and counted.count(b"\r") != counted.count(b"\r\n"):
                         return None
                     breaks += counted.count(b"\n")
                 position += len(block)
             window = raw.read(_WINDOW)
     except OSError:
         return None
-    if window.count(b"\r") != window.count(b"\r\n"):
+    if b"\r" in window and window.count(b"\r") != window.count(b"\r\n"):
         return None
     at = window.find(b"\n")
     while 0 <= at < len(window) - 1:  # a split needs something after it

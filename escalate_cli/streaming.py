@@ -10,6 +10,7 @@ instead. Output is spooled meanwhile, so nothing reaches the user twice.
 from __future__ import annotations
 
 import itertools
+import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,7 +121,8 @@ def _laned(
     split = None
     if cells is not None and cells.head_bytes is not None and plain_file(job.name):
         split = halves.find_split(job.name, cells.head_bytes, cells.head_lines)
-    child = halves.Forked(lambda: _second_half(job, lane, split)) if split is not None else None
+    spill = tempfile.TemporaryFile() if split is not None else None  # noqa: SIM115 - closed below
+    child = halves.Forked(lambda: _second_half(job, lane, split, spill)) if split is not None else None
     try:
         until = split.line if split is not None else None
         count = yield from _built(
@@ -133,7 +135,9 @@ def _laned(
                 if half.failure is not None:
                     raise half.failure
                 errors.extend(half.errors)
-                ids.merge(half.ids)
+                assert spill is not None
+                spill.seek(0)
+                ids.load(spill, half.ids)
                 for n, more in enumerate(half.states):
                     tally.states[n] += more
                 tally.issues += half.issues
@@ -145,6 +149,8 @@ def _laned(
     finally:
         if child is not None:
             child.cancel()
+        if spill is not None:
+            spill.close()
 
 
 @dataclass
@@ -158,11 +164,11 @@ class _Half:
     issues: int = 0  # matched issues
     unmatched: list[Issue] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
-    ids: list[bytes] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)  # its id hashes per bucket, written to the spill file
 
 
-def _second_half(job: _Job, lane: Lane, split: halves.Split) -> _Half:
-    """In the child: count the rows from `split` to the end as the parent would have."""
+def _second_half(job: _Job, lane: Lane, split: halves.Split, spill: Any) -> _Half:
+    """In the child: count the rows from `split` to the end as the parent would have; the ids go to `spill`."""
     import csv
     import io
 
@@ -201,7 +207,8 @@ def _second_half(job: _Job, lane: Lane, split: halves.Split) -> _Half:
         half.records = counted[0] + tally.rows
         half.issues = tally.issues + report.issues - len(report.unmatched)
         half.unmatched = report.unmatched
-        half.ids = [bucket.tobytes() for bucket in ids.buckets]
+        half.ids = ids.dump(spill)
+        spill.flush()
         return half
 
 
