@@ -464,6 +464,11 @@ def error_boundary(debug: bool = False) -> Iterator[None]:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         raise typer.Exit(130) from None
+    except BrokenPipeError:  # whatever read the output stopped (`| head`): stop too, quietly, as SIGPIPE would
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush cannot fail again
+        raise typer.Exit(141) from None
     except Exception as exc:
         if debug:
             import traceback

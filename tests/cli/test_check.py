@@ -179,3 +179,24 @@ def test_report_html_is_one_self_contained_page(tmp_path):
     Collect().feed(text)
     assert references == []  # nothing to fetch: it opens with no network
     assert text.count("<svg") == 6 and "critical / resolution" in text and "<table>" in text
+
+
+def test_output_into_a_closed_pipe_stops_quietly(tmp_path):
+    """`escalate check ... | head`: once the reader has gone, stop with SIGPIPE's code and no message."""
+    import subprocess
+    import sys
+
+    (tmp_path / "config.yaml").write_text("policies: [{name: all, targets: {resolution: 1d}}]\n")
+    rows = "".join(f"T-{n},2026-03-{n % 28 + 1:02d}T10:00:00Z\n" for n in range(5000))
+    (tmp_path / "issues.csv").write_text("id,created\n" + rows)  # some MB of JSON, more than a pipe holds
+    process = subprocess.Popen(
+        [sys.executable, "-m", "escalate_cli", "check", "issues.csv", "-c", "config.yaml", "-f", "json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(100).startswith(b"{")
+    process.stdout.close()
+    assert process.wait(timeout=60) == 141
+    assert process.stderr.read() == b""
