@@ -17,7 +17,7 @@ previous_policy (when the issue's history moved it to this policy, else null), l
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import tzinfo
 
 from escalate_cli.model import Clock, Problem, Report
@@ -86,7 +86,47 @@ def _array(items: Iterable[str]) -> Iterator[str]:
 
 def _indented(value: object, prefix: str = "  ") -> str:
     """json.dumps(indent=2) of a value nested `prefix` deep, as in one json.dumps of the whole document."""
-    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + prefix)
+    return _encoded(value, "\n" + prefix)
+
+
+_quoted: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.encode_basestring
+
+
+def _encoded(value: object, breaking: str) -> str:
+    """What json.dumps(value, indent=2, ensure_ascii=False) gives with each line break followed by `breaking`'s
+    indent, character for character, for strings, ints, None, booleans, lists and dicts with string keys;
+    json.dumps itself for anything else. With indent, json.dumps runs its pure-Python encoder, about 10 us
+    for one result object; this is a few times faster, which a million results notice."""
+    if type(value) is str:
+        return _quoted(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return int.__repr__(value)
+    inner = breaking + "  "
+    if type(value) is dict:
+        if not value:
+            return "{}"
+        parts = []
+        for key, item in value.items():
+            if type(key) is not str:
+                return _dumped(value, breaking)
+            parts.append(f"{_quoted(key)}: {_encoded(item, inner)}")
+        return "{" + inner + ("," + inner).join(parts) + breaking + "}"
+    if type(value) is list or type(value) is tuple:
+        if not value:
+            return "[]"
+        items = [_encoded(item, inner) for item in value]
+        return "[" + inner + ("," + inner).join(items) + breaking + "]"
+    return _dumped(value, breaking)
+
+
+def _dumped(value: object, breaking: str) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", breaking)
 
 
 def summary(report: Report) -> dict[str, int]:
