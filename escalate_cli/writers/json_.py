@@ -115,7 +115,15 @@ def _encoded(value: object, breaking: str) -> str:
         for key, item in value.items():
             if type(key) is not str:
                 return _dumped(value, breaking)
-            parts.append(f"{_quoted(key)}: {_encoded(item, inner)}")
+            # the usual values inline: a call per value is most of the cost
+            if type(item) is str:
+                parts.append(f"{_quoted(key)}: {_quoted(item)}")
+            elif item is None:
+                parts.append(f"{_quoted(key)}: null")
+            elif type(item) is int:
+                parts.append(f"{_quoted(key)}: {int.__repr__(item)}")
+            else:
+                parts.append(f"{_quoted(key)}: {_encoded(item, inner)}")
         return "{" + inner + ("," + inner).join(parts) + breaking + "}"
     if type(value) is list or type(value) is tuple:
         if not value:
