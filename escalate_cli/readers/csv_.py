@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 from collections.abc import Callable, Iterator
 from typing import IO, Any
@@ -25,7 +26,7 @@ def read_csv(name: str, stream: IO[str], delimiter: str | None) -> Rows:
     utf8 = getattr(stream, "encoding", None) in ("utf-8", "utf-8-sig")
     head_bytes = len(head.encode("utf-8")) if utf8 else None
     sep = delimiter or _sniff(head)
-    lines = head.splitlines(keepends=True)
+    lines = list(io.StringIO(head, newline=""))  # split as the file splits the rest: str.splitlines breaks more
     reader = csv.reader(itertools.chain(lines, stream), delimiter=sep, strict=True)
     try:
         header = [column.strip() for column in next(reader)]

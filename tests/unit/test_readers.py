@@ -276,3 +276,17 @@ def test_fast_iso_path_agrees_with_datetime(zone, moment, naive):
         expected = moment
     assert parser.parse(text) == expected
     assert parser.parse(text) == expected  # again, from the caches
+
+
+@pytest.mark.parametrize("odd", ["\u2028", "\x0c", "\x1e", "\x85"])
+def test_csv_breaks_lines_only_where_the_file_does(write, odd):
+    """Only \\n, \\r and \\r\\n end a line; a form feed or a Unicode line separator in a title (pasted text) is part
+    of the cell, whether it sits in the first 64 KB the reader sniffs or after it."""
+    rows = [f"{n},2024-01-01,plain {n}" for n in range(1500)]
+    rows[2] = f"2,2024-01-01,pasted{odd}title"
+    rows[1400] = f"1400,2024-01-01,pasted{odd}title"
+    path = write("pasted.csv", "id,created,title\n" + "\n".join(rows) + "\n2000,soon,x\n")
+    got = read([path])
+    assert len(got.issues) == 1500
+    assert got.issues[2].fields["title"] == got.issues[1400].fields["title"] == f"pasted{odd}title"
+    assert [str(e) for e in got.errors] == [f"{path}:1502: created: cannot parse 'soon'"]
