@@ -52,7 +52,7 @@ def find_split(path: str, head_bytes: int, head_lines: int) -> Split | None:
                     return None
                 quotes += block.count(b'"')
                 if position + len(block) > start:
-                    counted = block[max(0, start - position) :] if position < start else block
+                    counted = block[start - position :] if position < start else block
                     if b"\r" in counted and counted.count(b"\r") != counted.count(b"\r\n"):
                         return None
                     breaks += counted.count(b"\n")

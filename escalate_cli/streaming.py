@@ -23,7 +23,7 @@ from escalate_cli.history import with_status
 from escalate_cli.model import Clock, Issue, Problem, Report
 from escalate_cli.readers import ReadOptions, encoding_label, read_export
 from escalate_cli.readers.issues import _SNIFF_ROWS, IssueBuilder, RowError
-from escalate_cli.readers.records import Cells, Malformed, Row
+from escalate_cli.readers.records import Malformed, Row
 from escalate_cli.readers.source import plain_file
 from escalate_cli.sla import evaluate
 
@@ -88,7 +88,7 @@ def _issues(
                 rest = yield from _built(rows.rows, builder, rows.where, config, ids, errors)
             else:
                 job = _Job(name, config, as_of, show_instant, builder, rows.where)
-                rest = yield from _laned(job, lane, rows.cells, ids, errors, tally)
+                rest = yield from _laned(job, lane, ids, errors, tally)
             count = len(head) + rest
         except UnicodeDecodeError as exc:
             raise InputError(
@@ -112,15 +112,13 @@ class _Job:
     where: Callable[[int], str]
 
 
-def _laned(
-    job: _Job, lane: Lane, cells: Cells | None, ids: IdHashes, errors: list[Problem], tally: Tally
-) -> Generator[Issue, None, int]:
+def _laned(job: _Job, lane: Lane, ids: IdHashes, errors: list[Problem], tally: Tally) -> Generator[Issue, None, int]:
     """The rest of a CSV export through the fast lane, rows it cannot read through the ordinary path; the number
     of records. A big file's second half is read by a forked process meanwhile (`halves`)."""
     plain = tally.rows
     split = None
-    if cells is not None and cells.head_bytes is not None and plain_file(job.name):
-        split = halves.find_split(job.name, cells.head_bytes, cells.head_lines)
+    if lane.cells.head_bytes is not None and plain_file(job.name):
+        split = halves.find_split(job.name, lane.cells.head_bytes, lane.cells.head_lines)
     spill = tempfile.TemporaryFile() if split is not None else None  # noqa: SIM115 - closed below
     child = halves.Forked(lambda: _second_half(job, lane, split, spill)) if split is not None else None
     try:

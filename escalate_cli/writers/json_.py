@@ -89,7 +89,7 @@ def _indented(value: object, prefix: str = "  ") -> str:
     return _encoded(value, "\n" + prefix)
 
 
-_quoted: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.encode_basestring
+_quoted: Callable[[str], str] = json.encoder.encode_basestring  # json's C function where there is one
 
 
 def _encoded(value: object, breaking: str) -> str:

@@ -123,9 +123,9 @@ def test_an_id_in_both_halves_takes_the_ordinary_path(tmp_path, split_small):
     assert used(split_small)
 
 
-def test_the_split_is_where_the_reader_counts_its_line(tmp_path):
+def test_the_split_is_where_the_reader_counts_its_line(tmp_path, split_small):
     """find_split's offset is just after a line break, and its line is the reader's line_num after the row
-    that ends there (the reader counts the head by str.splitlines, the rest by line breaks)."""
+    that ends there (with a byte order mark, CRLF line breaks and the head the reader read to sniff)."""
     rng = random.Random(3)
     text = "\ufeff" + with_column(export(rng, 3000), "title", title, rng).replace("\n", "\r\n")
     path = tmp_path / "issues.csv"
@@ -133,7 +133,7 @@ def test_the_split_is_where_the_reader_counts_its_line(tmp_path):
     rows = read_export(str(path), ReadOptions())
     assert rows.cells is not None and rows.cells.head_bytes is not None
     list(itertools.islice(rows.rows, 1000))  # as streaming reads the head before it splits
-    split = halves_split(str(path), rows.cells.head_bytes, rows.cells.head_lines)
+    split = halves.find_split(str(path), rows.cells.head_bytes, rows.cells.head_lines)
     assert split is not None
     data = path.read_bytes()
     assert data[split.offset - 1 : split.offset] == b"\n"
@@ -142,15 +142,6 @@ def test_the_split_is_where_the_reader_counts_its_line(tmp_path):
     assert split.line in ends
     after = next(csv.reader(io.StringIO(data[split.offset :].decode("utf-8"), newline="")))
     assert after == next(csv.reader(io.StringIO(text.split("\n")[split.line], newline="")))
-
-
-def halves_split(path: str, head_bytes: int, head_lines: int) -> halves.Split | None:
-    saved = halves.MIN_BYTES
-    halves.MIN_BYTES = 0
-    try:
-        return halves.find_split(path, head_bytes, head_lines) if halves._can_fork() else None
-    finally:
-        halves.MIN_BYTES = saved
 
 
 def test_a_small_export_is_not_split(tmp_path):
