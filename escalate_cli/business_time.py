@@ -22,6 +22,12 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _PROBE_STEP = 3 * 3600  # offset changes are looked for at this spacing, then pinned to the second
 _EDGE = 3 * DAY  # instants this close to the edge of the built years may see windows of unbuilt days
 _MIN_YEAR, _MAX_YEAR = 1900, 2999
+# IANA names of UTC itself (links to Etc/UTC), whose offset never changes
+_UTC_NAMES = frozenset(
+    prefix + name
+    for name in ("UTC", "UCT", "Universal", "Zulu", "GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich")
+    for prefix in ("", "Etc/")
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,6 +239,8 @@ def _year_intervals(calendar: Calendar, year: int) -> list[Window]:
 
 def _offset_segments(tz: tzinfo, start: int, end: int) -> list[tuple[int, int, int]]:
     """Maximal runs [from, to) of instants in [start, end) over which the zone's UTC offset is constant."""
+    if isinstance(tz, timezone) or getattr(tz, "key", None) in _UTC_NAMES:  # fixed: no need to probe
+        return [(start, end, _offset(tz, start))]
     segments: list[tuple[int, int, int]] = []
     seg_start, offset = start, _offset(tz, start)
     probe = start

@@ -340,3 +340,25 @@ def test_elapsed_function_is_elapsed_ts(which, start, span):
     cal = {"support": SUPPORT, "night": NIGHT, "always": Calendar.always_open()}[which]
     fast = cal.elapsed_function(start - 30 * 86_400, start)  # instants past the built years take the slow way
     assert fast(start, start + span) == cal.elapsed_ts(start, start + span)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Etc/GMT-0", "Zulu", "Greenwich"])
+def test_zones_that_are_utc_have_one_offset_as_probing_finds(zone):
+    from escalate_cli import business_time
+
+    tz = ZoneInfo(zone)
+    start, end = 0, 40 * 365 * DAY
+    probed = {business_time._offset(tz, moment) for moment in range(start, end, business_time._PROBE_STEP)}
+    assert probed == {0}
+    assert business_time._offset_segments(tz, start, end) == [(start, end, 0)]
+
+
+def test_a_fixed_offset_is_one_segment_and_a_zone_that_changes_is_not():
+    from datetime import timezone
+
+    from escalate_cli import business_time
+
+    india = timezone(timedelta(hours=5, minutes=30))
+    assert business_time._offset_segments(india, 0, 10 * DAY) == [(0, 10 * DAY, 19_800)]
+    berlin = business_time._offset_segments(ZoneInfo("Europe/Berlin"), 1_700_000_000, 1_700_000_000 + 365 * DAY)
+    assert [offset for _, _, offset in berlin] == [3600, 7200, 3600]
