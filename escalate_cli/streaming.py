@@ -80,15 +80,16 @@ def _issues(
             builder = IssueBuilder(
                 config, name, rows, [r for _, r in head if not isinstance(r, Malformed)], options.keep
             )
-            yield from _built(head, builder, rows.where, config, ids, errors)
+            early = list(_built(head, builder, rows.where, config, ids, errors))  # built, evaluated when yielded
             if ids.repeats():
                 raise NeedsAllRows  # an event log, most likely: better found before reading it all
             lane = Lane.for_export(config, builder, rows.cells, as_of) if tally is not None else None
             if lane is None or tally is None:
+                yield from early
                 rest = yield from _built(rows.rows, builder, rows.where, config, ids, errors)
             else:
                 job = _Job(name, config, as_of, show_instant, builder, rows.where)
-                rest = yield from _laned(job, lane, ids, errors, tally)
+                rest = yield from _laned(job, lane, ids, errors, tally, early)
             count = len(head) + rest
         except UnicodeDecodeError as exc:
             raise InputError(
@@ -112,16 +113,22 @@ class _Job:
     where: Callable[[int], str]
 
 
-def _laned(job: _Job, lane: Lane, ids: IdHashes, errors: list[Problem], tally: Tally) -> Generator[Issue, None, int]:
-    """The rest of a CSV export through the fast lane, rows it cannot read through the ordinary path; the number
-    of records. A big file's second half is read by a forked process meanwhile (`halves`)."""
+def _laned(
+    job: _Job, lane: Lane, ids: IdHashes, errors: list[Problem], tally: Tally, early: list[Issue]
+) -> Generator[Issue, None, int]:
+    """The `early` issues (already built), then the rest of a CSV export through the fast lane, rows it cannot
+    read through the ordinary path; the number of records after the early ones. A big file's second half is read
+    by a forked process meanwhile (`halves`), which finds where to split while the early issues are evaluated."""
     plain = tally.rows
-    split = None
-    if lane.cells.head_bytes is not None and plain_file(job.name):
-        split = halves.find_split(job.name, lane.cells.head_bytes, lane.cells.head_lines)
-    spill = tempfile.TemporaryFile() if split is not None else None  # noqa: SIM115 - closed below
-    child = halves.Forked(lambda: _second_half(job, lane, split, spill)) if split is not None else None
+    spill: Any = None
+    child: halves.Forked[_Half | None] | None = None
+    if lane.cells.head_bytes is not None and plain_file(job.name) and halves.worth_splitting(job.name):
+        spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
+        child = halves.Forked(lambda tell: _second_half(job, lane, tell, spill))
     try:
+        yield from early
+        split = child.heard() if child is not None else None
+        assert split is None or isinstance(split, halves.Split)
         until = split.line if split is not None else None
         count = yield from _built(
             lane.rows(job.name, ids, tally, until=until), job.builder, job.where, job.config, ids, errors
@@ -165,11 +172,17 @@ class _Half:
     ids: list[int] = field(default_factory=list)  # its id hashes per bucket, written to the spill file
 
 
-def _second_half(job: _Job, lane: Lane, split: halves.Split, spill: Any) -> _Half:
-    """In the child: count the rows from `split` to the end as the parent would have; the ids go to `spill`."""
+def _second_half(job: _Job, lane: Lane, tell: Callable[[object], None], spill: Any) -> _Half | None:
+    """In the child: find where to split and `tell` the parent (None: nowhere), then count the rows from there
+    to the end as the parent would have; the ids go to `spill`."""
     import csv
     import io
 
+    assert lane.cells.head_bytes is not None
+    split = halves.find_split(job.name, lane.cells.head_bytes, lane.cells.head_lines)
+    tell(split)
+    if split is None:
+        return None
     with open(job.name, "rb") as raw:
         raw.seek(split.offset)
         reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline=""), lane.cells.reader.dialect)

@@ -32,17 +32,17 @@ def split_small(monkeypatch):
     monkeypatch.setattr(halves, "MIN_BYTES", 0)
     monkeypatch.setattr(halves, "_can_fork", lambda: True)
     seen: dict[str, list[object]] = {"splits": [], "halves": []}
-    find, result = halves.find_split, halves.Forked.result
+    heard, result = halves.Forked.heard, halves.Forked.result
 
-    def found(*args):
-        seen["splits"].append(find(*args))
+    def found(self):  # the child finds the split and tells it
+        seen["splits"].append(heard(self))
         return seen["splits"][-1]
 
     def handed_back(self):
         seen["halves"].append(result(self))
         return seen["halves"][-1]
 
-    monkeypatch.setattr(halves, "find_split", found)
+    monkeypatch.setattr(halves.Forked, "heard", found)
     monkeypatch.setattr(halves.Forked, "result", handed_back)
     return seen
 
@@ -151,17 +151,44 @@ def test_a_small_export_is_not_split(tmp_path):
 
 
 def test_forked_work_hands_back_its_value_its_exception_or_nothing():
-    assert halves.Forked(lambda: {"n": 41 + 1}).result() == {"n": 42}
+    assert halves.Forked(lambda tell: {"n": 41 + 1}).result() == {"n": 42}
     with pytest.raises(ValueError, match="bad cell"):
-        halves.Forked(lambda: int("bad cell")).result()
+        halves.Forked(lambda tell: int("bad cell")).result()
 
-    def vanish() -> int:
+    def vanish(tell) -> int:
         os._exit(3)
 
     assert halves.Forked(vanish).result() is None
-    slow = halves.Forked(lambda: __import__("time").sleep(30))
+    slow = halves.Forked(lambda tell: __import__("time").sleep(30))
     slow.cancel()  # killed and reaped at once
     slow.cancel()
+
+
+def test_forked_work_tells_one_value_early():
+    def work(tell) -> str:
+        tell(halves.Split(10, 2))
+        return "counted"
+
+    told = halves.Forked(work)
+    assert told.heard() == halves.Split(10, 2)
+    assert told.result() == "counted"
+    unheard = halves.Forked(work)
+    assert unheard.result() == "counted"  # told, never asked: the value is passed over
+    silent = halves.Forked(lambda tell: "counted")
+    assert silent.heard() is None  # finished without telling
+    assert silent.result() == "counted"
+    failing = halves.Forked(lambda tell: int("bad cell"))
+    assert failing.heard() is None
+    with pytest.raises(ValueError, match="bad cell"):
+        failing.result()
+
+    def vanish(tell) -> None:
+        os._exit(3)
+
+    assert halves.Forked(vanish).heard() is None
+    waiting = halves.Forked(lambda tell: tell(1) or __import__("time").sleep(30))
+    assert waiting.heard() == 1
+    waiting.cancel()  # killed while at work after telling
 
 
 def test_a_split_whose_line_count_is_off_is_caught_by_the_rows_read_there(tmp_path, split_small, monkeypatch):
