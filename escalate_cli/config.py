@@ -17,7 +17,7 @@ from escalate_cli.business_time import DAY, Calendar, Window
 from escalate_cli.channels import Channel, Contact
 from escalate_cli.durations import format_clock, format_duration, parse_duration
 from escalate_cli.errors import ConfigError
-from escalate_cli.model import RESULT_KEYS, Condition, Metric, Policy, Statuses, Step, Threshold
+from escalate_cli.model import JSON_ONLY_KEYS, RESULT_KEYS, Condition, Metric, Policy, Statuses, Step, Threshold
 from escalate_cli.presets import PRESETS, Preset
 
 STANDARD_FIELDS = ("id", "created", "first_response", "resolved", "updated", "status", "priority", "labels", "title")
@@ -38,7 +38,7 @@ TEMPLATE_KEYS = frozenset(
         "due",
     }
 )
-RESERVED_FIELDS = frozenset({*RESULT_KEYS, "notify", "where"})
+RESERVED_FIELDS = frozenset({*RESULT_KEYS, *JSON_ONLY_KEYS, "notify", "where"})
 _TOP_KEYS = (
     "source",
     "timezone",

@@ -32,6 +32,8 @@ RESULT_KEYS = (
     "actions",
 )
 """The keys of a clock in the JSON and CSV output, before the issue's own fields."""
+JSON_ONLY_KEYS = ("paused_seconds", "policy_changed_at", "previous_policy")
+"""The keys of a clock in the JSON output only."""
 
 
 class Metric(str, Enum):

@@ -179,6 +179,11 @@ ERRORS = [
         id="reserved",
     ),
     pytest.param(
+        {"fields": {"paused_seconds": "on_hold_for"}, **BASE},
+        "fields.paused_seconds: the name is taken by a result key; call the field something else",
+        id="field-named-like-a-json-only-result-key",
+    ),
+    pytest.param(
         {"fields": {"title": {"column": "x", "format": "%d"}}, **BASE},
         "fields.title.format: only timestamp fields take a format",
         id="format-on-text",
