@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
-from escalate_cli.model import Clock, Problem, Report
+from escalate_cli.model import JSON_ONLY_KEYS, RESULT_KEYS, Action, Clock, Issue, Problem, Report
 from escalate_cli.writers import iso
 
 SCHEMA_VERSION = 1
@@ -72,8 +72,62 @@ class _Rendered:
 
 
 def result_text(clock: Clock, tz: tzinfo) -> str:
-    """One result object as it stands inside the document."""
-    return _indented(result(clock, tz), "    ")
+    """One result object as it stands inside the document: `_indented(result(clock, tz), "    ")`, written out
+    key by key (building the dict and walking it cost most of a million results' time). The issue's own part
+    is the same for each of its clocks, so it is rendered once per issue."""
+    issue = clock.issue
+    if not issue.fields.keys().isdisjoint(_RESULT_KEYS):  # config refuses such fields; if one came, as the dict does
+        return _indented(result(clock, tz), "    ")
+    global _last_issue, _last_tail
+    if issue is not _last_issue:
+        _last_issue, _last_tail = issue, _issue_part(issue)
+    i = _ITEM
+    actions = "[]" if not clock.actions else _encoded([_action(a) for a in clock.actions], i)
+    return (
+        f'{{{i}"issue": {_quoted(issue.id)},{i}"metric": {_quoted(clock.metric.value)},'
+        f'{i}"policy": {_scalar(clock.policy)},{i}"calendar": {_scalar(clock.calendar)},'
+        f'{i}"state": {_quoted(clock.state.value)},{i}"started_at": {_instant(clock.started_at, tz)},'
+        f'{i}"due_at": {_instant(clock.due_at, tz)},{i}"stopped_at": {_instant(clock.stopped_at, tz)},'
+        f'{i}"elapsed_seconds": {_scalar(clock.elapsed)},{i}"target_seconds": {_scalar(clock.target)},'
+        f'{i}"remaining_seconds": {_scalar(clock.remaining)},'
+        f'{i}"paused_seconds": {_scalar(clock.paused_seconds)},'
+        f'{i}"policy_changed_at": {_instant(issue.policy_changed_at, tz)},'
+        f'{i}"previous_policy": {_scalar(issue.previous_policy)},{i}"level": {_scalar(clock.level)},'
+        f'{i}"actions": {actions},{_last_tail}'
+    )
+
+
+_ITEM = "\n      "  # a result's keys, inside the results array
+_RESULT_KEYS = frozenset((*RESULT_KEYS, *JSON_ONLY_KEYS, "labels", "where"))
+_last_issue: Issue | None = None
+_last_tail = ""
+
+
+def _issue_part(issue: Issue) -> str:
+    """The result's keys that come from the issue alone, from its fields to the closing brace."""
+    i = _ITEM
+    fields = "".join(f"{i}{_quoted(key)}: {_scalar(value)}," for key, value in issue.fields.items())
+    labels = _encoded(list(issue.labels), i)
+    return f'{fields}{i}"labels": {labels},{i}"where": {_scalar(issue.where)}\n    }}'
+
+
+def _scalar(value: object) -> str:
+    """A value inside a result object (strings, ints and None inline, anything else as _encoded does it)."""
+    if type(value) is str:
+        return _quoted(value)
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return int.__repr__(value)
+    return _encoded(value, _ITEM)
+
+
+def _instant(moment: int | None, tz: tzinfo) -> str:
+    return "null" if moment is None else f'"{datetime.fromtimestamp(moment, tz).isoformat()}"'
+
+
+def _action(action: Action) -> dict[str, object]:
+    return {"level": action.level, "notify": list(action.notify), "message": action.message}
 
 
 def _array(items: Iterable[str]) -> Iterator[str]:
@@ -166,7 +220,7 @@ def result(clock: Clock, tz: tzinfo) -> dict[str, object]:
         "policy_changed_at": iso(issue.policy_changed_at, tz),
         "previous_policy": issue.previous_policy,
         "level": clock.level,
-        "actions": [{"level": a.level, "notify": list(a.notify), "message": a.message} for a in clock.actions],
+        "actions": [_action(a) for a in clock.actions],
         **issue.fields,
         "labels": list(issue.labels),
         "where": issue.where,
