@@ -5,6 +5,9 @@ That is right only while no id repeats (repeated ids are copies to merge or an e
 row): ids are remembered as 64-bit hashes (`fastlane.IdHashes`), and a repeat, looked for after the first rows of
 each export and at the end, stops the stream (`NeedsAllRows`) so that the caller can run the ordinary path
 instead. Output is spooled meanwhile, so nothing reaches the user twice.
+
+A big CSV export is split in two (`halves`) for `--quiet` and JSON output: a forked process counts (or
+evaluates into a spool of its own) the second half while this one reads the first.
 """
 
 from __future__ import annotations
@@ -41,14 +44,17 @@ def stream_check(
     sink: Callable[[Clock], None],
     *,
     counts_only: bool = False,
+    spools: Spools | None = None,
 ) -> Report:
     """Evaluate every issue as it is read; each clock goes to `sink`, the report keeps only counts. With
-    `counts_only` (nothing needs the clocks themselves), plain CSV rows take the fast lane and reach no sink."""
+    `counts_only` (nothing needs the clocks themselves), plain CSV rows take the fast lane and reach no sink.
+    With `spools` (where `sink` writes), a big CSV export's second half is evaluated by a forked process
+    into a spool of its own, which takes its place in `spools`; with `counts_only`, it is just counted."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    tally = Tally() if counts_only else None
+    tally = Tally()
     report = evaluate(
-        _issues(exports, config, options, as_of, show_instant, errors, warnings, tally),
+        _issues(exports, config, options, as_of, show_instant, errors, warnings, tally, counts_only, spools),
         config.policies,
         as_of,
         show_instant,
@@ -56,7 +62,7 @@ def stream_check(
         sink=sink,
     )
     report.errors, report.warnings = errors, warnings
-    if tally is not None and report.counted is not None:
+    if report.counted is not None:  # what the lane and a second half counted
         report.counted.update(tally.by_state())
         report.issues += tally.issues
     return report
@@ -70,7 +76,9 @@ def _issues(
     show_instant: Callable[[int], str],
     errors: list[Problem],
     warnings: list[Problem],
-    tally: Tally | None,
+    tally: Tally,
+    counts_only: bool,
+    spools: Spools | None,
 ) -> Iterator[Issue]:
     ids = IdHashes()
     for name in exports:
@@ -83,12 +91,14 @@ def _issues(
             early = list(_built(head, builder, rows.where, config, ids, errors))  # built, evaluated when yielded
             if ids.repeats():
                 raise NeedsAllRows  # an event log, most likely: better found before reading it all
-            lane = Lane.for_export(config, builder, rows.cells, as_of) if tally is not None else None
-            if lane is None or tally is None:
+            lane = Lane.for_export(config, builder, rows.cells, as_of) if counts_only or spools is not None else None
+            if lane is None:
                 yield from early
                 rest = yield from _built(rows.rows, builder, rows.where, config, ids, errors)
             else:
-                job = _Job(name, config, as_of, show_instant, builder, rows.where)
+                if not counts_only:
+                    lane.hand_over_all()  # the clocks themselves are wanted: the lane only splits the export
+                job = _Job(name, config, as_of, show_instant, builder, rows.where, spools)
                 rest = yield from _laned(job, lane, ids, errors, tally, early)
             count = len(head) + rest
         except UnicodeDecodeError as exc:
@@ -111,6 +121,7 @@ class _Job:
     show_instant: Callable[[int], str]
     builder: IssueBuilder
     where: Callable[[int], str]
+    spools: Spools | None  # where clocks are written, if they are
 
 
 def _laned(
@@ -122,9 +133,11 @@ def _laned(
     plain = tally.rows
     spill: Any = None
     child: halves.Forked[_Half | None] | None = None
+    out = None  # the child's spool
     if lane.cells.head_bytes is not None and plain_file(job.name) and halves.worth_splitting(job.name):
         spill = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
-        child = halves.Forked(lambda tell: _second_half(job, lane, tell, spill))
+        out = job.spools.for_child() if job.spools is not None else None
+        child = halves.Forked(lambda tell: _second_half(job, lane, tell, spill, out))
     try:
         yield from early
         split = child.heard() if child is not None else None
@@ -146,6 +159,9 @@ def _laned(
                 for n, more in enumerate(half.states):
                     tally.states[n] += more
                 tally.issues += half.issues
+                if out is not None and job.spools is not None:
+                    job.spools.adopt(out)
+                    out = None
                 yield from half.unmatched
                 return count + half.records + tally.rows - plain
             rest = lane.rows(job.name, ids, tally, pending=(held, split.line))  # read on here instead
@@ -156,6 +172,8 @@ def _laned(
             child.cancel()
         if spill is not None:
             spill.close()
+        if out is not None:
+            out.close()  # the child's results were not used
 
 
 @dataclass
@@ -172,9 +190,11 @@ class _Half:
     ids: list[int] = field(default_factory=list)  # its id hashes per bucket, written to the spill file
 
 
-def _second_half(job: _Job, lane: Lane, tell: Callable[[object], None], spill: Any) -> _Half | None:
-    """In the child: find where to split and `tell` the parent (None: nowhere), then count the rows from there
-    to the end as the parent would have; the ids go to `spill`."""
+def _second_half(
+    job: _Job, lane: Lane, tell: Callable[[object], None], spill: Any, out: _ChildSpool | None
+) -> _Half | None:
+    """In the child: find where to split and `tell` the parent (None: nowhere), then evaluate the rows from
+    there to the end as the parent would have, the clocks into `out` (if given); the ids go to `spill`."""
     import csv
     import io
 
@@ -207,8 +227,10 @@ def _second_half(job: _Job, lane: Lane, tell: Callable[[object], None], spill: A
                 job.as_of,
                 job.show_instant,
                 restart_on_reclassify=job.config.restart_on_reclassify,
-                sink=lambda clock: None,
+                sink=out.sink if out is not None else lambda clock: None,
             )
+            if out is not None:
+                out.file.flush()
         except BaseException as exc:
             half.failure = exc
             return half
@@ -261,6 +283,7 @@ def streamed_output(
     from escalate_cli.writers import csv_, iso, json_
 
     tz = config.timezone
+    spools = Spools(lambda clock: json_.result_text(clock, tz))
     spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 - read back below
     extra: list[str] = []
     writer = csv.writer(spool, lineterminator="\n")
@@ -270,20 +293,27 @@ def streamed_output(
             extra.extend(clock.issue.fields)
         writer.writerow(csv_.row(clock, tz, extra))
 
-    def to_json(clock: Clock) -> None:
-        spool.write(json_.result_text(clock, tz) + "\0")
-
-    sinks: dict[str, Callable[[Clock], None]] = {"csv": to_csv, "json": to_json, "quiet": lambda clock: None}
+    sinks: dict[str, Callable[[Clock], None]] = {"csv": to_csv, "json": spools.sink, "quiet": lambda clock: None}
     try:
         report = stream_check(
-            exports, config, options, as_of, lambda m: iso(m, tz) or "", sinks[fmt], counts_only=fmt == "quiet"
+            exports,
+            config,
+            options,
+            as_of,
+            lambda m: iso(m, tz) or "",
+            sinks[fmt],
+            counts_only=fmt == "quiet",
+            spools=spools if fmt == "json" else None,  # CSV output is not split: its header needs the first clock
         )
     except BaseException:
         spool.close()
+        spools.close()
         raise
     spool.seek(0)
     if fmt == "json":
-        return report, json_.chunks(report, tz=tz, results=_spooled_items(spool))
+        spool.close()
+        return report, json_.chunks(report, tz=tz, results=spools.items())
+    spools.close()
     if fmt == "csv":
         header = _csv_line(csv_.header(extra))
         return report, itertools.chain([header], _spooled_blocks(spool))
@@ -304,6 +334,55 @@ def _spooled_blocks(spool: Any) -> Iterable[str]:
     with spool:
         while block := spool.read(1 << 16):
             yield block
+
+
+class _ChildSpool:
+    """A spool for a forked process's clocks."""
+
+    def __init__(self, render: Callable[[Clock], str]) -> None:
+        self.file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 - Spools closes it
+        self.render = render
+
+    def sink(self, clock: Clock) -> None:
+        self.file.write(self.render(clock) + "\0")
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class Spools:
+    """Rendered clocks in temporary files, in output order, each item followed by a NUL: this process's,
+    then after a split the child's, then this process's again (the next export's)."""
+
+    def __init__(self, render: Callable[[Clock], str]) -> None:
+        self.render = render
+        self.files: list[Any] = []
+        self._next()
+
+    def _next(self) -> None:
+        file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 - closed by items()
+        self.files.append(file)
+        self.write = file.write
+
+    def sink(self, clock: Clock) -> None:
+        self.write(self.render(clock) + "\0")
+
+    def for_child(self) -> _ChildSpool:
+        return _ChildSpool(self.render)
+
+    def adopt(self, child: _ChildSpool) -> None:
+        """The child's clocks come next; this process's later ones after them."""
+        self.files.append(child.file)
+        self._next()
+
+    def items(self) -> Iterator[str]:
+        for file in self.files:
+            file.seek(0)
+            yield from _spooled_items(file)
+
+    def close(self) -> None:
+        for file in self.files:
+            file.close()
 
 
 def _spooled_items(spool: Any) -> Iterable[str]:

@@ -58,17 +58,19 @@ def with_column(text: str, name: str, cell: Callable[[random.Random], str], rng:
     return out.getvalue()
 
 
-def both_ways(tmp_path: Path, text: str, config: str = "berlin") -> Result:
-    """check -q on the file (split) and on stdin (one pass, ordinary path) must print the same."""
+def both_ways(tmp_path: Path, text: str, config: str = "berlin", output: str = "-q") -> Result:
+    """check -q (or -f json) on the file (split) and on stdin (one pass, ordinary path) must print the same."""
     config_path = tmp_path / "config.yaml"
     config_path.write_text(CONFIGS[config])
     path = tmp_path / "issues.csv"
     path.write_text(text)
     args = [str(config_path) if a == "CONFIG" else a for a in ARGS]
+    if output != "-q":
+        args[args.index("-q") : args.index("-q") + 1] = ["-f", output]
     split = CliRunner().invoke(app, [*args, str(path)])
     ordinary = CliRunner().invoke(app, [*args, "-"], input=text)
     assert split.exit_code == ordinary.exit_code, split.output
-    assert split.stdout == ordinary.stdout
+    assert split.stdout.replace(str(path), "<stdin>") == ordinary.stdout
     assert split.stderr.replace(str(path), "<stdin>") == ordinary.stderr
     return split
 
@@ -91,7 +93,37 @@ def test_split_counts_what_one_pass_counts(tmp_path, split_small, config, seed):
     assert split.exit_code == 0 and " 0 errors" not in split.stdout  # odd rows in both halves
 
 
-def test_a_split_that_parity_puts_inside_a_quoted_field_is_not_trusted(tmp_path, split_small):
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_split_json_writes_what_one_pass_writes(tmp_path, split_small, config):
+    """With JSON output the child evaluates its half into a spool of its own, which follows this process's."""
+    rng = random.Random(21)
+    split = both_ways(tmp_path, with_column(export(rng, 4000), "title", title, rng), config, output="json")
+    assert used(split_small)
+    assert split.stdout.count('"issue": ') > 4000 and '"errors": []' not in split.stdout
+
+
+def test_two_split_exports_keep_their_order(tmp_path, split_small, monkeypatch):
+    """Each export's first half, then its second half, then the next export's: as with no split at all."""
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIGS["berlin"])
+    paths = []
+    for n in range(2):
+        rng = random.Random(30 + n)
+        paths.append(tmp_path / f"issues-{n}.csv")
+        paths[-1].write_text(with_column(export(rng, 3000), "title", title, rng).replace("T-", f"F{n}-"))
+    args = ["check", "-f", "json", "-c", str(config), "--as-of", AS_OF, "--fail-on", "never", "--allow-invalid"]
+    split = CliRunner().invoke(app, [*args, *map(str, paths)])
+    assert len([h for h in split_small["halves"] if h is not None]) == 2
+    monkeypatch.setattr(halves, "MIN_BYTES", 1 << 40)
+    one_pass = CliRunner().invoke(app, [*args, *map(str, paths)])
+    assert split.exit_code == one_pass.exit_code
+    assert (split.stdout, split.stderr) == (one_pass.stdout, one_pass.stderr)
+    ids = [line.split('"')[3] for line in split.stdout.splitlines() if line.startswith('      "issue": ')]
+    assert ids[0].startswith("F0-") and ids[-1].startswith("F1-")
+
+
+@pytest.mark.parametrize("output", ["-q", "json"])
+def test_a_split_that_parity_puts_inside_a_quoted_field_is_not_trusted(tmp_path, split_small, output):
     """A bare quote in an unquoted field (legal CSV) in the first row makes every line break inside a quoted
     field look like a boundary; every other row's note spans two lines, so the split lands inside one. The
     first half's reader runs across it, so the child is stopped and this process reads on."""
@@ -102,15 +134,16 @@ def test_a_split_that_parity_puts_inside_a_quoted_field_is_not_trusted(tmp_path,
     assert first.count('"') == 1 and "," not in "".join(rows[0][:-1])
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows[1:])
-    both_ways(tmp_path, f"{','.join(header)}\n{first}\n{out.getvalue()}")
+    both_ways(tmp_path, f"{','.join(header)}\n{first}\n{out.getvalue()}", output=output)
     assert split_small["splits"][0] is not None and not split_small["halves"]  # found, then not trusted
 
 
-def test_an_error_in_the_second_half_is_reported_as_one_pass_reports_it(tmp_path, split_small):
+@pytest.mark.parametrize("output", ["-q", "json"])
+def test_an_error_in_the_second_half_is_reported_as_one_pass_reports_it(tmp_path, split_small, output):
     rng = random.Random(7)
     lines = with_column(export(rng, 4000), "title", title, rng).split("\n")
     lines[-40] = 'T-bad,"P1"x,open,web,2026-03-01T10:00:00Z,,,'
-    split = both_ways(tmp_path, "\n".join(lines))
+    split = both_ways(tmp_path, "\n".join(lines), output=output)
     assert split.exit_code == 3 and "malformed CSV" in split.stderr
     assert split_small["splits"][0] is not None
 
