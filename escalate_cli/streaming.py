@@ -283,7 +283,20 @@ def streamed_output(
     from escalate_cli.writers import csv_, iso, json_
 
     tz = config.timezone
-    spools = Spools(lambda clock: json_.result_text(clock, tz))
+
+    def show(moment: int) -> str:
+        return iso(moment, tz) or ""
+
+    if fmt == "json":  # a big export's second half may be evaluated into a spool of its own
+        spools = Spools(lambda clock: json_.result_text(clock, tz))
+        try:
+            report = stream_check(exports, config, options, as_of, show, spools.sink, spools=spools)
+        except BaseException:
+            spools.close()
+            raise
+        return report, json_.chunks(report, tz=tz, results=spools.items())
+    if fmt == "quiet":
+        return stream_check(exports, config, options, as_of, show, lambda clock: None, counts_only=True), ()
     spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 - read back below
     extra: list[str] = []
     writer = csv.writer(spool, lineterminator="\n")
@@ -293,32 +306,13 @@ def streamed_output(
             extra.extend(clock.issue.fields)
         writer.writerow(csv_.row(clock, tz, extra))
 
-    sinks: dict[str, Callable[[Clock], None]] = {"csv": to_csv, "json": spools.sink, "quiet": lambda clock: None}
-    try:
-        report = stream_check(
-            exports,
-            config,
-            options,
-            as_of,
-            lambda m: iso(m, tz) or "",
-            sinks[fmt],
-            counts_only=fmt == "quiet",
-            spools=spools if fmt == "json" else None,  # CSV output is not split: its header needs the first clock
-        )
+    try:  # not split: the header needs the first clock's fields
+        report = stream_check(exports, config, options, as_of, show, to_csv)
     except BaseException:
         spool.close()
-        spools.close()
         raise
     spool.seek(0)
-    if fmt == "json":
-        spool.close()
-        return report, json_.chunks(report, tz=tz, results=spools.items())
-    spools.close()
-    if fmt == "csv":
-        header = _csv_line(csv_.header(extra))
-        return report, itertools.chain([header], _spooled_blocks(spool))
-    spool.close()
-    return report, ()
+    return report, itertools.chain([_csv_line(csv_.header(extra))], _spooled_blocks(spool))
 
 
 def _csv_line(cells: list[str]) -> str:
