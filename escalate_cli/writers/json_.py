@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 from escalate_cli.model import JSON_ONLY_KEYS, RESULT_KEYS, Action, Clock, Issue, Problem, Report
 from escalate_cli.writers import iso
@@ -82,17 +82,17 @@ def result_text(clock: Clock, tz: tzinfo) -> str:
     if issue is not _last_issue:
         _last_issue, _last_tail = issue, _issue_part(issue)
     i = _ITEM
-    actions = "[]" if not clock.actions else _encoded([_action(a) for a in clock.actions], i)
+    actions = _encoded([_action(a) for a in clock.actions], i)
     return (
         f'{{{i}"issue": {_quoted(issue.id)},{i}"metric": {_quoted(clock.metric.value)},'
-        f'{i}"policy": {_scalar(clock.policy)},{i}"calendar": {_scalar(clock.calendar)},'
+        f'{i}"policy": {_encoded(clock.policy, i)},{i}"calendar": {_encoded(clock.calendar, i)},'
         f'{i}"state": {_quoted(clock.state.value)},{i}"started_at": {_instant(clock.started_at, tz)},'
         f'{i}"due_at": {_instant(clock.due_at, tz)},{i}"stopped_at": {_instant(clock.stopped_at, tz)},'
-        f'{i}"elapsed_seconds": {_scalar(clock.elapsed)},{i}"target_seconds": {_scalar(clock.target)},'
-        f'{i}"remaining_seconds": {_scalar(clock.remaining)},'
-        f'{i}"paused_seconds": {_scalar(clock.paused_seconds)},'
+        f'{i}"elapsed_seconds": {_encoded(clock.elapsed, i)},{i}"target_seconds": {_encoded(clock.target, i)},'
+        f'{i}"remaining_seconds": {_encoded(clock.remaining, i)},'
+        f'{i}"paused_seconds": {_encoded(clock.paused_seconds, i)},'
         f'{i}"policy_changed_at": {_instant(issue.policy_changed_at, tz)},'
-        f'{i}"previous_policy": {_scalar(issue.previous_policy)},{i}"level": {_scalar(clock.level)},'
+        f'{i}"previous_policy": {_encoded(issue.previous_policy, i)},{i}"level": {_encoded(clock.level, i)},'
         f'{i}"actions": {actions},{_last_tail}'
     )
 
@@ -106,24 +106,13 @@ _last_tail = ""
 def _issue_part(issue: Issue) -> str:
     """The result's keys that come from the issue alone, from its fields to the closing brace."""
     i = _ITEM
-    fields = "".join(f"{i}{_quoted(key)}: {_scalar(value)}," for key, value in issue.fields.items())
+    fields = "".join(f"{i}{_quoted(key)}: {_encoded(value, i)}," for key, value in issue.fields.items())
     labels = _encoded(list(issue.labels), i)
-    return f'{fields}{i}"labels": {labels},{i}"where": {_scalar(issue.where)}\n    }}'
-
-
-def _scalar(value: object) -> str:
-    """A value inside a result object (strings, ints and None inline, anything else as _encoded does it)."""
-    if type(value) is str:
-        return _quoted(value)
-    if value is None:
-        return "null"
-    if type(value) is int:
-        return int.__repr__(value)
-    return _encoded(value, _ITEM)
+    return f'{fields}{i}"labels": {labels},{i}"where": {_encoded(issue.where, i)}\n    }}'
 
 
 def _instant(moment: int | None, tz: tzinfo) -> str:
-    return "null" if moment is None else f'"{datetime.fromtimestamp(moment, tz).isoformat()}"'
+    return "null" if moment is None else f'"{iso(moment, tz)}"'
 
 
 def _action(action: Action) -> dict[str, object]:
