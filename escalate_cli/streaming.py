@@ -190,9 +190,7 @@ class _Half:
     ids: list[int] = field(default_factory=list)  # its id hashes per bucket, written to the spill file
 
 
-def _second_half(
-    job: _Job, lane: Lane, tell: Callable[[object], None], spill: Any, out: _ChildSpool | None
-) -> _Half | None:
+def _second_half(job: _Job, lane: Lane, tell: Callable[[object], None], spill: Any, out: Spools | None) -> _Half | None:
     """In the child: find where to split and `tell` the parent (None: nowhere), then evaluate the rows from
     there to the end as the parent would have, the clocks into `out` (if given); the ids go to `spill`."""
     import csv
@@ -230,7 +228,7 @@ def _second_half(
                 sink=out.sink if out is not None else lambda clock: None,
             )
             if out is not None:
-                out.file.flush()
+                out.flush()
         except BaseException as exc:
             half.failure = exc
             return half
@@ -330,20 +328,6 @@ def _spooled_blocks(spool: Any) -> Iterable[str]:
             yield block
 
 
-class _ChildSpool:
-    """A spool for a forked process's clocks."""
-
-    def __init__(self, render: Callable[[Clock], str]) -> None:
-        self.file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 - Spools closes it
-        self.render = render
-
-    def sink(self, clock: Clock) -> None:
-        self.file.write(self.render(clock) + "\0")
-
-    def close(self) -> None:
-        self.file.close()
-
-
 class Spools:
     """Rendered clocks in temporary files, in output order, each item followed by a NUL: this process's,
     then after a split the child's, then this process's again (the next export's)."""
@@ -361,13 +345,17 @@ class Spools:
     def sink(self, clock: Clock) -> None:
         self.write(self.render(clock) + "\0")
 
-    def for_child(self) -> _ChildSpool:
-        return _ChildSpool(self.render)
+    def for_child(self) -> Spools:
+        """Spools of the same kind for a forked process's clocks, to `adopt` when they are used."""
+        return Spools(self.render)
 
-    def adopt(self, child: _ChildSpool) -> None:
+    def adopt(self, child: Spools) -> None:
         """The child's clocks come next; this process's later ones after them."""
-        self.files.append(child.file)
+        self.files.extend(child.files)
         self._next()
+
+    def flush(self) -> None:
+        self.files[-1].flush()
 
     def items(self) -> Iterator[str]:
         for file in self.files:
