@@ -8,11 +8,13 @@ seconds, so `elapsed` is two bisections and `add` is one: the cost of a call doe
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Container, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone, tzinfo
 from types import MappingProxyType
+from typing import Union
 
 DAY = 86_400
 Window = tuple[int, int]
@@ -22,6 +24,8 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _PROBE_STEP = 3 * 3600  # offset changes are looked for at this spacing, then pinned to the second
 _EDGE = 3 * DAY  # instants this close to the edge of the built years may see windows of unbuilt days
 _MIN_YEAR, _MAX_YEAR = 1900, 2999
+_MAX_DAYS = 1 << 14  # days an `opened_function` keeps (about 45 years), and tables of day shapes, 345 kB each
+_MAX_SHAPES = 64
 # IANA names of UTC itself (links to Etc/UTC), whose offset never changes
 _UTC_NAMES = frozenset(
     prefix + name
@@ -68,39 +72,43 @@ class Calendar:
         index.cover(end)
         return index.opened_before(end) - index.opened_before(start)
 
-    def elapsed_function(self, lo: int, hi: int) -> Callable[[int, int], int]:
-        """`elapsed_ts` for hot loops: two bisections and no method calls. The years around [lo, hi] are built
-        here; an instant outside the years built goes through `elapsed_ts` once, which builds its years for
-        the calls after it. An always-open calendar needs no bisection at all."""
+    def opened_function(self, anchor: int) -> Callable[[int], int] | None:
+        """For hot loops: a function of an instant giving the open seconds from `anchor` to it (negative before
+        it), so that `opened(end) - opened(start)` is `elapsed_ts(start, end)` for start <= end. A call is a
+        dictionary lookup and two indexings: each UTC day seen is kept as its open seconds before midnight and a
+        table of the open seconds before each second of the day, shared by the days of the same shape. None
+        for an always-open calendar, whose open seconds are wall seconds."""
         if (
             self.week == (((0, DAY),),) * 7
             and not self.special
             and isinstance(self.closed, frozenset)
             and not self.closed
         ):
-            return _wall_seconds
-        index = self._index
-        index.cover(lo)
-        index.cover(hi)
-        starts, ends, cum = index.starts, index.ends, index.cum  # a rebuild replaces these lists, never alters them
-        safe_lo, safe_hi, slow = index.safe_lo, index.safe_hi, self.elapsed_ts
+            return None
+        days: dict[int, tuple[int, _Table]] = {}
+        shapes: dict[tuple[Window, ...], _Table] = {}
+        days_get, elapsed = days.get, self.elapsed_ts
 
-        def elapsed(start: int, end: int) -> int:
-            nonlocal starts, ends, cum, safe_lo, safe_hi
-            if end <= start:
-                return 0
-            if start < safe_lo or end > safe_hi:  # outside the years built: build them, and use them from now on
-                seconds = slow(start, end)
-                starts, ends, cum = index.starts, index.ends, index.cum
-                safe_lo, safe_hi = index.safe_lo, index.safe_hi
-                return seconds
-            i = bisect_right(starts, end) - 1
-            j = bisect_right(starts, start) - 1
-            after = cum[i] + (end if end < ends[i] else ends[i]) - starts[i] if i >= 0 else 0
-            before = cum[j] + (start if start < ends[j] else ends[j]) - starts[j] if j >= 0 else 0
-            return after - before
+        def learn(day: int) -> tuple[int, _Table]:
+            midnight = day * DAY
+            shape = tuple((lo - midnight, hi - midnight) for lo, hi in self.open_spans(midnight, midnight + DAY))
+            table = shapes.get(shape)
+            if table is None and len(shapes) < _MAX_SHAPES:
+                table = shapes[shape] = _day_table(shape)
+            elif table is None:
+                table = _DayShape(shape)
+            before = elapsed(anchor, midnight) if midnight >= anchor else -elapsed(midnight, anchor)
+            if len(days) >= _MAX_DAYS:
+                days.clear()
+            found = days[day] = (before, table)
+            return found
 
-        return elapsed
+        def opened(moment: int) -> int:
+            day = moment // DAY
+            before, table = days_get(day) or learn(day)
+            return before + table[moment - day * DAY]
+
+        return opened
 
     def add_ts(self, start: int, seconds: int) -> int:
         """The earliest instant u with elapsed_ts(start, u) == seconds."""
@@ -136,8 +144,29 @@ class Calendar:
         return datetime.fromtimestamp(self.add_ts(to_epoch(start), seconds), self.tz)
 
 
-def _wall_seconds(start: int, end: int) -> int:
-    return end - start if end > start else 0
+def _day_table(shape: tuple[Window, ...]) -> Sequence[int]:
+    """The open seconds before each second of a day whose open spans (seconds after its midnight) are `shape`."""
+    values: list[int] = []
+    total = done = 0
+    for lo, hi in shape:
+        values += [total] * (lo - done)
+        values += range(total, total + hi - lo)
+        total, done = total + hi - lo, hi
+    values += [total] * (DAY - done)
+    return array("i", values)
+
+
+_Table = Union[Sequence[int], "_DayShape"]  # the open seconds before each second of a day, by its index
+
+
+class _DayShape:
+    """A day's table computed per second, for calendars with more shapes of day than are worth a table each."""
+
+    def __init__(self, shape: tuple[Window, ...]) -> None:
+        self.shape = shape
+
+    def __getitem__(self, second: int) -> int:
+        return sum(min(hi, second) - lo for lo, hi in self.shape if lo < second)
 
 
 def to_epoch(moment: datetime) -> int:

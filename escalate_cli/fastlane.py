@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
 import itertools
 import re
 import sys
@@ -21,8 +22,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
+from escalate_cli.business_time import Calendar
 from escalate_cli.config import TIMESTAMP_FIELDS, Config
 from escalate_cli.errors import InputError
 from escalate_cli.history import status_of
@@ -87,8 +89,8 @@ class Tally:
 
 _RESOLUTION, _FIRST_RESPONSE, _UPDATE = range(3)
 _CODES = {Metric.RESOLUTION: _RESOLUTION, Metric.FIRST_RESPONSE: _FIRST_RESPONSE, Metric.UPDATE: _UPDATE}
-# Per metric: (its code, target, latest start of a breach, of a warning, pausable, the calendar's elapsed_ts)
-_Plan = tuple[int, int, int, int, bool, Callable[[int, int], int]]
+# Per metric: (its code, target, latest start of a breach, of a warning, pausable, the calendar's opened_function)
+_Plan = tuple[int, int, int, int, bool, Callable[[int], int] | None]
 # Per combination of status and matched fields: the policy's metric plans, closed, paused; None: ordinary path
 _Entry = tuple[tuple[_Plan, ...], bool, bool] | None
 
@@ -113,6 +115,7 @@ class Lane:
         self.parse = tuple(builder.parsers[n].parse for n in _STAMPS)
         self.entries: dict[object, _Entry] = {}
         self.plans: dict[str, tuple[_Plan, ...]] = {}
+        self.openers: dict[Calendar, Callable[[int], int] | None] = {}  # one per calendar, its days shared
         self.matcher = PolicyMatcher(config.policies)
         self.held: list[str] | None = None  # see rows(until=...)
 
@@ -173,8 +176,11 @@ class Lane:
         reader, record_of = self.cells.reader, self.cells.record
         width, pad, key_of, stamps = len(self.cells.header), self.pad, self.key_of, self.stamps
         entries_get = self.entries.get
-        parse_created, parse_response, parse_resolved, parse_updated = self.parse
-        states, epoch = tally.states, _Epochs().epoch
+        states, epochs = tally.states, _Epochs(self.parse)
+        # A part not known yet gets None, which makes the sum raise TypeError: then the row is read the slow way.
+        days_get = cast(Callable[[str], int], epochs.days.get)
+        rests_get = cast(Callable[[str], int], epochs.rests.get)
+        read_stamps = epochs.read
         oldest = self.oldest
         plain = issues = 0
         line = reader.line_num if pending is None else pending[1]
@@ -200,10 +206,11 @@ class Lane:
                 if pad:
                     cells.append("")
                 ident, created_text, response_text, resolved_text, updated_text = stamps(cells)
-                try:
-                    created = epoch(created_text, parse_created) if created_text else None
-                    response = epoch(response_text, parse_response) if response_text else None
-                    resolved = epoch(resolved_text, parse_resolved) if resolved_text else None
+                created: int | None
+                try:  # the usual cells, two lookups each
+                    created = days_get(created_text[:10]) + rests_get(created_text[10:])
+                    response = days_get(response_text[:10]) + rests_get(response_text[10:]) if response_text else None
+                    resolved = days_get(resolved_text[:10]) + rests_get(resolved_text[10:]) if resolved_text else None
                     if not updated_text:
                         updated = None
                     elif updated_text == resolved_text:
@@ -211,9 +218,11 @@ class Lane:
                     elif updated_text == response_text:
                         updated = response
                     else:
-                        updated = epoch(updated_text, parse_updated)
-                except _Odd:
-                    created = None
+                        updated = days_get(updated_text[:10]) + rests_get(updated_text[10:])
+                except TypeError:
+                    created, response, resolved, updated = read_stamps(
+                        created_text, response_text, resolved_text, updated_text
+                    )
                 ident = ident.strip()
                 if (
                     created is None
@@ -238,7 +247,8 @@ class Lane:
                 since = updated if updated is not None and updated > created else created
                 if closed and resolved is None:
                     resolved, paused = since, False
-                for code, target, breach_at, warn_at, pausable, elapsed in plans:
+                at_created = None  # the calendar's open seconds up to created, once a clock needs them
+                for code, target, breach_at, warn_at, pausable, opened in plans:
                     if code == _RESOLUTION:
                         begin, stop = created, resolved
                     elif code == _FIRST_RESPONSE:
@@ -248,13 +258,25 @@ class Lane:
                     if paused and pausable:
                         held = since if since > begin else begin  # where the pause starts
                         if stop is not None and stop <= as_of:
-                            states[MET if elapsed(begin, held if held <= stop else stop) <= target else MISSED] += 1
+                            spent = _spent(opened, begin, held if held <= stop else stop)
+                            states[MET if spent <= target else MISSED] += 1
                             continue
                         if held <= as_of:
-                            states[BREACHED if elapsed(begin, held) >= target else PAUSED] += 1
+                            states[BREACHED if _spent(opened, begin, held) >= target else PAUSED] += 1
                             continue
-                    if stop is not None and stop <= as_of:  # business time never exceeds wall time
-                        states[MET if stop - begin <= target or elapsed(begin, stop) <= target else MISSED] += 1
+                    if stop is not None and stop <= as_of:
+                        if stop - begin <= target:  # business time never exceeds wall time
+                            states[MET] += 1
+                        elif opened is None:
+                            states[MISSED] += 1
+                        else:
+                            if begin != created:
+                                before = opened(begin)
+                            elif at_created is None:
+                                before = at_created = opened(created)
+                            else:
+                                before = at_created
+                            states[MET if opened(stop) - before <= target else MISSED] += 1
                     elif begin <= breach_at:
                         states[BREACHED] += 1
                     elif begin <= warn_at:
@@ -288,13 +310,19 @@ class Lane:
 
     def _plans(self, policy: Policy) -> tuple[_Plan, ...]:
         if policy.name not in self.plans:
+            calendar = policy.calendar
+            if calendar not in self.openers:
+                self.openers[calendar] = calendar.opened_function(self.as_of)
             self.plans[policy.name] = tuple(
-                _plan(policy, metric, target, self.as_of, self.oldest) for metric, target in policy.targets.items()
+                _plan(policy, metric, target, self.as_of, self.oldest, self.openers[calendar])
+                for metric, target in policy.targets.items()
             )
         return self.plans[policy.name]
 
 
-def _plan(policy: Policy, metric: Metric, target: int, as_of: int, oldest: int) -> _Plan:
+def _plan(
+    policy: Policy, metric: Metric, target: int, as_of: int, oldest: int, opened: Callable[[int], int] | None
+) -> _Plan:
     calendar = policy.calendar
 
     def latest(seconds: int) -> int:
@@ -302,8 +330,12 @@ def _plan(policy: Policy, metric: Metric, target: int, as_of: int, oldest: int) 
         return NEVER if found is None else found
 
     warn_at = max((latest(threshold.elapsed_at(target)) for threshold in policy.warn), default=NEVER)
-    elapsed = calendar.elapsed_function(as_of - 2 * _YEAR, as_of)
-    return _CODES[metric], target, latest(target), warn_at, metric in policy.pause, elapsed
+    return _CODES[metric], target, latest(target), warn_at, metric in policy.pause, opened
+
+
+def _spent(opened: Callable[[int], int] | None, begin: int, end: int) -> int:
+    """Open seconds from begin to end (at least begin), by a calendar's `opened_function`."""
+    return end - begin if opened is None else opened(end) - opened(begin)
 
 
 class _Epochs:
@@ -313,19 +345,31 @@ class _Epochs:
     that form). Both parts are remembered, so the usual cell costs two dictionary lookups; any other form goes
     to the parser."""
 
-    def __init__(self) -> None:
+    def __init__(self, parsers: tuple[Callable[[object], int | None], ...]) -> None:
         self.days: dict[str, int] = {}  # "YYYY-MM-DD" -> its UTC midnight
         self.rests: dict[str, int] = {}  # "THH:MM:SSZ" -> seconds after that midnight (the offset taken off)
-        days_get, rests_get, learn = self.days.get, self.rests.get, self.learn
+        self.parsers = parsers  # those of _STAMPS, in order
 
-        def epoch(text: str, parse: Callable[[object], int | None]) -> int | None:
-            day = days_get(text[:10])
-            rest = rests_get(text[10:])
-            if day is None or rest is None:
-                return learn(text, parse)
-            return day + rest
+    def read(
+        self, created: str, response: str, resolved: str, updated: str
+    ) -> tuple[int | None, int | None, int | None, int | None]:
+        """The four timestamps of a row, any of them not known in parts yet (None for created: an odd cell)."""
+        try:
+            return (
+                self.epoch(created, self.parsers[0]) if created else None,
+                self.epoch(response, self.parsers[1]) if response else None,
+                self.epoch(resolved, self.parsers[2]) if resolved else None,
+                self.epoch(updated, self.parsers[3]) if updated else None,
+            )
+        except _Odd:
+            return None, None, None, None
 
-        self.epoch = epoch
+    def epoch(self, text: str, parse: Callable[[object], int | None]) -> int | None:
+        day = self.days.get(text[:10])
+        rest = self.rests.get(text[10:])
+        if day is None or rest is None:
+            return self.learn(text, parse)
+        return day + rest
 
     def learn(self, text: str, parse: Callable[[object], int | None]) -> int | None:
         """A cell not seen in parts yet: split it if it has the form, else ask the parser."""
@@ -347,7 +391,13 @@ class _Epochs:
                 )
                 if len(self.rests) > 200_000:  # many offsets: do not grow without bound
                     self.rests.clear()
-                rest = self.rests[text[10:]] = h * 3600 + m * 60 + s - offset
+                rest = h * 3600 + m * 60 + s - offset
+                if text[10:] in self.rests or len(self.rests) < _SINGLES:
+                    self.rests[text[10:]] = rest
+                else:  # a big export: learn the whole hour at once, 3,600 entries at a fraction of the cost
+                    head, base = f"{text[10]}{hour}:", h * 3600 - offset
+                    texts = [f"{head}{minute_second}{zone}" for minute_second in _minutes_seconds()]
+                    self.rests.update(zip(texts, range(base, base + 3600)))
                 return midnight + rest
         try:
             return parse(text)
@@ -356,5 +406,14 @@ class _Epochs:
 
 
 _SPLITS = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2}):(\d{2})(Z|[+-]\d{2}:\d{2})")
+
+
+@functools.cache
+def _minutes_seconds() -> list[str]:
+    """ "MM:SS" for every second of an hour, in order."""
+    return [f"{minute:02}:{second:02}" for minute in range(60) for second in range(60)]
+
+
+_SINGLES = 4096  # rests learnt one by one before whole hours are
 _FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()

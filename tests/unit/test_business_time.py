@@ -336,10 +336,30 @@ def test_latest_start_reaching_splits_starts_exactly(which, as_of, seconds, back
     start=st.integers(1_767_225_600, 1_798_761_600),
     span=st.integers(-3600, 60 * 86_400),
 )
-def test_elapsed_function_is_elapsed_ts(which, start, span):
+def test_opened_function_differences_are_elapsed_ts(which, start, span):
+    """Days before and after the anchor, across DST changes both ways; None for an always-open calendar."""
     cal = {"support": SUPPORT, "night": NIGHT, "always": Calendar.always_open()}[which]
-    fast = cal.elapsed_function(start - 30 * 86_400, start)  # instants past the built years take the slow way
-    assert fast(start, start + span) == cal.elapsed_ts(start, start + span)
+    opened = cal.opened_function(start - 30 * 86_400)
+    if which == "always":
+        assert opened is None
+        return
+    assert opened is not None
+    end = start + span
+    assert opened(end) - opened(start) == (cal.elapsed_ts(start, end) if span >= 0 else -cal.elapsed_ts(end, start))
+
+
+def test_opened_function_without_tables_past_the_shapes_it_keeps(monkeypatch):
+    """Past `_MAX_SHAPES` shapes of day, a day is worked out per call (no table); the answers are the same."""
+    from escalate_cli import business_time
+
+    anchor = int(datetime(2026, 10, 20, tzinfo=BERLIN).timestamp())
+    instants = [anchor + k * 3_607 for k in range(-400, 600)]  # DST ends on 2026-10-25
+    expected = [NIGHT.opened_function(anchor)(t) for t in instants]  # type: ignore[misc]
+    monkeypatch.setattr(business_time, "_MAX_SHAPES", 0)
+    without = NIGHT.opened_function(anchor)
+    assert without is not None
+    assert [without(t) for t in instants] == expected
+    assert expected[-1] - expected[0] == NIGHT.elapsed_ts(instants[0], instants[-1]) > 0
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Etc/GMT-0", "Zulu", "Greenwich"])
