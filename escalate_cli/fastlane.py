@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
-from typing import Any, BinaryIO, cast
+from typing import BinaryIO, cast
 
 from escalate_cli.business_time import Calendar
 from escalate_cli.config import TIMESTAMP_FIELDS, Config
@@ -69,6 +69,29 @@ class IdHashes:
 
     def __len__(self) -> int:
         return sum(len(bucket) for bucket in self.buckets)
+
+
+_PENDING = '"the pending row"'  # a line of its own (no line read is this very object), with a quote in it
+
+
+class _Feed:
+    """The lines of a csv reader that reads the rows with quotes in them: the line the lane looked at, then
+    the source's lines, counted."""
+
+    def __init__(self, source: Iterator[str]) -> None:
+        self.source = source
+        self.first: str | None = None
+        self.taken = 0
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        self.taken += 1
+        if self.first is not None:
+            line, self.first = self.first, None
+            return line
+        return next(self.source)
 
 
 class _Odd(Exception):
@@ -118,6 +141,13 @@ class Lane:
         self.openers: dict[Calendar, Callable[[int], int] | None] = {}  # one per calendar, its days shared
         self.matcher = PolicyMatcher(config.policies)
         self.held: list[str] | None = None  # see rows(until=...)
+        # The lines the csv reader reads (it has read the head), and how many it has read.
+        self.source: Iterator[str] = cells.lines
+        self.line: int = cells.reader.line_num
+        dialect = cells.reader.dialect
+        plain = dialect.escapechar is None and not dialect.skipinitialspace and dialect.quoting == csv.QUOTE_MINIMAL
+        self.quote = dialect.quotechar if plain else ""  # a line without it is its cells split at the delimiter
+        self.delimiter: str = dialect.delimiter
 
     @classmethod
     def for_export(cls, config: Config, builder: IssueBuilder, cells: Cells | None, as_of: int) -> Lane | None:
@@ -150,10 +180,11 @@ class Lane:
         self.key_of = lambda cells: None
         self.entries = {None: None}
 
-    def with_reader(self, reader: Any) -> Lane:
-        """The same lane reading another csv reader of the same export (another part of its file)."""
+    def with_lines(self, source: Iterator[str], line: int) -> Lane:
+        """The same lane reading other lines of the same export (another part of its file), `line` of them
+        read already."""
         lane = copy.copy(self)
-        lane.cells = Cells(reader, self.cells.header, self.cells.record)
+        lane.source, lane.line = source, line
         lane.entries, lane.held = dict(self.entries), None
         return lane
 
@@ -168,12 +199,17 @@ class Lane:
         pending: tuple[list[str], int] | None = None,
     ) -> Iterator[tuple[int, Record | Malformed]]:
         """Run through the rest of the export: plain rows are counted into `tally` and their ids added to `ids`;
-        every other row is yielded as (first line, record) for the ordinary path. The reader's lines are
+        every other row is yielded as (first line, record) for the ordinary path. The source's lines are
         numbered from `first_line`. With `until`, the run ends before the row that starts on the line after it,
         keeping that row's cells in `held`; if no row starts there, it reads on to the end (`held` stays None).
-        `pending`: a row already read (its cells and the reader's line before it) to take first."""
+        `pending`: a row already read (its cells and the line before it) to take first.
+
+        A line without a quote character is a whole row, split at the delimiter as the csv reader would split
+        it; a line with one goes to a csv reader (with the lines after it, if a quoted field runs on)."""
         as_of, add_hash = self.as_of, ids.appends
-        reader, record_of = self.cells.reader, self.cells.record
+        record_of, quote, delimiter = self.cells.record, self.quote, self.delimiter
+        feed = _Feed(self.source)
+        quoted = csv.reader(feed, self.cells.reader.dialect)
         width, pad, key_of, stamps = len(self.cells.header), self.pad, self.key_of, self.stamps
         entries_get = self.entries.get
         states, epochs = tally.states, _Epochs(self.parse)
@@ -183,13 +219,24 @@ class Lane:
         read_stamps = epochs.read
         oldest = self.oldest
         plain = issues = 0
-        line = reader.line_num if pending is None else pending[1]
+        line = self.line
         limit = sys.maxsize if until is None else until - first_line
         self.held = None
         try:
-            for cells in reader if pending is None else itertools.chain([pending[0]], reader):
-                start = line + 1
-                line = reader.line_num
+            for text in self.source if pending is None else itertools.chain((_PENDING,), self.source):
+                if quote not in text:
+                    line += 1
+                    start = line
+                    text = text.rstrip("\r\n")
+                    cells = text.split(delimiter) if text else []
+                elif text is _PENDING:
+                    assert pending is not None
+                    cells, start = pending[0], pending[1] + 1
+                else:
+                    start = line + 1
+                    feed.first, feed.taken = text, 0
+                    cells = next(quoted)
+                    line += feed.taken
                 if start > limit:
                     if start == limit + 1:
                         self.held = cells
@@ -286,6 +333,7 @@ class Lane:
         except csv.Error as exc:
             raise InputError(f"{name}:{first_line + line + 1}: malformed CSV: {exc}") from exc
         finally:
+            self.line = line
             tally.rows += plain
             tally.issues += issues
 

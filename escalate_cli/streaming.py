@@ -203,7 +203,8 @@ def _second_half(job: _Job, lane: Lane, tell: Callable[[object], None], spill: A
         return None
     with open(job.name, "rb") as raw:
         raw.seek(split.offset)
-        reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline=""), lane.cells.reader.dialect)
+        lines = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        reader = csv.reader(lines, lane.cells.reader.dialect)
         try:
             first = next(reader, None)
         except (csv.Error, UnicodeDecodeError):
@@ -213,7 +214,8 @@ def _second_half(job: _Job, lane: Lane, tell: Callable[[object], None], spill: A
         half = _Half(first)
         try:
             ids, tally, errors = IdHashes(), Tally(), half.errors
-            rows = lane.with_reader(reader).rows(job.name, ids, tally, first_line=split.line, pending=(first, 0))
+            lane = lane.with_lines(lines, reader.line_num)
+            rows = lane.rows(job.name, ids, tally, first_line=split.line, pending=(first, 0))
             counted: list[int] = []
 
             def issues() -> Iterator[Issue]:

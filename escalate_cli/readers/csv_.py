@@ -27,7 +27,8 @@ def read_csv(name: str, stream: IO[str], delimiter: str | None) -> Rows:
     head_bytes = len(head.encode("utf-8")) if utf8 else None
     sep = delimiter or _sniff(head)
     lines = list(io.StringIO(head, newline=""))  # split as the file splits the rest: str.splitlines breaks more
-    reader = csv.reader(itertools.chain(lines, stream), delimiter=sep, strict=True)
+    source = itertools.chain(lines, stream)
+    reader = csv.reader(source, delimiter=sep, strict=True)
     try:
         header = [column.strip() for column in next(reader)]
     except csv.Error as exc:
@@ -37,7 +38,7 @@ def read_csv(name: str, stream: IO[str], delimiter: str | None) -> Rows:
         _rows(name, reader, record),
         lambda line: f"{name}:{line}",
         columns=header,
-        cells=Cells(reader, header, record, head_bytes, len(lines)),
+        cells=Cells(reader, source, header, record, head_bytes, len(lines)),
     )
 
 

@@ -19,9 +19,11 @@ Row = tuple[int, "Record | Malformed"]
 @dataclass(frozen=True)
 class Cells:
     """A CSV export's rows as lists of cells, for readers that want them raw: the csv reader (positioned after
-    the rows `Rows.rows` has already yielded), the header, and how a list of cells becomes a record."""
+    the rows `Rows.rows` has already yielded) and the lines it reads, the header, and how a list of cells
+    becomes a record."""
 
     reader: Any  # csv's _reader; its line_num is the last physical line read
+    lines: Iterator[str]  # what the reader reads, one line at a time: after its last row, the rest of the file
     header: list[str]
     record: Callable[[list[str]], Record | Malformed | None]  # None: a blank line
     # The head read to sniff the delimiter, for `halves` to split the rest: its length in bytes without a byte

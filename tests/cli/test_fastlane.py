@@ -69,11 +69,15 @@ def stamp(rng: random.Random, moment: int) -> str:
     return rng.choice(["n/a", "tomorrow", " " + utc.strftime("%Y-%m-%dT%H:%M:%SZ"), "1800-01-01T00:00:00Z", "-"])
 
 
-def export(rng: random.Random, rows: int) -> str:
+def export(rng: random.Random, rows: int, *, delimiter: str = ",", newline: str = "\n", titles: bool = False) -> str:
+    """With `titles`, a last column, title, whose cells may need quotes (the delimiter, quotes, line breaks),
+    and blank lines between some rows."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=newline)
+    writer.writerow([*HEADER, "title"] if titles else HEADER)
     for n in range(rows):
+        if titles and rng.random() < 0.02:
+            out.write(newline)
         created = BASE - int(rng.expovariate(1 / (6 * 86_400))) + (3 * 86_400 if rng.random() < 0.03 else 0)
         response = created + rng.randrange(0, 20 * 3600) if rng.random() < 0.6 else None
         resolved = created + rng.randrange(-3600, 9 * 86_400) if rng.random() < 0.5 else None
@@ -83,6 +87,8 @@ def export(rng: random.Random, rows: int) -> str:
         def cell(moment: int | None) -> str:
             return "" if moment is None else stamp(rng, moment)
 
+        texts = ["Slow page", f"a{delimiter} b", 'say "hi"', f"two{newline}lines", "one\nmore\r\n", ""]
+        title = [rng.choice(texts)] if titles else []
         writer.writerow(
             [
                 ident,
@@ -93,6 +99,7 @@ def export(rng: random.Random, rows: int) -> str:
                 cell(response),
                 cell(resolved),
                 cell(updated) if rng.random() < 0.9 else cell(resolved),
+                *title,
             ]
         )
     return out.getvalue()
@@ -113,6 +120,39 @@ def test_fast_lane_counts_what_the_ordinary_path_counts(tmp_path, name, seed):
     assert lane.stdout == ordinary.stdout
     assert lane.stderr.replace(str(path), "<stdin>") == ordinary.stderr
     assert "errors" in lane.stdout and " 0 errors" not in lane.stdout  # the odd rows really were there
+
+
+@pytest.mark.parametrize(("delimiter", "newline"), [(",", "\r\n"), (";", "\n"), ("\t", "\r")])
+def test_quoted_cells_and_line_breaks_read_as_the_csv_reader_reads_them(tmp_path, delimiter, newline):
+    """The lane splits a line without quotes itself and hands a line with them to a csv reader: quoted
+    delimiters, quotes and line breaks in cells, CRLF or CR line ends, blank lines, a tab or semicolon
+    delimiter must all give the ordinary path's counts and the same line numbers in its messages. JSON output
+    (whose lane hands every row over) must be the same too."""
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIGS["berlin"])
+    text = export(random.Random(5), 2500, delimiter=delimiter, newline=newline, titles=True)
+    path = tmp_path / "issues.csv"
+    path.write_bytes(text.encode())
+    args = ["check", "-q", "-c", str(config), "--as-of", AS_OF, "--fail-on", "never", "--allow-invalid"]
+    lane = CliRunner().invoke(app, [*args, str(path)])
+    ordinary = CliRunner().invoke(app, [*args, "-"], input=text.encode())
+    assert lane.exit_code == ordinary.exit_code == 0, lane.output
+    assert (lane.stdout, lane.stderr.replace(str(path), "<stdin>")) == (ordinary.stdout, ordinary.stderr)
+    assert text.count(newline * 2) > 10 and text.count('"') > 1000
+    json_args = ["check", *args[2:], "-f", "json"]
+    lane = CliRunner().invoke(app, [*json_args, str(path)])
+    ordinary = CliRunner().invoke(app, [*json_args, "-"], input=text.encode())
+    assert lane.stdout.replace(str(path), "<stdin>") == ordinary.stdout
+    assert "two" + newline.replace("\r", "\\r").replace("\n", "\\n") + "lines" in lane.stdout
+    lines = text.split(newline)
+    at = next(i for i in range(2000, len(lines)) if lines[i].startswith("T-"))  # a row starts there
+    broken = newline.join([*lines[:at], f'X-1{delimiter}"ends"early{delimiter}' + lines[at], *lines[at + 1 :]])
+    path.write_bytes(broken.encode())
+    lane = CliRunner().invoke(app, [*args, str(path)])
+    ordinary = CliRunner().invoke(app, [*args, "-"], input=broken.encode())
+    assert lane.exit_code == ordinary.exit_code == 3
+    assert lane.stderr.replace(str(path), "<stdin>") == ordinary.stderr
+    assert "malformed CSV" in ordinary.stderr
 
 
 def test_the_lane_takes_plain_csv_and_leaves_what_it_cannot_read(tmp_path):
