@@ -24,8 +24,7 @@ def read_export(name: str, options: ReadOptions) -> Rows:
         if kind == "json":
             from escalate_cli.readers.json_ import read_json
 
-            with stream:
-                return read_json(name, stream, options.records)
+            return read_json(name, stream, options.records)
         if kind == "ndjson":
             from escalate_cli.readers.json_ import read_ndjson
 

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from collections.abc import Iterator
 from typing import IO
 
 from escalate_cli.errors import InputError
 from escalate_cli.readers.records import Malformed, Record, Row, Rows
 
+_NOT_AN_OBJECT = "expected a JSON object for an issue, got %s"
 ENVELOPE_KEYS = ("issues", "tickets", "data", "records", "results", "values", "items")
 
 
 def read_json(name: str, stream: IO[str], records_key: str | None) -> Rows:
-    text = stream.read()
+    """A bare list of records is read one record at a time (`_streamed`), so memory does not grow with the
+    export; an envelope object is read whole, as its list may come after other keys."""
+    head = stream.read(_CHUNK)
+    if records_key is None and head.lstrip(" \t\r\n").startswith("["):
+        return _streamed(name, stream, head)
+    with stream:
+        text = head + stream.read()
     if not text.strip():
         raise InputError(f"{name}: the export is empty")
     try:
@@ -32,12 +41,112 @@ def read_json(name: str, stream: IO[str], records_key: str | None) -> Rows:
     return Rows(_rows(items), where, first=first)
 
 
+_CHUNK = 1 << 20
+_SPACE = re.compile(r"[ \t\r\n]*")  # what json allows between values
+
+
+def _streamed(name: str, stream: IO[str], head: str) -> Rows:
+    """The records of a JSON list, each positioned at the line it starts on, decoded one by one from a buffer
+    that holds about a megabyte of the text (more only for a record longer than that)."""
+    rows = _list_items(name, stream, head)
+    taken: list[Row] = []
+    first: Record | None = None
+    for row in rows:  # the first record, for the builder to check the mapping against
+        taken.append(row)
+        if isinstance(row[1], dict):
+            first = row[1]
+            break
+    return Rows(itertools.chain(taken, rows), lambda line: f"{name}:{line}", first=first)
+
+
+def _list_items(name: str, stream: IO[str], text: str) -> Iterator[Row]:
+    decoder = json.JSONDecoder()
+    line, mark = 1, 0  # the line that text[mark] is on
+    eof = False
+
+    def more() -> bool:
+        """Read on (at least as much as is held, so that a long record is not decoded again and again)."""
+        nonlocal text, eof
+        chunk = "" if eof else stream.read(max(_CHUNK, len(text)))
+        eof = not chunk
+        text += chunk
+        return not eof
+
+    def space(pos: int) -> int:
+        """The first position at or after `pos` that is not white space, reading on as needed."""
+        pos = _space_end(text, pos)
+        while pos == len(text) and more():
+            pos = _space_end(text, pos)
+        return pos
+
+    def broken(message: str, at: int) -> InputError:
+        at_line = line + text.count("\n", mark, at)
+        return _malformed(
+            name, stream, f"{at_line}: malformed JSON: {message} (column {at - text.rfind(chr(10), 0, at)})"
+        )
+
+    def closed(pos: int) -> bool:
+        """Whether the list closes at `pos`; only white space may follow it."""
+        if text[pos : pos + 1] != "]":
+            return False
+        if space(pos + 1) < len(text):
+            raise broken("Extra data", space(pos + 1))
+        return True
+
+    try:
+        pos = space(text.index("[") + 1)
+        if closed(pos):
+            return
+        while True:
+            while True:
+                try:
+                    item, end = decoder.raw_decode(text, pos)
+                except json.JSONDecodeError as exc:
+                    if more():
+                        continue
+                    raise broken(exc.msg, exc.pos) from None
+                if end < len(text) or not more():  # a number at the end of the text may go on
+                    break
+            line += text.count("\n", mark, pos)
+            mark = pos
+            yield line, item if isinstance(item, dict) else Malformed(_NOT_AN_OBJECT % type(item).__name__)
+            pos = space(end)
+            if closed(pos):
+                return
+            if text[pos : pos + 1] != ",":
+                raise broken("Expecting ',' delimiter", pos)
+            pos = space(pos + 1)
+            if pos > _CHUNK:  # forget what has been read
+                line += text.count("\n", mark, pos)
+                text, mark, pos = text[pos:], 0, 0
+    finally:
+        stream.close()
+
+
+def _malformed(name: str, stream: IO[str], found: str) -> InputError:
+    """The error json.loads reports for the whole text, read again; `found` (line: message) where the text
+    cannot be read again (a pipe)."""
+    try:
+        stream.seek(0)
+        json.loads(stream.read())
+    except json.JSONDecodeError as exc:
+        return InputError(f"{name}:{exc.lineno}: malformed JSON: {exc.msg} (column {exc.colno})")
+    except (OSError, ValueError):
+        pass
+    return InputError(f"{name}:{found}")
+
+
+def _space_end(text: str, pos: int) -> int:
+    match = _SPACE.match(text, pos)
+    return match.end() if match is not None else pos
+
+
 def _rows(items: list[object]) -> Iterator[Row]:
     for index, item in enumerate(items):
         if isinstance(item, dict):
             yield index, item
         else:
-            yield index, Malformed(f"expected a JSON object for an issue, got {type(item).__name__}")
+            yield index, Malformed(_NOT_AN_OBJECT % type(item).__name__)
 
 
 def _records(name: str, document: object, key: str | None) -> tuple[list[str], list[object]]:

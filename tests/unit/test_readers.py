@@ -214,6 +214,66 @@ def test_malformed_json_is_located(write):
         read([path])
 
 
+JSON_LISTS = [
+    pytest.param(
+        '[\n  {"id": 1, "t": "a]b,c"},\n  {"id": 2,\n   "n": [1, 23]},\n  "x", 12345, [],\n  {"id": 3}\n]\n', id="ok"
+    ),
+    pytest.param("  [ ]  \n", id="empty"),
+    pytest.param('[{"id": 1}, 2345678]', id="number-last"),
+    pytest.param('[\n{"id": 1,\n "created": }\n]', id="bad-value"),
+    pytest.param('[{"id": 1} {"id": 2}]', id="no-comma"),
+    pytest.param('[{"id": 1}]\n{"id": 2}', id="extra-data"),
+    pytest.param('[{"id": 1},\n{"id": 2', id="cut-in-a-record"),
+    pytest.param('[{"id": 1},\n{"id": 2}\n', id="no-closing-bracket"),
+    pytest.param('[{"id": 1},\n', id="cut-after-a-comma"),
+]
+
+
+@pytest.mark.parametrize("chunk", [5, 64, 1 << 20])
+@pytest.mark.parametrize("text", JSON_LISTS)
+def test_a_json_list_is_streamed_as_json_loads_reads_it(write, monkeypatch, text, chunk):
+    """Records (and the line each starts on), or the error json.loads gives, however the text falls into
+    chunks; from a pipe, which cannot be read again, the same error where json's message is found in place."""
+    import io
+    import json
+
+    from escalate_cli.readers import ReadOptions, read_export
+    from escalate_cli.readers import json_ as reader
+
+    monkeypatch.setattr(reader, "_CHUNK", chunk)
+    path = str(write("list.json", text))
+
+    def rows(stream_of: object) -> object:
+        try:
+            if stream_of is None:
+                got = read_export(path, ReadOptions())
+                return [(got.where(n), record) for n, record in got.rows]
+            got = reader.read_json(path, stream_of, None)  # type: ignore[arg-type]
+            return [(got.where(n), record) for n, record in got.rows]
+        except InputError as exc:
+            return str(exc)
+
+    try:
+        items = json.loads(text)
+        lines = reader._element_lines(text, [])
+        expected: object = [
+            (
+                f"{path}:{line}",
+                item if isinstance(item, dict) else reader.Malformed(reader._NOT_AN_OBJECT % type(item).__name__),
+            )
+            for line, item in zip(lines, items)
+        ]
+    except json.JSONDecodeError as exc:
+        expected = f"{path}:{exc.lineno}: malformed JSON: {exc.msg} (column {exc.colno})"
+    assert rows(None) == expected
+
+    class Pipe(io.StringIO):
+        def seek(self, *args: object) -> int:
+            raise io.UnsupportedOperation("not seekable")
+
+    assert rows(Pipe(text)) == expected
+
+
 def test_json_without_a_list_says_how_to_name_it(write):
     path = write("odd.json", '{"a": 1, "b": {"c": 2}}')
     with pytest.raises(InputError, match=r"no list of records found .keys: 'a', 'b'.; name it with `records:`"):
