@@ -24,8 +24,8 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _PROBE_STEP = 3 * 3600  # offset changes are looked for at this spacing, then pinned to the second
 _EDGE = 3 * DAY  # instants this close to the edge of the built years may see windows of unbuilt days
 _MIN_YEAR, _MAX_YEAR = 1900, 2999
-_MAX_DAYS = 1 << 14  # days an `opened_function` keeps (about 45 years), and tables of day shapes, 345 kB each
-_MAX_SHAPES = 64
+_MAX_DAYS = 1 << 14  # days an `opened_function` remembers (about 45 years); it forgets them all past that
+_MAX_SHAPES = 64  # shapes of day it keeps a table for (345 kB each); a day of another shape is worked out per call
 # IANA names of UTC itself (links to Etc/UTC), whose offset never changes
 _UTC_NAMES = frozenset(
     prefix + name

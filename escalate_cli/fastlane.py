@@ -144,8 +144,13 @@ class Lane:
         self.source: Iterator[str] = cells.lines
         self.line: int = cells.reader.line_num
         dialect = cells.reader.dialect
-        plain = dialect.escapechar is None and not dialect.skipinitialspace and dialect.quoting == csv.QUOTE_MINIMAL
-        self.quote = dialect.quotechar if plain else ""  # a line without it is its cells split at the delimiter
+        plain = (
+            dialect.quotechar == '"'  # as in _PENDING
+            and dialect.escapechar is None
+            and not dialect.skipinitialspace
+            and dialect.quoting == csv.QUOTE_MINIMAL
+        )
+        self.quote = '"' if plain else ""  # a line without it is its cells split at the delimiter; "" is in all
         self.delimiter: str = dialect.delimiter
 
     @classmethod

@@ -155,6 +155,29 @@ def test_quoted_cells_and_line_breaks_read_as_the_csv_reader_reads_them(tmp_path
     assert "malformed CSV" in ordinary.stderr
 
 
+def test_a_dialect_the_lane_cannot_split_goes_to_the_csv_reader_line_by_line(tmp_path, monkeypatch):
+    """With no quote character to look for (a dialect that escapes or skips spaces), every line goes to the csv
+    reader; the counts are still those of the ordinary path."""
+    original = Lane.__init__
+
+    def without_splitting(self: Lane, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        assert self.quote == '"'
+        self.quote = ""
+
+    monkeypatch.setattr(Lane, "__init__", without_splitting)
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIGS["berlin"])
+    text = export(random.Random(6), 2000, newline="\r\n", titles=True)
+    path = tmp_path / "issues.csv"
+    path.write_bytes(text.encode())
+    args = ["check", "-q", "-c", str(config), "--as-of", AS_OF, "--fail-on", "never", "--allow-invalid"]
+    lane = CliRunner().invoke(app, [*args, str(path)])
+    ordinary = CliRunner().invoke(app, [*args, "-"], input=text.encode())
+    assert lane.exit_code == ordinary.exit_code == 0, lane.output
+    assert (lane.stdout, lane.stderr.replace(str(path), "<stdin>")) == (ordinary.stdout, ordinary.stderr)
+
+
 def test_the_lane_takes_plain_csv_and_leaves_what_it_cannot_read(tmp_path):
     from escalate_cli.config import load_config
     from escalate_cli.readers import ReadOptions, read_export
