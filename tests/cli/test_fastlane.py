@@ -176,6 +176,10 @@ def test_a_dialect_the_lane_cannot_split_goes_to_the_csv_reader_line_by_line(tmp
     ordinary = CliRunner().invoke(app, [*args, "-"], input=text.encode())
     assert lane.exit_code == ordinary.exit_code == 0, lane.output
     assert (lane.stdout, lane.stderr.replace(str(path), "<stdin>")) == (ordinary.stdout, ordinary.stderr)
+    json_args = ["check", *args[2:], "-f", "json"]  # every row's line, in its errors and results
+    lane = CliRunner().invoke(app, [*json_args, str(path)])
+    ordinary = CliRunner().invoke(app, [*json_args, "-"], input=text.encode())
+    assert lane.stdout.replace(str(path), "<stdin>") == ordinary.stdout
 
 
 def test_the_lane_takes_plain_csv_and_leaves_what_it_cannot_read(tmp_path):
