@@ -122,42 +122,43 @@ def test_fast_lane_counts_what_the_ordinary_path_counts(tmp_path, name, seed):
     assert "errors" in lane.stdout and " 0 errors" not in lane.stdout  # the odd rows really were there
 
 
+def file_and_stdin(tmp_path, text: str, *options: str, exit_code: int = 0) -> tuple[str, str]:
+    """`check` on the export as a file (streamed: the lane) and on stdin (the ordinary path) under the berlin
+    config: the same exit code, stdout and stderr (the file's name read as <stdin>), which it returns."""
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIGS["berlin"])
+    path = tmp_path / "issues.csv"
+    path.write_bytes(text.encode())
+    args = ["check", *options, "-c", str(config), "--as-of", AS_OF, "--fail-on", "never", "--allow-invalid"]
+    lane = CliRunner().invoke(app, [*args, str(path)])
+    ordinary = CliRunner().invoke(app, [*args, "-"], input=text.encode())
+    assert lane.exit_code == ordinary.exit_code == exit_code, lane.output
+    assert lane.stdout.replace(str(path), "<stdin>") == ordinary.stdout
+    assert lane.stderr.replace(str(path), "<stdin>") == ordinary.stderr
+    return ordinary.stdout, ordinary.stderr
+
+
 @pytest.mark.parametrize(("delimiter", "newline"), [(",", "\r\n"), (";", "\n"), ("\t", "\r")])
 def test_quoted_cells_and_line_breaks_read_as_the_csv_reader_reads_them(tmp_path, delimiter, newline):
     """The lane splits a line without quotes itself and hands a line with them to a csv reader: quoted
     delimiters, quotes and line breaks in cells, CRLF or CR line ends, blank lines, a tab or semicolon
     delimiter must all give the ordinary path's counts and the same line numbers in its messages. JSON output
     (whose lane hands every row over) must be the same too."""
-    config = tmp_path / "config.yaml"
-    config.write_text(CONFIGS["berlin"])
     text = export(random.Random(5), 2500, delimiter=delimiter, newline=newline, titles=True)
-    path = tmp_path / "issues.csv"
-    path.write_bytes(text.encode())
-    args = ["check", "-q", "-c", str(config), "--as-of", AS_OF, "--fail-on", "never", "--allow-invalid"]
-    lane = CliRunner().invoke(app, [*args, str(path)])
-    ordinary = CliRunner().invoke(app, [*args, "-"], input=text.encode())
-    assert lane.exit_code == ordinary.exit_code == 0, lane.output
-    assert (lane.stdout, lane.stderr.replace(str(path), "<stdin>")) == (ordinary.stdout, ordinary.stderr)
     assert text.count(newline * 2) > 10 and text.count('"') > 1000
-    json_args = ["check", *args[2:], "-f", "json"]
-    lane = CliRunner().invoke(app, [*json_args, str(path)])
-    ordinary = CliRunner().invoke(app, [*json_args, "-"], input=text.encode())
-    assert lane.stdout.replace(str(path), "<stdin>") == ordinary.stdout
-    assert "two" + newline.replace("\r", "\\r").replace("\n", "\\n") + "lines" in lane.stdout
+    file_and_stdin(tmp_path, text, "-q")
+    report, _ = file_and_stdin(tmp_path, text, "-f", "json")  # every row's line, in its errors and results
+    assert "two" + newline.replace("\r", "\\r").replace("\n", "\\n") + "lines" in report
     lines = text.split(newline)
     at = next(i for i in range(2000, len(lines)) if lines[i].startswith("T-"))  # a row starts there
     broken = newline.join([*lines[:at], f'X-1{delimiter}"ends"early{delimiter}' + lines[at], *lines[at + 1 :]])
-    path.write_bytes(broken.encode())
-    lane = CliRunner().invoke(app, [*args, str(path)])
-    ordinary = CliRunner().invoke(app, [*args, "-"], input=broken.encode())
-    assert lane.exit_code == ordinary.exit_code == 3
-    assert lane.stderr.replace(str(path), "<stdin>") == ordinary.stderr
-    assert "malformed CSV" in ordinary.stderr
+    _, stderr = file_and_stdin(tmp_path, broken, "-q", exit_code=3)
+    assert "malformed CSV" in stderr
 
 
 def test_a_dialect_the_lane_cannot_split_goes_to_the_csv_reader_line_by_line(tmp_path, monkeypatch):
     """With no quote character to look for (a dialect that escapes or skips spaces), every line goes to the csv
-    reader; the counts are still those of the ordinary path."""
+    reader; the counts, and every row's line in JSON output, are still those of the ordinary path."""
     original = Lane.__init__
 
     def without_splitting(self: Lane, *args: object, **kwargs: object) -> None:
@@ -166,20 +167,9 @@ def test_a_dialect_the_lane_cannot_split_goes_to_the_csv_reader_line_by_line(tmp
         self.quote = ""
 
     monkeypatch.setattr(Lane, "__init__", without_splitting)
-    config = tmp_path / "config.yaml"
-    config.write_text(CONFIGS["berlin"])
     text = export(random.Random(6), 2000, newline="\r\n", titles=True)
-    path = tmp_path / "issues.csv"
-    path.write_bytes(text.encode())
-    args = ["check", "-q", "-c", str(config), "--as-of", AS_OF, "--fail-on", "never", "--allow-invalid"]
-    lane = CliRunner().invoke(app, [*args, str(path)])
-    ordinary = CliRunner().invoke(app, [*args, "-"], input=text.encode())
-    assert lane.exit_code == ordinary.exit_code == 0, lane.output
-    assert (lane.stdout, lane.stderr.replace(str(path), "<stdin>")) == (ordinary.stdout, ordinary.stderr)
-    json_args = ["check", *args[2:], "-f", "json"]  # every row's line, in its errors and results
-    lane = CliRunner().invoke(app, [*json_args, str(path)])
-    ordinary = CliRunner().invoke(app, [*json_args, "-"], input=text.encode())
-    assert lane.stdout.replace(str(path), "<stdin>") == ordinary.stdout
+    file_and_stdin(tmp_path, text, "-q")
+    file_and_stdin(tmp_path, text, "-f", "json")
 
 
 def test_the_lane_takes_plain_csv_and_leaves_what_it_cannot_read(tmp_path):
