@@ -137,6 +137,7 @@ def _malformed(name: str, stream: IO[str], found: str) -> InputError:
 
 
 def _space_end(text: str, pos: int) -> int:
+    """The first position at or after `pos` that is not white space between JSON values."""
     match = _SPACE.match(text, pos)
     return match.end() if match is not None else pos
 
@@ -179,27 +180,27 @@ def _records(name: str, document: object, key: str | None) -> tuple[list[str], l
 def _element_lines(text: str, path: list[str]) -> list[int]:
     """Line numbers (1-based) where each element of the list at `path` starts."""
     decoder = json.JSONDecoder()
-    pos = _skip(text, 0)
+    pos = _space_end(text, 0)
     for part in path:  # walk down through the enclosing objects
-        pos = _skip(text, pos + 1)  # past "{"
+        pos = _space_end(text, pos + 1)  # past "{"
         while text[pos] != "}":
             key, pos = decoder.raw_decode(text, pos)
-            pos = _skip(text, _skip(text, pos) + 1)  # past ":"
+            pos = _space_end(text, _space_end(text, pos) + 1)  # past ":"
             if key == part:
                 break
             _, pos = decoder.raw_decode(text, pos)
-            pos = _skip(text, pos)
+            pos = _space_end(text, pos)
             if text[pos] == ",":
-                pos = _skip(text, pos + 1)
+                pos = _space_end(text, pos + 1)
     starts = []
     if pos < len(text) and text[pos] == "[":
-        pos = _skip(text, pos + 1)
+        pos = _space_end(text, pos + 1)
         while pos < len(text) and text[pos] != "]":
             starts.append(pos)
             _, pos = decoder.raw_decode(text, pos)
-            pos = _skip(text, pos)
+            pos = _space_end(text, pos)
             if text[pos] == ",":
-                pos = _skip(text, pos + 1)
+                pos = _space_end(text, pos + 1)
     elif pos < len(text):
         starts.append(pos)
     lines, line, last = [], 1, 0
@@ -208,12 +209,6 @@ def _element_lines(text: str, path: list[str]) -> list[int]:
         lines.append(line)
         last = start
     return lines
-
-
-def _skip(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n\ufeff":
-        pos += 1
-    return pos
 
 
 def read_ndjson(name: str, stream: IO[str]) -> Rows:
