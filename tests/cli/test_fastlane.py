@@ -105,37 +105,28 @@ def export(rng: random.Random, rows: int, *, delimiter: str = ",", newline: str 
     return out.getvalue()
 
 
-@pytest.mark.parametrize("name", sorted(CONFIGS))
-@pytest.mark.parametrize("seed", range(3))
-def test_fast_lane_counts_what_the_ordinary_path_counts(tmp_path, name, seed):
-    config = tmp_path / "config.yaml"
-    config.write_text(CONFIGS[name])
-    text = export(random.Random(seed), 2500)  # the first 1000 rows always take the ordinary path
-    path = tmp_path / "issues.csv"
-    path.write_text(text)
-    args = ["check", "-q", "-c", str(config), "--as-of", AS_OF, "--fail-on", "never", "--allow-invalid"]
-    lane = CliRunner().invoke(app, [*args, str(path)])
-    ordinary = CliRunner().invoke(app, [*args, "-"], input=text)
-    assert lane.exit_code == ordinary.exit_code == 0, lane.output
-    assert lane.stdout == ordinary.stdout
-    assert lane.stderr.replace(str(path), "<stdin>") == ordinary.stderr
-    assert "errors" in lane.stdout and " 0 errors" not in lane.stdout  # the odd rows really were there
-
-
-def file_and_stdin(tmp_path, text: str, *options: str, exit_code: int = 0) -> tuple[str, str]:
-    """`check` on the export as a file (streamed: the lane) and on stdin (the ordinary path) under the berlin
-    config: the same exit code, stdout and stderr (the file's name read as <stdin>), which it returns."""
-    config = tmp_path / "config.yaml"
-    config.write_text(CONFIGS["berlin"])
+def file_and_stdin(tmp_path, text: str, *options: str, config: str = "berlin", exit_code: int = 0) -> tuple[str, str]:
+    """`check` on the export as a file (streamed: the lane) and on stdin (the ordinary path) under one of
+    CONFIGS: the same exit code, stdout and stderr (the file's name read as <stdin>), which it returns."""
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text(CONFIGS[config])
     path = tmp_path / "issues.csv"
     path.write_bytes(text.encode())
-    args = ["check", *options, "-c", str(config), "--as-of", AS_OF, "--fail-on", "never", "--allow-invalid"]
+    args = ["check", *options, "-c", str(config_path), "--as-of", AS_OF, "--fail-on", "never", "--allow-invalid"]
     lane = CliRunner().invoke(app, [*args, str(path)])
     ordinary = CliRunner().invoke(app, [*args, "-"], input=text.encode())
     assert lane.exit_code == ordinary.exit_code == exit_code, lane.output
     assert lane.stdout.replace(str(path), "<stdin>") == ordinary.stdout
     assert lane.stderr.replace(str(path), "<stdin>") == ordinary.stderr
     return ordinary.stdout, ordinary.stderr
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+@pytest.mark.parametrize("seed", range(3))
+def test_fast_lane_counts_what_the_ordinary_path_counts(tmp_path, name, seed):
+    text = export(random.Random(seed), 2500)  # the first 1000 rows always take the ordinary path
+    summary, _ = file_and_stdin(tmp_path, text, "-q", config=name)
+    assert "errors" in summary and " 0 errors" not in summary  # the odd rows really were there
 
 
 @pytest.mark.parametrize(("delimiter", "newline"), [(",", "\r\n"), (";", "\n"), ("\t", "\r")])
