@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional, TextIO
 
 import typer
 
@@ -150,7 +150,7 @@ def check(
         if quiet:
             from escalate_cli.writers import summary_line
 
-            text: str | Iterable[str] = summary_line(report, cfg.timezone) + "\n"
+            text: str | Iterable[str | bytes] = summary_line(report, cfg.timezone) + "\n"
         elif text_parts is not None:
             text = text_parts
         else:
@@ -383,18 +383,30 @@ def validate(
         sys.stdout.write(f"{config}: valid\n" + describe(load_config(config)))
 
 
-def _emit(text: str | Iterable[str], output: Path | None) -> None:
+def _emit(text: str | Iterable[str | bytes], output: Path | None) -> None:
+    """Write the output: text, and blocks of UTF-8 bytes (spooled results) copied as they are."""
     pieces = [text] if isinstance(text, str) else text
     if output is None:
-        for piece in pieces:
-            sys.stdout.write(piece)
+        _write_pieces(pieces, sys.stdout)
         return
     try:
         with output.open("w", encoding="utf-8") as handle:
-            for piece in pieces:
-                handle.write(piece)
+            _write_pieces(pieces, handle)
     except OSError as exc:
         raise EscalateError(f"{output}: cannot write the report: {exc.strerror or exc}") from exc
+
+
+def _write_pieces(pieces: Iterable[str | bytes], handle: TextIO) -> None:
+    text_before = False  # text is buffered apart from bytes: it must reach the file before the next bytes
+    for piece in pieces:
+        if isinstance(piece, str):
+            handle.write(piece)
+            text_before = True
+            continue
+        if text_before:
+            handle.flush()
+            text_before = False
+        handle.buffer.write(piece)
 
 
 def _say(line: str) -> None:
@@ -441,7 +453,7 @@ def _exit_code(report: Report, fail_on: Severity, allow_invalid: bool) -> ExitCo
 
 def _try_streaming(
     exports: list[str], cfg: Config, options: ReadOptions, now: int, fmt: str
-) -> tuple[Report, Iterable[str]] | None:
+) -> tuple[Report, Iterable[str | bytes]] | None:
     """Evaluate while reading, holding no issue; None when the export needs every row at once."""
     from escalate_cli.streaming import NeedsAllRows, streamed_output
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from escalate_cli.business_time import Calendar
 from escalate_cli.config import TIMESTAMP_FIELDS, Config
@@ -31,6 +31,9 @@ from escalate_cli.model import Metric, Policy, State
 from escalate_cli.readers.issues import TEXT_FIELDS, IssueBuilder, RowError
 from escalate_cli.readers.records import Cells, Malformed, Record
 from escalate_cli.sla import PolicyMatcher, latest_start_reaching
+
+if TYPE_CHECKING:
+    from escalate_cli.lane_json import JsonResults
 
 STATES = (State.OK, State.WARNING, State.BREACHED, State.PAUSED, State.MET, State.MISSED)
 OK, WARNING, BREACHED, PAUSED, MET, MISSED = range(6)
@@ -109,12 +112,13 @@ class Tally:
         return {state.value: n for state, n in zip(STATES, self.states) if n}
 
 
-_RESOLUTION, _FIRST_RESPONSE, _UPDATE = range(3)
-_CODES = {Metric.RESOLUTION: _RESOLUTION, Metric.FIRST_RESPONSE: _FIRST_RESPONSE, Metric.UPDATE: _UPDATE}
+RESOLUTION, FIRST_RESPONSE, UPDATE = range(3)
+METRIC_CODES = {Metric.RESOLUTION: RESOLUTION, Metric.FIRST_RESPONSE: FIRST_RESPONSE, Metric.UPDATE: UPDATE}
 # Per metric: (its code, target, latest start of a breach, of a warning, pausable, the calendar's opened_function)
 _Plan = tuple[int, int, int, int, bool, Callable[[int], int] | None]
-# Per combination of status and matched fields: the policy's metric plans, closed, paused; None: ordinary path
-_Entry = tuple[tuple[_Plan, ...], bool, bool] | None
+# Per combination of status and matched fields: the policy's metric plans (or `JsonResults` plans), closed,
+# paused; None: the ordinary path
+_Entry = tuple[tuple[Any, ...], bool, bool] | None
 
 
 class Lane:
@@ -140,6 +144,7 @@ class Lane:
         self.openers: dict[Calendar, Callable[[int], int] | None] = {}  # one per calendar, its days shared
         self.matcher = PolicyMatcher(config.policies)
         self.held: list[str] | None = None  # see rows(until=...)
+        self.results: JsonResults | None = None  # see write_results
         # The lines the csv reader reads (it has read the head), and how many it has read.
         self.source: Iterator[str] = cells.lines
         self.line: int = cells.reader.line_num
@@ -184,6 +189,11 @@ class Lane:
         self.key_of = lambda cells: None
         self.entries = {None: None}
 
+    def write_results(self, results: JsonResults) -> None:
+        """Write the JSON results of plain rows (to `rows(write=...)`) instead of only counting them."""
+        self.results = results
+        self.entries = {}
+
     def with_lines(self, source: Iterator[str], line: int) -> Lane:
         """The same lane reading other lines of the same export (another part of its file), `line` of them
         read already."""
@@ -201,12 +211,14 @@ class Lane:
         first_line: int = 0,
         until: int | None = None,
         pending: tuple[list[str], int] | None = None,
+        write: Callable[[str], object] | None = None,
     ) -> Iterator[tuple[int, Record | Malformed]]:
         """Run through the rest of the export: plain rows are counted into `tally` and their ids added to `ids`;
         every other row is yielded as (first line, record) for the ordinary path. The source's lines are
         numbered from `first_line`. With `until`, the run ends before the row that starts on the line after it,
         keeping that row's cells in `held`; if no row starts there, it reads on to the end (`held` stays None).
-        `pending`: a row already read (its cells and the line before it) to take first.
+        `pending`: a row already read (its cells and the line before it) to take first. With `write_results`,
+        the plain rows' results go to `write`, in order with those of the rows yielded.
 
         A line without a quote character is a whole row, split at the delimiter as the csv reader would split
         it; a line with one goes to a csv reader (with the lines after it, if a quoted field runs on)."""
@@ -223,6 +235,8 @@ class Lane:
         seconds_get = cast(Callable[[str], int], epochs.seconds.get)
         read_stamps = epochs.read
         oldest = self.oldest
+        results = self.results.issue if self.results is not None else None
+        written: list[str] = []  # results not written yet: written before a row is yielded
         plain = issues = 0
         line = self.line
         limit = sys.maxsize if until is None else until - first_line
@@ -253,6 +267,9 @@ class Lane:
                         self._learn(cells)
                     record = record_of(cells)
                     if record is not None:
+                        if written:
+                            write("".join(written))  # type: ignore[misc]  # given with results
+                            written.clear()
                         yield first_line + start, record
                     continue
                 if pad:
@@ -305,6 +322,9 @@ class Lane:
                         cells.pop()
                     record = record_of(cells)
                     if record is not None:
+                        if written:
+                            write("".join(written))  # type: ignore[misc]  # given with results
+                            written.clear()
                         yield first_line + start, record
                     continue
                 plain += 1
@@ -317,11 +337,21 @@ class Lane:
                 since = updated if updated is not None and updated > created else created
                 if closed and resolved is None:
                     resolved, paused = since, False
+                if results is not None:
+                    written.append(
+                        results(
+                            cells, first_line + start, ident, created, response, resolved, since, paused, plans, states
+                        )
+                    )
+                    if len(written) >= 256:
+                        write("".join(written))  # type: ignore[misc]  # given with results
+                        written.clear()
+                    continue
                 at_created = None  # the calendar's open seconds up to created, once a clock needs them
                 for code, target, breach_at, warn_at, pausable, opened in plans:
-                    if code == _RESOLUTION:
+                    if code == RESOLUTION:
                         begin, stop = created, resolved
-                    elif code == _FIRST_RESPONSE:
+                    elif code == FIRST_RESPONSE:
                         begin, stop = created, response if response is not None else resolved
                     else:
                         begin, stop = since, resolved
@@ -356,6 +386,8 @@ class Lane:
         except csv.Error as exc:
             raise InputError(f"{name}:{first_line + line + 1}: malformed CSV: {exc}") from exc
         finally:
+            if written:
+                write("".join(written))  # type: ignore[misc]  # given with results
             self.line = line
             tally.rows += plain
             tally.issues += issues
@@ -375,15 +407,18 @@ class Lane:
         policy = self.matcher(issue)
         status = status_of(issue)
         statuses = self.config.statuses
+        plans = None if policy is None else self._plans(policy)
         self.entries[self.key_of(cells)] = (
-            None if policy is None else (self._plans(policy), status in statuses.closed, status in statuses.paused)
+            None if plans is None else (plans, status in statuses.closed, status in statuses.paused)
         )
 
-    def _plans(self, policy: Policy) -> tuple[_Plan, ...]:
+    def _plans(self, policy: Policy) -> tuple[Any, ...] | None:
+        calendar = policy.calendar
+        if calendar not in self.openers:
+            self.openers[calendar] = calendar.opened_function(self.as_of)
+        if self.results is not None:
+            return self.results.plans_for(policy, self.openers[calendar])
         if policy.name not in self.plans:
-            calendar = policy.calendar
-            if calendar not in self.openers:
-                self.openers[calendar] = calendar.opened_function(self.as_of)
             self.plans[policy.name] = tuple(
                 _plan(policy, metric, target, self.as_of, self.oldest, self.openers[calendar])
                 for metric, target in policy.targets.items()
@@ -401,7 +436,7 @@ def _plan(
         return NEVER if found is None else found
 
     warn_at = max((latest(threshold.elapsed_at(target)) for threshold in policy.warn), default=NEVER)
-    return _CODES[metric], target, latest(target), warn_at, metric in policy.pause, opened
+    return METRIC_CODES[metric], target, latest(target), warn_at, metric in policy.pause, opened
 
 
 def _spent(opened: Callable[[int], int] | None, begin: int, end: int) -> int:

@@ -13,6 +13,7 @@ evaluates into a spool of its own) the second half while this one reads the firs
 from __future__ import annotations
 
 import itertools
+import os
 import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from escalate_cli.config import Config
 from escalate_cli.errors import InputError
 from escalate_cli.fastlane import STATES, IdHashes, Lane, Tally
 from escalate_cli.history import with_status
+from escalate_cli.lane_json import JsonResults
 from escalate_cli.model import Clock, Issue, Problem, Report
 from escalate_cli.readers import ReadOptions, encoding_label, read_export
 from escalate_cli.readers.issues import _SNIFF_ROWS, IssueBuilder, RowError
@@ -96,8 +98,12 @@ def _issues(
                 yield from early
                 rest = yield from _built(rows.rows, builder, rows.where, config, ids, errors)
             else:
-                if not counts_only:
-                    lane.hand_over_all()  # the clocks themselves are wanted: the lane only splits the export
+                if not counts_only:  # JSON: the lane writes the results of plain rows, or only splits the export
+                    results = JsonResults.for_export(builder, lane.cells.header, rows.where, as_of)
+                    if results is None:
+                        lane.hand_over_all()
+                    else:
+                        lane.write_results(results)
                 job = _Job(name, config, as_of, show_instant, builder, rows.where, spools)
                 rest = yield from _laned(job, lane, ids, errors, tally, early)
             count = len(head) + rest
@@ -143,8 +149,9 @@ def _laned(
         split = child.heard() if child is not None else None
         assert split is None or isinstance(split, halves.Split)
         until = split.line if split is not None else None
+        write = job.spools.write if job.spools is not None else None
         count = yield from _built(
-            lane.rows(job.name, ids, tally, until=until), job.builder, job.where, job.config, ids, errors
+            lane.rows(job.name, ids, tally, until=until, write=write), job.builder, job.where, job.config, ids, errors
         )
         held = lane.held
         if child is not None and split is not None and held is not None:
@@ -164,7 +171,7 @@ def _laned(
                     out = None
                 yield from half.unmatched
                 return count + half.records + tally.rows - plain
-            rest = lane.rows(job.name, ids, tally, pending=(held, split.line))  # read on here instead
+            rest = lane.rows(job.name, ids, tally, pending=(held, split.line), write=write)  # read on here instead
             count += yield from _built(rest, job.builder, job.where, job.config, ids, errors)
         return count + tally.rows - plain
     finally:
@@ -215,7 +222,8 @@ def _second_half(job: _Job, lane: Lane, tell: Callable[[object], None], spill: A
         try:
             ids, tally, errors = IdHashes(), Tally(), half.errors
             lane = lane.with_lines(lines, reader.line_num)
-            rows = lane.rows(job.name, ids, tally, first_line=split.line, pending=(first, 0))
+            write = out.write if out is not None else None
+            rows = lane.rows(job.name, ids, tally, first_line=split.line, pending=(first, 0), write=write)
             counted: list[int] = []
 
             def issues() -> Iterator[Issue]:
@@ -274,7 +282,7 @@ def _built(
 
 def streamed_output(
     exports: list[str], config: Config, options: ReadOptions, as_of: int, fmt: str
-) -> tuple[Report, Iterable[str]]:
+) -> tuple[Report, Iterable[str | bytes]]:
     """Run the stream for `quiet`, `json` or `csv` output: the report (counts only) and the output, spooled
     through a temporary file so that nothing reaches the user before the stream has finished."""
     import csv
@@ -288,13 +296,14 @@ def streamed_output(
         return iso(moment, tz) or ""
 
     if fmt == "json":  # a big export's second half may be evaluated into a spool of its own
-        spools = Spools(lambda clock: json_.result_text(clock, tz))
+        separator = json_.RESULT_SEPARATOR
+        spools = Spools(lambda clock: separator + json_.result_text(clock, tz))
         try:
             report = stream_check(exports, config, options, as_of, show, spools.sink, spools=spools)
         except BaseException:
             spools.close()
             raise
-        return report, json_.chunks(report, tz=tz, results=spools.items())
+        return report, json_.chunks(report, tz=tz, spooled=spools.blocks())
     if fmt == "quiet":
         return stream_check(exports, config, options, as_of, show, lambda clock: None, counts_only=True), ()
     spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 - read back below
@@ -324,15 +333,15 @@ def _csv_line(cells: list[str]) -> str:
     return out.getvalue()
 
 
-def _spooled_blocks(spool: Any) -> Iterable[str]:
+def _spooled_blocks(spool: Any) -> Iterator[str]:
     with spool:
         while block := spool.read(1 << 16):
             yield block
 
 
 class Spools:
-    """Rendered clocks in temporary files, in output order, each item followed by a NUL: this process's,
-    then after a split the child's, then this process's again (the next export's)."""
+    """Rendered clocks in temporary files, in output order, each after `json_.RESULT_SEPARATOR`: this
+    process's, then after a split the child's, then this process's again (the next export's)."""
 
     def __init__(self, render: Callable[[Clock], str]) -> None:
         self.render = render
@@ -340,12 +349,12 @@ class Spools:
         self._next()
 
     def _next(self) -> None:
-        file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 - closed by items()
+        file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 - closed by blocks()
         self.files.append(file)
-        self.write = file.write
+        self.write: Callable[[str], object] = file.write
 
     def sink(self, clock: Clock) -> None:
-        self.write(self.render(clock) + "\0")
+        self.write(self.render(clock))
 
     def for_child(self) -> Spools:
         """Spools of the same kind for a forked process's clocks, to `adopt` when they are used."""
@@ -359,19 +368,20 @@ class Spools:
     def flush(self) -> None:
         self.files[-1].flush()
 
-    def items(self) -> Iterator[str]:
+    def blocks(self) -> Iterator[bytes]:
+        """What the files hold, in order, as UTF-8 blocks; each file is closed once read."""
         for file in self.files:
-            file.seek(0)
-            yield from _spooled_items(file)
+            with file:
+                file.flush()
+                raw = os.fdopen(os.dup(file.fileno()), "rb")
+                with raw:
+                    raw.seek(0)
+                    while block := raw.read(_BLOCK):
+                        yield block
 
     def close(self) -> None:
         for file in self.files:
             file.close()
 
 
-def _spooled_items(spool: Any) -> Iterable[str]:
-    rest = ""
-    for block in _spooled_blocks(spool):
-        parts = (rest + block).split("\0")
-        rest = parts.pop()
-        yield from parts
+_BLOCK = 1 << 20

@@ -70,7 +70,7 @@ def urgency_order(clocks: list[Clock]) -> list[Clock]:
     return sorted(clocks, key=lambda c: (_ORDER[c.state], c.remaining, c.issue.id, c.metric.value))
 
 
-def stream_for(fmt: OutputFormat, *, tz: tzinfo) -> Callable[[Report], Iterable[str]] | None:
+def stream_for(fmt: OutputFormat, *, tz: tzinfo) -> Callable[[Report], Iterable[str | bytes]] | None:
     """A writer that yields its output in pieces, for the formats that can be big; None for the others."""
     if fmt is OutputFormat.JSON:
         from escalate_cli.writers import json_

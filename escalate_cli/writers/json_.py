@@ -17,7 +17,7 @@ previous_policy (when the issue's history moved it to this policy, else null), l
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import tzinfo
 
 from escalate_cli.model import JSON_ONLY_KEYS, RESULT_KEYS, Action, Clock, Issue, Problem, Report
@@ -27,17 +27,18 @@ SCHEMA_VERSION = 1
 
 
 def render(report: Report, *, tz: tzinfo) -> str:
-    return "".join(chunks(report, tz=tz))
+    return "".join(p if isinstance(p, str) else p.decode() for p in chunks(report, tz=tz))
 
 
-def chunks(report: Report, *, tz: tzinfo, results: Iterable[str] | None = None) -> Iterator[str]:
-    """The document piece by piece, so a million results never sit in memory as one string. `results` are the
-    result objects already rendered by `result_text` (default: from report.clocks)."""
+def chunks(report: Report, *, tz: tzinfo, spooled: Iterable[bytes] | None = None) -> Iterator[str | bytes]:
+    """The document piece by piece, so a million results never sit in memory as one string. `spooled`: the
+    results already rendered, as UTF-8 blocks of `RESULT_SEPARATOR` + `result_text` each, copied as they are
+    (default: rendered here from report.clocks)."""
     document: dict[str, object] = {
         "schema_version": SCHEMA_VERSION,
         "as_of": iso(report.as_of, tz),
         "summary": summary(report),
-        "results": _Rendered(results if results is not None else (result_text(c, tz) for c in report.clocks)),
+        "results": _Rendered(spooled if spooled is not None else _spool(report.clocks, tz)),
         "unmatched": [{"issue": issue.id, "where": issue.where} for issue in report.unmatched],
         "errors": [_problem(p) for p in report.errors],
         "warnings": [_problem(p) for p in report.warnings],
@@ -58,7 +59,7 @@ def chunks(report: Report, *, tz: tzinfo, results: Iterable[str] | None = None) 
     for n, (key, value) in enumerate(document.items()):
         yield f"{',' if n else ''}\n  {json.dumps(key)}: "
         if isinstance(value, _Rendered):
-            yield from _array(value.items)
+            yield from _joined(value.blocks)
         elif isinstance(value, list):
             yield from _array(_indented(item, "    ") for item in value)
         else:
@@ -67,48 +68,101 @@ def chunks(report: Report, *, tz: tzinfo, results: Iterable[str] | None = None) 
 
 
 class _Rendered:
-    def __init__(self, items: Iterable[str]) -> None:
-        self.items = items
+    def __init__(self, blocks: Iterable[str | bytes]) -> None:
+        self.blocks = blocks
+
+
+def _spool(clocks: Iterable[Clock], tz: tzinfo) -> Iterator[str]:
+    for clock in clocks:
+        yield RESULT_SEPARATOR + result_text(clock, tz)
+
+
+def _joined(blocks: Iterable[str | bytes]) -> Iterator[str | bytes]:
+    """The results array from blocks of separated results: the first separator's comma opens it."""
+    empty = True
+    for block in blocks:
+        if not block:
+            continue
+        if empty:
+            yield "["
+            block = block[1:]
+            empty = False
+        yield block
+    yield "[]" if empty else "\n  ]"
 
 
 def result_text(clock: Clock, tz: tzinfo) -> str:
     """One result object as it stands inside the document: `_indented(result(clock, tz), "    ")`, written out
-    key by key (building the dict and walking it cost most of a million results' time). The issue's own part
-    is the same for each of its clocks, so it is rendered once per issue."""
+    through `result_template` (building the dict and walking it cost most of a million results' time). The
+    issue's own part is the same for each of its clocks, so it is rendered once per issue."""
     issue = clock.issue
-    if not issue.fields.keys().isdisjoint(_RESULT_KEYS):  # config refuses such fields; if one came, as the dict does
+    if not issue.fields.keys().isdisjoint(TAKEN_KEYS):  # config refuses such fields; if one came, as the dict does
         return _indented(result(clock, tz), "    ")
     global _last_issue, _last_tail
     if issue is not _last_issue:
-        _last_issue, _last_tail = issue, _issue_part(issue)
-    i = _ITEM
-    actions = _encoded([_action(a) for a in clock.actions], i)
-    return (
-        f'{{{i}"issue": {_quoted(issue.id)},{i}"metric": {_quoted(clock.metric.value)},'
-        f'{i}"policy": {_encoded(clock.policy, i)},{i}"calendar": {_encoded(clock.calendar, i)},'
-        f'{i}"state": {_quoted(clock.state.value)},{i}"started_at": {_instant(clock.started_at, tz)},'
-        f'{i}"due_at": {_instant(clock.due_at, tz)},{i}"stopped_at": {_instant(clock.stopped_at, tz)},'
-        f'{i}"elapsed_seconds": {_encoded(clock.elapsed, i)},{i}"target_seconds": {_encoded(clock.target, i)},'
-        f'{i}"remaining_seconds": {_encoded(clock.remaining, i)},'
-        f'{i}"paused_seconds": {_encoded(clock.paused_seconds, i)},'
-        f'{i}"policy_changed_at": {_instant(issue.policy_changed_at, tz)},'
-        f'{i}"previous_policy": {_encoded(issue.previous_policy, i)},{i}"level": {_encoded(clock.level, i)},'
-        f'{i}"actions": {actions},{_last_tail}'
+        _last_issue, _last_tail = issue, issue_part(issue.fields, issue.labels, _quoted(issue.where))
+    key = (clock.metric.value, clock.policy, clock.calendar, clock.target)
+    template = _templates.get(key) or _templates.setdefault(key, result_template(*key))
+    return template % (
+        _quoted(issue.id),
+        _quoted(clock.state.value),
+        _instant(clock.started_at, tz),
+        _instant(clock.due_at, tz),
+        _instant(clock.stopped_at, tz),
+        clock.elapsed,
+        clock.remaining,
+        clock.paused_seconds,
+        _instant(issue.policy_changed_at, tz),
+        _encoded(issue.previous_policy, ITEM),
+        _encoded(clock.level, ITEM),
+        actions_text(clock.actions),
+        _last_tail,
     )
 
 
-_ITEM = "\n      "  # a result's keys, inside the results array
-_RESULT_KEYS = frozenset((*RESULT_KEYS, *JSON_ONLY_KEYS, "labels", "where"))
+def result_template(metric: str, policy: str, calendar: str, target: int) -> str:
+    """A result object with the keys that are the same for every clock of a policy's metric filled in, and
+    `%` slots for the others, in order: issue, state (both quoted), started_at, due_at, stopped_at (quoted
+    instants or null), elapsed, remaining, paused seconds (ints), policy_changed_at, previous_policy, level,
+    actions (JSON text) and the issue's part (`issue_part`)."""
+    i = ITEM
+
+    def fixed(value: object) -> str:
+        return _encoded(value, i).replace("%", "%%")
+
+    return (
+        f'{{{i}"issue": %s,{i}"metric": {fixed(metric)},{i}"policy": {fixed(policy)},'
+        f'{i}"calendar": {fixed(calendar)},{i}"state": %s,{i}"started_at": %s,{i}"due_at": %s,{i}"stopped_at": %s,'
+        f'{i}"elapsed_seconds": %d,{i}"target_seconds": {fixed(target)},{i}"remaining_seconds": %d,'
+        f'{i}"paused_seconds": %d,{i}"policy_changed_at": %s,{i}"previous_policy": %s,{i}"level": %s,'
+        f'{i}"actions": %s,%s'
+    )
+
+
+def actions_text(actions: Iterable[Action]) -> str:
+    """The `actions` value of a result, as it stands inside it."""
+    return _encoded([_action(a) for a in actions], ITEM)
+
+
+RESULT_SEPARATOR = ",\n    "
+"""What comes before each result in the results array (the first one's comma becomes its opening bracket)."""
+ITEM = "\n      "  # a result's keys, inside the results array
+TAKEN_KEYS = frozenset((*RESULT_KEYS, *JSON_ONLY_KEYS, "labels", "where"))
 _last_issue: Issue | None = None
 _last_tail = ""
+_templates: dict[tuple[str, str, str, int], str] = {}
 
 
-def _issue_part(issue: Issue) -> str:
-    """The result's keys that come from the issue alone, from its fields to the closing brace."""
-    i = _ITEM
-    fields = "".join(f"{i}{_quoted(key)}: {_encoded(value, i)}," for key, value in issue.fields.items())
-    labels = _encoded(list(issue.labels), i)
-    return f'{fields}{i}"labels": {labels},{i}"where": {_encoded(issue.where, i)}\n    }}'
+def issue_part(fields: Mapping[str, str], labels: Iterable[str], where: str) -> str:
+    """The result's keys that come from the issue alone, from its fields to the closing brace (`where` quoted)."""
+    i = ITEM
+    text = "".join(f"{i}{_quoted(key)}: {_encoded(value, i)}," for key, value in fields.items())
+    return f'{text}{i}"labels": {labels_text(labels)},{i}"where": {where}\n    }}'
+
+
+def labels_text(labels: Iterable[str]) -> str:
+    """The `labels` value of a result, as it stands inside it."""
+    return _encoded(list(labels), ITEM)
 
 
 def _instant(moment: int | None, tz: tzinfo) -> str:

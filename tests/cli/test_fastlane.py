@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from escalate_cli.cli import app
 from escalate_cli.fastlane import Lane
+from escalate_cli.lane_json import JsonResults
+from escalate_cli.model import State
 
 AS_OF = "2026-03-29T12:00:00Z"  # Europe/Berlin moved its clocks that morning
 BASE = 1774785600  # AS_OF in epoch seconds
@@ -25,6 +29,7 @@ CONFIGS = {
     "berlin": """
 timezone: Europe/Berlin
 statuses: {closed: [done, closed], paused: [waiting, on hold]}
+fields: {team: team}
 calendars:
   office:
     timezone: Europe/Berlin
@@ -32,8 +37,14 @@ calendars:
     holidays: {country: DE, dates: ["2026-03-27"]}
 policies:
   - {name: urgent, match: {priority: [P1, urgent]}, targets: {first_response: 30m, resolution: 4h, update: 2h},
-     warn: [50%, 10m], pause: [first_response, resolution]}
-  - {name: normal, match: {priority: P2, team: "~^web"}, calendar: office, targets: {resolution: 16h}, warn: [75%]}
+     warn: [50%, 10m], pause: [first_response, resolution],
+     escalate: [{after: "-10m", level: L1},
+                {after: 100%, level: L2, notify: [lead, duty], action: "{id} ({priority}: {title}) {metric} {state},
+                  over by {overdue}, due {due}; labels {labels}; {elapsed} of {target}, {remaining} left;
+                  {team}, {calendar}/{policy} -> {notify} at {level} {{literal}}"}]}
+  - {name: normal, match: {priority: P2, team: "~^web"}, calendar: office, targets: {resolution: 16h}, warn: [75%],
+     escalate: [{after: 50%, level: L1, notify: [web], action: "{id}: {overdue} over, {remaining} left"},
+                {after: 100%, level: L2}]}
   - {name: rest, match: {priority: [P2, P3]}, calendar: office, targets: {first_response: 8h, update: 1d}}
 """,
     "utc-no-warn": """
@@ -45,7 +56,7 @@ policies:
 """,
 }
 
-HEADER = ["id", "priority", "status", "team", "created", "first_response", "resolved", "updated"]
+HEADER = ["id", "priority", "status", "team", "labels", "created", "first_response", "resolved", "updated"]
 
 
 def stamp(rng: random.Random, moment: int) -> str:
@@ -95,6 +106,7 @@ def export(rng: random.Random, rows: int, *, delimiter: str = ",", newline: str 
                 rng.choice(["P1", "P2", "P3", "p2", "urgent", "P9", ""]),
                 rng.choice(["open", "Open", "in progress", "waiting", "On Hold", "done", "closed", " DONE "]),
                 rng.choice(["web", "webshop", "api", ""]),
+                rng.choice(["", "vip", "a;b", " eu , vip ;; ", "ünïcode"]),
                 cell(created),
                 cell(response),
                 cell(resolved),
@@ -127,6 +139,89 @@ def test_fast_lane_counts_what_the_ordinary_path_counts(tmp_path, name, seed):
     text = export(random.Random(seed), 2500)  # the first 1000 rows always take the ordinary path
     summary, _ = file_and_stdin(tmp_path, text, "-q", config=name)
     assert "errors" in summary and " 0 errors" not in summary  # the odd rows really were there
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+@pytest.mark.parametrize("seed", range(2))
+def test_the_lane_writes_the_json_results_the_ordinary_path_writes(tmp_path, monkeypatch, name, seed):
+    """The results of plain rows, which the lane writes from their cells (lane_json), must be the ordinary
+    path's byte for byte: every state, pauses, due times across the DST change, the mapped fields and labels,
+    escalation levels and their messages (a template with every placeholder, and the default ones)."""
+    written: list[int] = []
+    original = JsonResults.issue
+
+    def counted(self: JsonResults, *args: Any) -> str:
+        written.append(1)
+        return original(self, *args)
+
+    monkeypatch.setattr(JsonResults, "issue", counted)
+    text = export(random.Random(seed), 2500, titles=True)
+    report, _ = file_and_stdin(tmp_path, text, "-f", "json", config=name)
+    assert len(written) > 500  # of the 1500 rows after the first 1000 (one in four timestamps is odd)
+    results = json.loads(report)["results"]
+    assert {r["state"] for r in results} == {s.value for s in State} - ({"warning"} if name == "utc-no-warn" else set())
+    if name == "berlin":
+        messages = {r["actions"][0]["message"] for r in results if r["actions"]}
+        assert any(m.endswith("at L2 {literal}") for m in messages)
+        assert any(m.endswith(" left") for m in messages) and any(m.startswith("Escalate ") for m in messages)
+        assert any(r["paused_seconds"] for r in results) and any("ünïcode" in r["labels"] for r in results)
+
+
+def test_the_lanes_json_results_agree_at_every_threshold_to_the_second(tmp_path, monkeypatch):
+    """Clocks that reach their target, a warning or an escalation step exactly at as_of or one second later,
+    stop exactly at their due time or a second after it, or pause exactly when due: where `>=` and `>` part,
+    the lane must still write the ordinary path's results."""
+    from datetime import datetime, timezone
+
+    from escalate_cli.config import load_config
+    from escalate_cli.sla import latest_start_reaching
+
+    def stamp(moment: int) -> str:
+        return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    config_path = tmp_path / "berlin.yaml"
+    config_path.write_text(CONFIGS["berlin"])
+    cfg = load_config(config_path)
+    filler = [f"F-{n},P3,open,api,,{stamp(BASE - 86_400)},,," for n in range(1000)]  # the head, read the usual way
+    rows = []
+    for policy, (priority, team) in zip(cfg.policies, [("P1", "web"), ("P2", "web"), ("P3", "api")]):
+        calendar = policy.calendar
+        for metric, target in policy.targets.items():
+            marks = {
+                target,
+                *(t.elapsed_at(target) for t in policy.warn),
+                *(s.elapsed_at(target) for s in policy.steps),
+            }
+            for mark in sorted(marks):
+                start = latest_start_reaching(calendar, mark, BASE, BASE - 400 * 86_400)
+                assert start is not None and calendar.elapsed_ts(start, BASE) == mark
+                for created in (start, start + 1):
+                    due = calendar.add_ts(created, target)
+                    for status, stop, updated in [
+                        ("open", "", ""),
+                        ("waiting", "", stamp(due)),  # paused from its due time on
+                        ("open", stamp(due), stamp(due)),
+                        ("open", stamp(due + 1), stamp(due + 1)),
+                    ]:
+                        first = stop if metric.value == "first_response" else ""
+                        resolved = stop if metric.value != "first_response" else ""
+                        row = [priority, status, team, "", stamp(created), first, resolved, updated]
+                        rows.append(",".join([f"B-{len(rows)}", *row]))
+    written: list[int] = []
+    original = JsonResults.issue
+
+    def counted(self: JsonResults, *args: Any) -> str:
+        written.append(1)
+        return original(self, *args)
+
+    monkeypatch.setattr(JsonResults, "issue", counted)
+    text = "\n".join([",".join(HEADER), *filler, *rows, ""])
+    report, _ = file_and_stdin(tmp_path, text, "-f", "json")
+    assert len(written) + 6 >= len(rows)  # the first row of each new combination of key fields teaches the lane
+    results = [r for r in json.loads(report)["results"] if r["issue"].startswith("B-")]
+    assert {r["state"] for r in results} == {s.value for s in State}
+    messages = {r["actions"][0]["message"].split(": ", 1)[-1] for r in results if r["actions"]}
+    assert {"first_response due in 10m", "resolution overdue by 0s", "0s over, 8h left"} <= messages
 
 
 @pytest.mark.parametrize(("delimiter", "newline"), [(",", "\r\n"), (";", "\n"), ("\t", "\r")])
