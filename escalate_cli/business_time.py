@@ -14,7 +14,7 @@ from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone, tzinfo
 from types import MappingProxyType
-from typing import Union
+from typing import NamedTuple, Union
 
 DAY = 86_400
 Window = tuple[int, int]
@@ -25,6 +25,7 @@ _PROBE_STEP = 3 * 3600  # offset changes are looked for at this spacing, then pi
 _EDGE = 3 * DAY  # instants this close to the edge of the built years may see windows of unbuilt days
 _MIN_YEAR, _MAX_YEAR = 1900, 2999
 _MAX_DAYS = 1 << 14  # days an `opened_function` remembers (about 45 years); it forgets them all past that
+_REACH_DAYS = 64  # days `reach` looks through before it leaves the rest to add_ts
 _MAX_SHAPES = 64  # shapes of day it keeps a table for (345 kB each); a day of another shape is worked out per call
 # IANA names of UTC itself (links to Etc/UTC), whose offset never changes
 _UTC_NAMES = frozenset(
@@ -74,10 +75,16 @@ class Calendar:
 
     def opened_function(self, anchor: int) -> Callable[[int], int] | None:
         """For hot loops: a function of an instant giving the open seconds from `anchor` to it (negative before
-        it), so that `opened(end) - opened(start)` is `elapsed_ts(start, end)` for start <= end. A call is a
-        dictionary lookup and two indexings: each UTC day seen is kept as its open seconds before midnight and a
-        table of the open seconds before each second of the day, shared by the days of the same shape. None
-        for an always-open calendar, whose open seconds are wall seconds."""
+        it), so that `opened(end) - opened(start)` is `elapsed_ts(start, end)` for start <= end. None for an
+        always-open calendar, whose open seconds are wall seconds. See `tables`."""
+        tables = self.tables(anchor)
+        return None if tables is None else tables.opened
+
+    def tables(self, anchor: int) -> OpenTables | None:
+        """For hot loops: `opened` (see `opened_function`) and `reach`, which is `add_ts`, by tables of the days
+        they see. A call is a dictionary lookup and two indexings (`reach`: one lookup per day it passes and a
+        bisection): each UTC day is kept as its open seconds before midnight and a table of the open seconds
+        before each second of the day, shared by the days of the same shape. None for an always-open calendar."""
         if (
             self.week == (((0, DAY),),) * 7
             and not self.special
@@ -87,7 +94,7 @@ class Calendar:
             return None
         days: dict[int, tuple[int, _Table]] = {}
         shapes: dict[tuple[Window, ...], _Table] = {}
-        days_get, elapsed = days.get, self.elapsed_ts
+        days_get, elapsed, add = days.get, self.elapsed_ts, self.add_ts
 
         def learn(day: int) -> tuple[int, _Table]:
             midnight = day * DAY
@@ -108,7 +115,53 @@ class Calendar:
             before, table = days_get(day) or learn(day)
             return before + table[moment - day * DAY]
 
-        return opened
+        # opened() at the midnights of the days `first`, `first` + 1, ... (for `reach`), extended on demand
+        midnights: list[int] = []
+        first = 0
+
+        def cover(lo: int, hi: int) -> bool:
+            """Make `midnights` hold the days lo..hi; False if that would take too many days."""
+            nonlocal first, midnights
+            if midnights and first <= lo and hi < first + len(midnights):
+                return True
+            if hi - lo > _MAX_DAYS // 4:
+                return False
+            if not midnights or lo < first - _MAX_DAYS // 4 or hi >= first + len(midnights) + _MAX_DAYS // 4:
+                first, midnights = lo, [opened(lo * DAY)]  # far from what is held: start afresh
+            if lo < first:  # days before, a year at a time
+                start = min(lo, first - 366)
+                values = [midnights[0]]
+                for day in range(first - 1, start - 1, -1):
+                    values.append(values[-1] - elapsed(day * DAY, day * DAY + DAY))
+                values.reverse()
+                first, midnights = start, values[:-1] + midnights
+            last = first + len(midnights) - 1
+            if hi > last:  # days after, a year at a time
+                value = midnights[-1]
+                for day in range(last, max(hi, last + 366)):
+                    value += elapsed(day * DAY, day * DAY + DAY)
+                    midnights.append(value)
+            return True
+
+        def reach(start: int, seconds: int) -> int:
+            if seconds <= 0:
+                return add(start, seconds)
+            day = start // DAY
+            before, table = days_get(day) or learn(day)
+            goal = before + table[start - day * DAY] + seconds  # opened() of the instant sought
+            if not cover(day + 1, day + _REACH_DAYS):
+                return add(start, seconds)
+            lo = day + 1 - first
+            at = bisect_left(midnights, goal, lo, lo + _REACH_DAYS)  # the first midnight that has reached it
+            if at == lo + _REACH_DAYS:
+                return add(start, seconds)  # not within the days looked at
+            day = first + at - 1
+            before, table = days_get(day) or learn(day)
+            if isinstance(table, _DayShape):
+                return add(start, seconds)
+            return day * DAY + bisect_left(table, goal - before)  # the earliest second with that many
+
+        return OpenTables(opened, reach)
 
     def add_ts(self, start: int, seconds: int) -> int:
         """The earliest instant u with elapsed_ts(start, u) == seconds."""
@@ -142,6 +195,13 @@ class Calendar:
         if seconds == 0:
             return start
         return datetime.fromtimestamp(self.add_ts(to_epoch(start), seconds), self.tz)
+
+
+class OpenTables(NamedTuple):
+    """See `Calendar.tables`."""
+
+    opened: Callable[[int], int]  # open seconds from the anchor to an instant (negative before it)
+    reach: Callable[[int, int], int]  # add_ts
 
 
 def _day_table(shape: tuple[Window, ...]) -> Sequence[int]:

@@ -23,7 +23,7 @@ from datetime import date
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from escalate_cli.business_time import Calendar
+from escalate_cli.business_time import Calendar, OpenTables
 from escalate_cli.config import TIMESTAMP_FIELDS, Config
 from escalate_cli.errors import InputError
 from escalate_cli.history import status_of
@@ -141,7 +141,7 @@ class Lane:
         self.parse = tuple(builder.parsers[n].parse for n in _STAMPS)
         self.entries: dict[object, _Entry] = {}
         self.plans: dict[str, tuple[_Plan, ...]] = {}
-        self.openers: dict[Calendar, Callable[[int], int] | None] = {}  # one per calendar, its days shared
+        self.tables: dict[Calendar, OpenTables | None] = {}  # one per calendar, its days shared
         self.matcher = PolicyMatcher(config.policies)
         self.held: list[str] | None = None  # see rows(until=...)
         self.results: JsonResults | None = None  # see write_results
@@ -414,13 +414,15 @@ class Lane:
 
     def _plans(self, policy: Policy) -> tuple[Any, ...] | None:
         calendar = policy.calendar
-        if calendar not in self.openers:
-            self.openers[calendar] = calendar.opened_function(self.as_of)
+        if calendar not in self.tables:
+            self.tables[calendar] = calendar.tables(self.as_of)
+        tables = self.tables[calendar]
         if self.results is not None:
-            return self.results.plans_for(policy, self.openers[calendar])
+            return self.results.plans_for(policy, tables)
         if policy.name not in self.plans:
+            opened = None if tables is None else tables.opened
             self.plans[policy.name] = tuple(
-                _plan(policy, metric, target, self.as_of, self.oldest, self.openers[calendar])
+                _plan(policy, metric, target, self.as_of, self.oldest, opened)
                 for metric, target in policy.targets.items()
             )
         return self.plans[policy.name]

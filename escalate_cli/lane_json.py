@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, tzinfo
 
-from escalate_cli.business_time import DAY, Calendar
+from escalate_cli.business_time import DAY, OpenTables
 from escalate_cli.durations import format_duration
 from escalate_cli.escalation import DEFAULT_AFTER_DUE, DEFAULT_BEFORE_DUE
 from escalate_cli.fastlane import (
@@ -46,8 +46,9 @@ _Parts = tuple[tuple[str, int | None], ...]  # (fixed text, what follows it)
 # A step: the elapsed seconds that reach it, its level (quoted), its action's text around the message, and the
 # message's parts after due and before (the same unless the step's template is the default one)
 _Step = tuple[int, str, str, str, _Parts, _Parts]
-# A clock: metric code, target, pausable, calendar, opened (from as_of), warning at, steps, result template
-_Plan = tuple[int, int, bool, Calendar, Callable[[int], int] | None, int, tuple[_Step, ...], str]
+# A clock: metric code, target, pausable, its calendar's tables from as_of (None: always open), warning at,
+# steps, result template
+_Plan = tuple[int, int, bool, OpenTables | None, int, tuple[_Step, ...], str]
 
 
 class JsonResults:
@@ -57,16 +58,22 @@ class JsonResults:
         self,
         as_of: int,
         tz: tzinfo,
-        fields: dict[str, tuple[int, dict[str, str] | None, str]],
+        fields: dict[str, tuple[int, Mapping[str, str] | None]],
         labels: int,
         where: str,
     ) -> None:
+        """`fields`: the mapped text fields in order, each with its column (-1: none) and its codes; `where`:
+        the export's name and a colon, before the line number."""
         self.as_of = as_of
         self.instants = Instants(tz)
-        self.fields = tuple(fields.values())  # per mapped text field: its column (-1: none), codes, key's text
-        self.names = {name: n for n, name in enumerate(fields)}  # field -> its index in `fields`
+        self.columns = tuple(column for column, _ in fields.values())
+        self.coded = tuple((n, codes) for n, (_, codes) in enumerate(fields.values()) if codes)
+        self.names = {name: n for n, name in enumerate(fields)}  # field -> its index in the issue's texts
         self.labels = labels  # the labels column (-1: none)
-        self.where = where  # the quoted `file:` before a line number, without its closing quote
+        # The issue's part of a result (json_.issue_part), with slots for the texts, labels (JSON) and line
+        i = json_.ITEM
+        keys = "".join(f"{i}{_quoted(name)}: %s," for name in fields)
+        self.tail = f'{keys}{i}"labels": %s,{i}"where": {_quoted(where)[:-1].replace("%", "%%")}%d"\n    }}'
         self.labels_seen: dict[str, tuple[str, str]] = {}  # labels cell -> its JSON, its text in messages
         self.plans: dict[str, tuple[_Plan, ...] | None] = {}
 
@@ -84,29 +91,23 @@ class JsonResults:
         prefix = where(0)[:-1]
         if not prefix.endswith(":") or where(1234) != f"{prefix}1234":
             return None
-        fields = {
-            n: (
-                position.get(builder.columns[n], -1),
-                dict(builder.codes.get(n) or {}) or None,
-                f"{json_.ITEM}{_quoted(n)}: ",
-            )
-            for n in names
-        }
+        fields = {n: (position.get(builder.columns[n], -1), builder.codes.get(n) or None) for n in names}
         labels = position.get(builder.columns["labels"], -1)
-        return cls(as_of, builder.config.timezone, fields, labels, _quoted(prefix)[:-1])
+        return cls(as_of, builder.config.timezone, fields, labels, prefix)
 
-    def plans_for(self, policy: Policy, opened: Callable[[int], int] | None) -> tuple[_Plan, ...] | None:
-        """The policy's clocks, worked out once; None when a message template needs the ordinary path."""
+    def plans_for(self, policy: Policy, tables: OpenTables | None) -> tuple[_Plan, ...] | None:
+        """The policy's clocks, worked out once; None when a message template needs the ordinary path.
+        `tables`: those of the policy's calendar, anchored at as_of (None: always open)."""
         if policy.name not in self.plans:
             try:
                 self.plans[policy.name] = tuple(
-                    self._plan(policy, metric, target, opened) for metric, target in policy.targets.items()
+                    self._plan(policy, metric, target, tables) for metric, target in policy.targets.items()
                 )
             except _Unsupported:
                 self.plans[policy.name] = None
         return self.plans[policy.name]
 
-    def _plan(self, policy: Policy, metric: Metric, target: int, opened: Callable[[int], int] | None) -> _Plan:
+    def _plan(self, policy: Policy, metric: Metric, target: int, tables: OpenTables | None) -> _Plan:
         warn_at = min((threshold.elapsed_at(target) for threshold in policy.warn), default=_NEVER)
         fixed = {
             "metric": metric.value,
@@ -126,7 +127,7 @@ class JsonResults:
             metric.value, policy.name, policy.calendar_name, target
         )
         ordered = tuple(s for _, s in sorted(steps, key=lambda pair: pair[0]))
-        return METRIC_CODES[metric], target, metric in policy.pause, policy.calendar, opened, warn_at, ordered, template
+        return METRIC_CODES[metric], target, metric in policy.pause, tables, warn_at, ordered, template
 
     def _parts(self, template: str, known: dict[str, str]) -> _Parts:
         """A message template as fixed text and what follows it, as `escalation.action_for` fills it in."""
@@ -175,23 +176,18 @@ class JsonResults:
     ) -> str:
         """The results of one issue's clocks, each after its separator; each clock counted in `states`."""
         as_of, instant = self.as_of, self.instants.quoted
-        texts = [(cells[index].strip() if index >= 0 else "") for index, _, _ in self.fields]
-        tail = []
-        for n, (_, codes, key) in enumerate(self.fields):
-            text = texts[n]
-            if codes is not None:
-                text = texts[n] = codes.get(text, text)
-            tail.append(f"{key}{_quoted(text)},")
+        texts = [cells[index].strip() if index >= 0 else "" for index in self.columns]
+        for n, codes in self.coded:
+            texts[n] = codes.get(texts[n], texts[n])
         labels_cell = cells[self.labels] if self.labels >= 0 else ""
-        labels = self.labels_seen.get(labels_cell)
-        if labels is None:
-            labels = self._labels(labels_cell)
-        i = json_.ITEM
-        tail.append(f'{i}"labels": {labels[0]},{i}"where": {self.where}{line}"\n    }}')
-        issue_part = "".join(tail)
+        labels = self.labels_seen.get(labels_cell) or self._labels(labels_cell)
+        issue_part = self.tail % (*map(_quoted, texts), labels[0], line)
         quoted_id = _quoted(ident)
         out = []
-        for code, target, pausable, calendar, opened, warn_at, steps, template in plans:
+        at_created = at_held = None  # opened(created), opened(held) once a clock needs them
+        created_text = stop_text = ""  # instant(created), instant(stopped)
+        stopped = None
+        for code, target, pausable, tables, warn_at, steps, template in plans:
             if code == RESOLUTION:
                 begin, stop = created, resolved
             elif code == FIRST_RESPONSE:
@@ -201,25 +197,34 @@ class JsonResults:
             if stop is not None and stop > as_of:
                 stop = None  # not stopped yet at as_of
             end = stop if stop is not None else as_of
-            if end <= begin:
-                total = 0
-            elif opened is None:
-                total = end - begin
-            else:
-                total = opened(end) - opened(begin)
             held = -1  # where an open pause starts, if the clock has one
-            spent = 0  # business seconds paused
             if paused and pausable:
                 held = since if since > begin else begin
                 if held > end:
                     held = -1
-                elif held < end:
-                    spent = end - held if opened is None else opened(end) - opened(held)
+            if tables is None:
+                total = end - begin if end > begin else 0
+                spent = end - held if held >= 0 else 0  # business seconds paused
+                due = begin + target
+                if held >= 0 and due > held:  # not reached before the pause: the rest counts from as_of
+                    due = (as_of if as_of > held else held) + target - (held - begin)
+            else:
+                opened, reach = tables
+                if begin == created:
+                    at_begin = at_created if at_created is not None else (at_created := opened(created))
+                else:
+                    at_begin = opened(begin)
+                at_end = 0 if end == as_of else opened(end)  # 0: as_of is the anchor
+                total = at_end - at_begin if end > begin else 0
+                spent = 0
+                due = reach(begin, target)
+                if held >= 0:
+                    if at_held is None:
+                        at_held = opened(held)
+                    spent = at_end - at_held
+                    if due > held:
+                        due = reach(as_of if as_of > held else held, target - (at_held - at_begin))
             elapsed = total - spent
-            due = calendar.add_ts(begin, target)
-            if held >= 0 and due > held:  # not reached before the pause: the rest counts from as_of
-                before = 0 if held <= begin else (held - begin if opened is None else opened(held) - opened(begin))
-                due = calendar.add_ts(as_of if as_of > held else held, target - before)
             if stop is not None:
                 state = MET if elapsed <= target else MISSED
             elif elapsed >= target:
@@ -245,14 +250,27 @@ class JsonResults:
                         after if remaining <= 0 else before_due, ident, state, remaining, elapsed, due, labels, texts
                     )
                     actions = prefix + _quoted(message) + suffix
+            if begin != created:
+                begin_text = instant(begin)
+            elif created_text:
+                begin_text = created_text
+            else:
+                begin_text = created_text = instant(created)
+            if stop is None:
+                end_text = "null"
+            elif stop == stopped:
+                end_text = stop_text
+            else:
+                stopped, end_text = stop, instant(stop)
+                stop_text = end_text
             out.append(
                 template
                 % (
                     quoted_id,
                     _STATE_TEXTS[state],
-                    instant(begin),
+                    begin_text,
                     instant(due),
-                    "null" if stop is None else instant(stop),
+                    end_text,
                     elapsed,
                     target - elapsed,
                     spent,

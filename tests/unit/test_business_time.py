@@ -348,6 +348,54 @@ def test_opened_function_differences_are_elapsed_ts(which, start, span):
     assert opened(end) - opened(start) == (cal.elapsed_ts(start, end) if span >= 0 else -cal.elapsed_ts(end, start))
 
 
+@PROPERTY
+@given(calendar_and_instant(), st.integers(0, 12 * DAY), st.integers(-40 * DAY, 40 * DAY))
+def test_tables_reach_where_add_ts_does(cal_start, seconds, anchor_shift):
+    """By its day tables, across DST changes, overnight windows and closed days, from an anchor before or after
+    the start; targets that take longer than the days it walks are left to add_ts."""
+    cal, start = cal_start
+    seconds %= 20 * sum(end - begin for day in cal.week for begin, end in day) + 1
+    tables = cal.tables(start + anchor_shift)
+    assert tables is not None
+    assert tables.reach(start, seconds) == cal.add_ts(start, seconds)
+
+
+def test_tables_reach_without_tables_past_the_shapes_they_keep(monkeypatch):
+    from escalate_cli import business_time
+
+    anchor = int(datetime(2026, 10, 20, tzinfo=BERLIN).timestamp())
+    monkeypatch.setattr(business_time, "_MAX_SHAPES", 0)
+    tables = SUPPORT.tables(anchor)
+    assert tables is not None
+    for start in range(anchor - 3 * DAY, anchor + 9 * DAY, 7_919):
+        assert tables.reach(start, 5 * H + 7) == SUPPORT.add_ts(start, 5 * H + 7)
+
+
+def test_tables_reach_from_starts_years_apart_in_any_order():
+    """The midnights `reach` bisects grow before and after what they hold, and start afresh far from it."""
+    import random
+
+    rng = random.Random(7)
+    anchor = int(datetime(2026, 3, 29, tzinfo=BERLIN).timestamp())
+    tables = SUPPORT.tables(anchor)
+    assert tables is not None
+    years = 365 * DAY
+    for _ in range(300):
+        start = anchor + rng.choice([1, -1]) * rng.randrange(0, rng.choice([40 * DAY, 3 * years, 60 * years]))
+        seconds = rng.randrange(1, 30 * 8 * H)
+        assert tables.reach(start, seconds) == SUPPORT.add_ts(start, seconds), (start, seconds)
+
+
+def test_tables_reach_says_when_a_calendar_never_reaches_the_target():
+    cal = Calendar(tz=BERLIN, week=((),) * 7, special={date(2026, 1, 5): ((9 * H, 10 * H),)})
+    tables = cal.tables(0)
+    assert tables is not None
+    start = int(at("2026-01-05 09:00").timestamp())
+    assert tables.reach(start, H) == start + H
+    with pytest.raises(ValueError, match="never accumulates"):
+        tables.reach(start, 2 * H)
+
+
 def test_opened_function_without_tables_past_the_shapes_it_keeps(monkeypatch):
     """Past `_MAX_SHAPES` shapes of day, a day is worked out per call (no table); the answers are the same."""
     from escalate_cli import business_time
