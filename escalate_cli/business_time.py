@@ -28,7 +28,7 @@ _MAX_DAYS = 1 << 14  # days an `opened_function` remembers (about 45 years); it 
 _REACH_DAYS = 64  # days `reach` looks through before it leaves the rest to add_ts
 _MAX_SHAPES = 64  # shapes of day it keeps a table for (345 kB each); a day of another shape is worked out per call
 # IANA names of UTC itself (links to Etc/UTC), whose offset never changes
-_UTC_NAMES = frozenset(
+UTC_NAMES = frozenset(
     prefix + name
     for name in ("UTC", "UCT", "Universal", "Zulu", "GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich")
     for prefix in ("", "Etc/")
@@ -328,7 +328,7 @@ def _year_intervals(calendar: Calendar, year: int) -> list[Window]:
 
 def _offset_segments(tz: tzinfo, start: int, end: int) -> list[tuple[int, int, int]]:
     """Maximal runs [from, to) of instants in [start, end) over which the zone's UTC offset is constant."""
-    if isinstance(tz, timezone) or getattr(tz, "key", None) in _UTC_NAMES:  # fixed: no need to probe
+    if isinstance(tz, timezone) or getattr(tz, "key", None) in UTC_NAMES:  # fixed: no need to probe
         return [(start, end, _offset(tz, start))]
     segments: list[tuple[int, int, int]] = []
     seg_start, offset = start, _offset(tz, start)

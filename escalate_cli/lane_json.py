@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import string
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 
-from escalate_cli.business_time import DAY, OpenTables
+from escalate_cli.business_time import DAY, UTC_NAMES, OpenTables
 from escalate_cli.durations import format_duration
 from escalate_cli.escalation import DEFAULT_AFTER_DUE, DEFAULT_BEFORE_DUE
 from escalate_cli.fastlane import (
@@ -333,18 +333,31 @@ class _Unsupported(Exception):
 
 
 class Instants:
-    """Quoted ISO 8601 texts of epoch seconds in a zone, as `writers.iso` writes them. A UTC day over which the
-    zone's offset does not change is remembered as that offset and its text; a time is then the local date's
-    text and two small tables' (minutes, seconds). Other days (a DST change) ask `datetime`."""
+    """Quoted ISO 8601 texts of epoch seconds in a zone, as `writers.iso` writes them: the local date's text,
+    then the minute's and the second's with the offset's, from small tables. A zone with one offset has one
+    table of seconds; otherwise each UTC day over which the offset does not change is remembered with its
+    offset and table, and other days (a DST change) ask `datetime`."""
 
     def __init__(self, tz: tzinfo) -> None:
         self.tz = tz
-        self.days: dict[int, tuple[int, str] | tuple[()]] = {}  # UTC day -> (offset, its text + '"'), or ()
+        self.days: dict[int, tuple[int, list[str]] | tuple[()]] = {}  # UTC day -> (offset, seconds), or ()
         self.dates: dict[int, str] = {}  # local day -> '"YYYY-MM-DDT'
         self.minutes = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]
-        self.seconds = [f"{s:02d}" for s in range(60)]
+        self.suffixes: dict[str, list[str]] = {}  # an offset's text -> the seconds' texts with it, and '"'
+        self.offset = 0
+        self.quoted: Callable[[int], str] = self._zoned
+        if isinstance(tz, timezone) or getattr(tz, "key", None) in UTC_NAMES:  # one offset, always
+            offset, self.seconds = self._offset(0)
+            self.offset = offset
+            self.quoted = self._fixed
 
-    def quoted(self, moment: int) -> str:
+    def _fixed(self, moment: int) -> str:
+        local = moment + self.offset
+        day = local // DAY
+        second = local - day * DAY
+        return (self.dates.get(day) or self._date(day)) + self.minutes[second // 60] + self.seconds[second % 60]
+
+    def _zoned(self, moment: int) -> str:
         day = moment // DAY
         known = self.days.get(day)
         if not known:
@@ -352,23 +365,28 @@ class Instants:
             if not known:
                 return f'"{iso(moment, self.tz)}"'
         local = moment + known[0]
-        local_day = local // DAY
-        second = local - local_day * DAY
-        start = self.dates.get(local_day) or self._date(local_day)
-        return start + self.minutes[second // 60] + self.seconds[second % 60] + known[1]
+        day = local // DAY
+        second = local - day * DAY
+        return (self.dates.get(day) or self._date(day)) + self.minutes[second // 60] + known[1][second % 60]
 
-    def _learn(self, day: int) -> tuple[int, str] | tuple[()]:
+    def _learn(self, day: int) -> tuple[int, list[str]] | tuple[()]:
         if len(self.days) > 100_000:
             self.days.clear()
         midnight = day * DAY
-        probes = [datetime.fromtimestamp(midnight + step, self.tz) for step in (*range(0, DAY, 3 * 3600), DAY - 1)]
-        offsets = {probe.utcoffset() for probe in probes}
-        offset = probes[0].utcoffset()
-        if len(offsets) > 1 or offset is None or offset.microseconds:
-            self.days[day] = ()
-            return ()
-        found = self.days[day] = (int(offset.total_seconds()), probes[0].isoformat()[19:] + '"')
+        offsets = {self._offset(midnight + step)[0] for step in (*range(0, DAY, 3 * 3600), DAY - 1)}
+        found = self.days[day] = self._offset(midnight) if len(offsets) == 1 else ()
         return found
+
+    def _offset(self, moment: int) -> tuple[int, list[str]]:
+        """The zone's offset at a moment and the seconds' texts with it."""
+        local = datetime.fromtimestamp(moment, self.tz)
+        offset = local.utcoffset()
+        assert offset is not None
+        suffix = local.isoformat()[19:]
+        seconds = self.suffixes.get(suffix) or self.suffixes.setdefault(
+            suffix, [f'{s:02d}{suffix}"' for s in range(60)]
+        )
+        return offset.days * DAY + offset.seconds, seconds
 
     def _date(self, local_day: int) -> str:
         if len(self.dates) > 100_000:
