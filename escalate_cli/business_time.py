@@ -144,14 +144,14 @@ class Calendar:
             return True
 
         def reach(start: int, seconds: int) -> int:
-            if seconds <= 0:
-                return add(start, seconds)
             day = start // DAY
             before, table = days_get(day) or learn(day)
             goal = before + table[start - day * DAY] + seconds  # opened() of the instant sought
-            if not cover(day + 1, day + _REACH_DAYS):
-                return add(start, seconds)
             lo = day + 1 - first
+            if seconds <= 0 or lo < 0 or lo + _REACH_DAYS > len(midnights):  # not among the midnights held
+                if seconds <= 0 or not cover(day + 1, day + _REACH_DAYS):
+                    return add(start, seconds)
+                lo = day + 1 - first
             at = bisect_left(midnights, goal, lo, lo + _REACH_DAYS)  # the first midnight that has reached it
             if at == lo + _REACH_DAYS:
                 return add(start, seconds)  # not within the days looked at
