@@ -1,10 +1,11 @@
-"""The fast lane of a streamed, counts-only `check`: plain CSV rows evaluated straight from their cells.
+"""The fast lane of a streamed `check`: plain CSV rows evaluated straight from their cells.
 
 Most rows of a big export are plain: timestamps in ISO 8601 with an offset, and a status and matched fields seen
-before. For those nothing is built. A running clock's state comes from thresholds worked out once per policy and
-metric (it has reached a share of its target exactly when it started at or before the latest start that has,
-`sla.latest_start_reaching`); a stopped or paused one is measured with the calendar as usual; only counts are
-kept. Every other row (another timestamp form, an error, an unmatched issue, the first row of each new
+before. For those nothing is built. Counting (`--quiet`), a running clock's state comes from thresholds worked
+out once per policy and metric (it has reached a share of its target exactly when it started at or before the
+latest start that has, `sla.latest_start_reaching`); a stopped or paused one is measured with the calendar as
+usual; only counts are kept. With JSON output (`write_results`), `lane_json` writes each clock's result. Every
+other row (another timestamp form, an error, an unmatched issue, the first row of each new
 combination of status and matched fields) goes to the ordinary path as its record, so the lane never decides
 anything the ordinary path would decide differently. Tests compare the two paths on random exports.
 """

@@ -3,10 +3,11 @@
 For a plain CSV row (see `fastlane`: timestamps the lane reads itself, an id, no stop before the start), this
 writes what `sla.clock_for` and `writers.json_.result_text` would make of it, byte for byte, without building
 the issue or its clocks. Such a row is a snapshot without history: its only pause is the open one of a paused
-status, from its last update, and it never changed policy. The numbers come from the policy's calendar (its
-`opened_function` and `add_ts`, the ordinary path's arithmetic); the text from `json_.result_template`, the
-writer's own layout. An escalation message is filled in from its template's parts; a template with a format
-spec or a conversion sends its policy's rows to the ordinary path. Tests compare both paths on random exports.
+status, from its last update, and it never changed policy. The numbers come from the policy's calendar
+(`Calendar.tables`: `opened` and `reach`, which are `elapsed_ts` and `add_ts` by tables of days); the text from
+`json_.result_template`, the writer's own layout. An escalation message is filled in from its template's
+parts; a template with a format spec or a conversion sends its policy's rows to the ordinary path. Tests compare
+both paths on random exports and at every threshold to the second.
 """
 
 from __future__ import annotations

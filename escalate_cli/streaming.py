@@ -50,8 +50,9 @@ def stream_check(
 ) -> Report:
     """Evaluate every issue as it is read; each clock goes to `sink`, the report keeps only counts. With
     `counts_only` (nothing needs the clocks themselves), plain CSV rows take the fast lane and reach no sink.
-    With `spools` (where `sink` writes), a big CSV export's second half is evaluated by a forked process
-    into a spool of its own, which takes its place in `spools`; with `counts_only`, it is just counted."""
+    With `spools` (JSON results, where `sink` writes), the fast lane writes plain CSV rows' results there
+    itself, and a big CSV export's second half is evaluated by a forked process into a spool of its own, which
+    takes its place in `spools`; with `counts_only`, it is just counted."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
     tally = Tally()

@@ -141,20 +141,26 @@ def test_fast_lane_counts_what_the_ordinary_path_counts(tmp_path, name, seed):
     assert "errors" in summary and " 0 errors" not in summary  # the odd rows really were there
 
 
-@pytest.mark.parametrize("name", sorted(CONFIGS))
-@pytest.mark.parametrize("seed", range(2))
-def test_the_lane_writes_the_json_results_the_ordinary_path_writes(tmp_path, monkeypatch, name, seed):
-    """The results of plain rows, which the lane writes from their cells (lane_json), must be the ordinary
-    path's byte for byte: every state, pauses, due times across the DST change, the mapped fields and labels,
-    escalation levels and their messages (a template with every placeholder, and the default ones)."""
-    written: list[int] = []
+@pytest.fixture
+def written(monkeypatch) -> list[int]:
+    """One entry per issue whose results the lane writes itself (in this process: exports below the split size)."""
+    issues: list[int] = []
     original = JsonResults.issue
 
     def counted(self: JsonResults, *args: Any) -> str:
-        written.append(1)
+        issues.append(1)
         return original(self, *args)
 
     monkeypatch.setattr(JsonResults, "issue", counted)
+    return issues
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+@pytest.mark.parametrize("seed", range(2))
+def test_the_lane_writes_the_json_results_the_ordinary_path_writes(tmp_path, written, name, seed):
+    """The results of plain rows, which the lane writes from their cells (lane_json), must be the ordinary
+    path's byte for byte: every state, pauses, due times across the DST change, the mapped fields and labels,
+    escalation levels and their messages (a template with every placeholder, and the default ones)."""
     text = export(random.Random(seed), 2500, titles=True)
     report, _ = file_and_stdin(tmp_path, text, "-f", "json", config=name)
     assert len(written) > 500  # of the 1500 rows after the first 1000 (one in four timestamps is odd)
@@ -167,7 +173,7 @@ def test_the_lane_writes_the_json_results_the_ordinary_path_writes(tmp_path, mon
         assert any(r["paused_seconds"] for r in results) and any("ünïcode" in r["labels"] for r in results)
 
 
-def test_the_lanes_json_results_agree_at_every_threshold_to_the_second(tmp_path, monkeypatch):
+def test_the_lanes_json_results_agree_at_every_threshold_to_the_second(tmp_path, written):
     """Clocks that reach their target, a warning or an escalation step exactly at as_of or one second later,
     stop exactly at their due time or a second after it, or pause exactly when due: where `>=` and `>` part,
     the lane must still write the ordinary path's results."""
@@ -207,14 +213,6 @@ def test_the_lanes_json_results_agree_at_every_threshold_to_the_second(tmp_path,
                         resolved = stop if metric.value != "first_response" else ""
                         row = [priority, status, team, "", stamp(created), first, resolved, updated]
                         rows.append(",".join([f"B-{len(rows)}", *row]))
-    written: list[int] = []
-    original = JsonResults.issue
-
-    def counted(self: JsonResults, *args: Any) -> str:
-        written.append(1)
-        return original(self, *args)
-
-    monkeypatch.setattr(JsonResults, "issue", counted)
     text = "\n".join([",".join(HEADER), *filler, *rows, ""])
     report, _ = file_and_stdin(tmp_path, text, "-f", "json")
     assert len(written) + 6 >= len(rows)  # the first row of each new combination of key fields teaches the lane
