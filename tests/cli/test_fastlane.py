@@ -222,6 +222,52 @@ def test_the_lanes_json_results_agree_at_every_threshold_to_the_second(tmp_path,
     assert {"first_response due in 10m", "resolution overdue by 0s", "0s over, 8h left"} <= messages
 
 
+def test_the_lanes_json_results_show_a_presets_codes_as_the_ordinary_path_does(tmp_path, monkeypatch, written):
+    """A ServiceNow export with ISO timestamps: priority and state codes become their names in the results,
+    in the policies' matching and in escalation messages, and "3" (On Hold) pauses the clocks."""
+    monkeypatch.setitem(
+        CONFIGS,
+        "servicenow",
+        """
+source: servicenow
+policies:
+  - {name: critical, match: {priority: "1 - Critical"}, targets: {resolution: 4h}, warn: [50%],
+     escalate: [{after: 100%, level: L2, action: "{id} is {priority}, {status}: {title}"}]}
+  - {name: rest, targets: {resolution: 2d}}
+""",
+    )
+    rng = random.Random(9)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["number", "short_description", "priority", "state", "opened_at", "resolved_at", "sys_updated_on"])
+    for n in range(2500):
+        created = BASE - rng.randrange(0, 3 * 86_400)
+        resolved = created + rng.randrange(0, 86_400) if rng.random() < 0.3 else None
+        writer.writerow(
+            [
+                f"INC{n:07d}",
+                rng.choice(["Mail down", " VPN ", ""]),
+                rng.choice(["1", "2", "3", "4", "5", " 1 ", "9"]),
+                rng.choice(["1", "2", "3", "6", "7", "New"]),
+                stamp_utc(created),
+                "" if resolved is None else stamp_utc(resolved),
+                stamp_utc(max(created, BASE - rng.randrange(0, 86_400))),
+            ]
+        )
+    report, _ = file_and_stdin(tmp_path, out.getvalue(), "-f", "json", config="servicenow")
+    assert len(written) > 1400
+    results = json.loads(report)["results"]
+    assert {r["priority"] for r in results} >= {"1 - Critical", "5 - Planning", "9"}
+    assert "paused" in {r["state"] for r in results}
+    assert any(r["actions"] and r["actions"][0]["message"].endswith("is 1 - Critical, On Hold: VPN") for r in results)
+
+
+def stamp_utc(moment: int) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @pytest.mark.parametrize(("delimiter", "newline"), [(",", "\r\n"), (";", "\n"), ("\t", "\r")])
 def test_quoted_cells_and_line_breaks_read_as_the_csv_reader_reads_them(tmp_path, delimiter, newline):
     """The lane splits a line without quotes itself and hands a line with them to a csv reader: quoted
