@@ -238,6 +238,9 @@ class Lane:
         oldest = self.oldest
         results = self.results.issue if self.results is not None else None
         written: list[str] = []  # results not written yet: written before a row is yielded
+        if results is not None and write is None:
+            raise ValueError("a lane that writes results needs rows(write=...)")
+        emit = write if write is not None else _no_results
         plain = issues = 0
         line = self.line
         limit = sys.maxsize if until is None else until - first_line
@@ -269,7 +272,7 @@ class Lane:
                     record = record_of(cells)
                     if record is not None:
                         if written:
-                            write("".join(written))  # type: ignore[misc]  # given with results
+                            emit("".join(written))
                             written.clear()
                         yield first_line + start, record
                     continue
@@ -324,7 +327,7 @@ class Lane:
                     record = record_of(cells)
                     if record is not None:
                         if written:
-                            write("".join(written))  # type: ignore[misc]  # given with results
+                            emit("".join(written))
                             written.clear()
                         yield first_line + start, record
                     continue
@@ -345,7 +348,7 @@ class Lane:
                         )
                     )
                     if len(written) >= 256:
-                        write("".join(written))  # type: ignore[misc]  # given with results
+                        emit("".join(written))
                         written.clear()
                     continue
                 at_created = None  # the calendar's open seconds up to created, once a clock needs them
@@ -388,7 +391,7 @@ class Lane:
             raise InputError(f"{name}:{first_line + line + 1}: malformed CSV: {exc}") from exc
         finally:
             if written:
-                write("".join(written))  # type: ignore[misc]  # given with results
+                emit("".join(written))
             self.line = line
             tally.rows += plain
             tally.issues += issues
@@ -440,6 +443,10 @@ def _plan(
 
     warn_at = max((latest(threshold.elapsed_at(target)) for threshold in policy.warn), default=NEVER)
     return METRIC_CODES[metric], target, latest(target), warn_at, metric in policy.pause, opened
+
+
+def _no_results(text: str) -> None:
+    raise AssertionError("only a lane with write_results has results to write")
 
 
 def _spent(opened: Callable[[int], int] | None, begin: int, end: int) -> int:

@@ -13,7 +13,6 @@ evaluates into a spool of its own) the second half while this one reads the firs
 from __future__ import annotations
 
 import itertools
-import os
 import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -373,12 +372,9 @@ class Spools:
         """What the files hold, in order, as UTF-8 blocks; each file is closed once read."""
         for file in self.files:
             with file:
-                file.flush()
-                raw = os.fdopen(os.dup(file.fileno()), "rb")
-                with raw:
-                    raw.seek(0)
-                    while block := raw.read(_BLOCK):
-                        yield block
+                file.seek(0)  # after writing what the text layer holds
+                while block := file.buffer.read(_BLOCK):
+                    yield block
 
     def close(self) -> None:
         for file in self.files:
