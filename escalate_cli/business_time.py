@@ -82,9 +82,10 @@ class Calendar:
 
     def tables(self, anchor: int) -> OpenTables | None:
         """For hot loops: `opened` (see `opened_function`) and `reach`, which is `add_ts`, by tables of the days
-        they see. A call is a dictionary lookup and two indexings (`reach`: one lookup per day it passes and a
-        bisection): each UTC day is kept as its open seconds before midnight and a table of the open seconds
-        before each second of the day, shared by the days of the same shape. None for an always-open calendar."""
+        they see. Each UTC day is kept as its open seconds before midnight and a table of the open seconds
+        before each second of the day, shared by the days of the same shape: `opened` is a dictionary lookup
+        and two indexings. `reach` also keeps `opened` at each midnight in a list, so it bisects that list for
+        the day and the day's table for the second. None for an always-open calendar."""
         if (
             self.week == (((0, DAY),),) * 7
             and not self.special

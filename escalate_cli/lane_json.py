@@ -40,6 +40,7 @@ _quoted: Callable[[str], str] = json.encoder.encode_basestring
 _STATE_VALUES = tuple(state.value for state in STATES)  # by the lane's state codes
 _STATE_TEXTS = tuple(_quoted(value) for value in _STATE_VALUES)
 _NEVER = 1 << 62  # an elapsed time no clock reaches: no warning threshold
+_SAMPLE = "\0"  # a stand-in value, to cut the writer's text around: JSON text never holds it as it is
 
 # What a message part fills in, besides fixed text: these, or a field (its index in the issue's texts, from 0)
 _ID, _STATE, _OVERDUE, _REMAINING, _ELAPSED, _DUE, _LABELS = range(-7, 0)
@@ -71,10 +72,10 @@ class JsonResults:
         self.coded = tuple((n, codes) for n, (_, codes) in enumerate(fields.values()) if codes)
         self.names = {name: n for n, name in enumerate(fields)}  # field -> its index in the issue's texts
         self.labels = labels  # the labels column (-1: none)
-        # The issue's part of a result (json_.issue_part), with slots for the texts, labels (JSON) and line
-        i = json_.ITEM
-        keys = "".join(f"{i}{_quoted(name)}: %s," for name in fields)
-        self.tail = f'{keys}{i}"labels": %s,{i}"where": {_quoted(where)[:-1].replace("%", "%%")}%d"\n    }}'
+        # The issue's part of a result (json_.issue_part), with slots for the texts (quoted), labels and line
+        part = json_.issue_part(dict.fromkeys(fields, _SAMPLE), _SAMPLE, _SAMPLE).replace("%", "%%")
+        where_text = _quoted(where)[:-1].replace("%", "%%") + '%d"'
+        self.tail = part.replace(_quoted(_SAMPLE), "%s").replace(_SAMPLE, "%s", 1).replace(_SAMPLE, where_text, 1)
         self.labels_seen: dict[str, tuple[str, str]] = {}  # labels cell -> its JSON, its text in messages
         self.plans: dict[str, tuple[_Plan, ...] | None] = {}
 
@@ -324,9 +325,6 @@ class JsonResults:
             else:
                 out.append(labels[1])
         return "".join(out)
-
-
-_SAMPLE = "\0"  # a message, to cut an action's text around
 
 
 class _Unsupported(Exception):

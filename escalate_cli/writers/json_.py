@@ -100,7 +100,7 @@ def result_text(clock: Clock, tz: tzinfo) -> str:
         return _indented(result(clock, tz), "    ")
     global _last_issue, _last_tail
     if issue is not _last_issue:
-        _last_issue, _last_tail = issue, issue_part(issue.fields, issue.labels, _quoted(issue.where))
+        _last_issue, _last_tail = issue, issue_part(issue.fields, labels_text(issue.labels), _quoted(issue.where))
     key = (clock.metric.value, clock.policy, clock.calendar, clock.target)
     template = _templates.get(key) or _templates.setdefault(key, result_template(*key))
     return template % (
@@ -153,11 +153,12 @@ _last_tail = ""
 _templates: dict[tuple[str, str, str, int], str] = {}
 
 
-def issue_part(fields: Mapping[str, str], labels: Iterable[str], where: str) -> str:
-    """The result's keys that come from the issue alone, from its fields to the closing brace (`where` quoted)."""
+def issue_part(fields: Mapping[str, str], labels: str, where: str) -> str:
+    """The result's keys that come from the issue alone, from its fields to the closing brace; `labels`
+    (`labels_text`) and `where` (quoted) as they stand in it."""
     i = ITEM
     text = "".join(f"{i}{_quoted(key)}: {_encoded(value, i)}," for key, value in fields.items())
-    return f'{text}{i}"labels": {labels_text(labels)},{i}"where": {where}\n    }}'
+    return f'{text}{i}"labels": {labels},{i}"where": {where}\n    }}'
 
 
 def labels_text(labels: Iterable[str]) -> str:
