@@ -93,27 +93,27 @@ class Calendar:
             and not self.closed
         ):
             return None
-        days: dict[int, tuple[int, _Table]] = {}
-        shapes: dict[tuple[Window, ...], _Table] = {}
+        days: dict[int, tuple[int, _Table, Sequence[int] | None]] = {}  # day -> its midnight's, table, inverse
+        shapes: dict[tuple[Window, ...], tuple[_Table, Sequence[int] | None]] = {}
         days_get, elapsed, add = days.get, self.elapsed_ts, self.add_ts
 
-        def learn(day: int) -> tuple[int, _Table]:
+        def learn(day: int) -> tuple[int, _Table, Sequence[int] | None]:
             midnight = day * DAY
             shape = tuple((lo - midnight, hi - midnight) for lo, hi in self.open_spans(midnight, midnight + DAY))
-            table = shapes.get(shape)
-            if table is None and len(shapes) < _MAX_SHAPES:
-                table = shapes[shape] = _day_table(shape)
-            elif table is None:
-                table = _DayShape(shape)
+            tables = shapes.get(shape)
+            if tables is None and len(shapes) < _MAX_SHAPES:
+                tables = shapes[shape] = (_day_table(shape), _day_inverse(shape))
+            elif tables is None:
+                tables = (_DayShape(shape), None)
             before = elapsed(anchor, midnight) if midnight >= anchor else -elapsed(midnight, anchor)
             if len(days) >= _MAX_DAYS:
                 days.clear()
-            found = days[day] = (before, table)
+            found = days[day] = (before, *tables)
             return found
 
         def opened(moment: int) -> int:
             day = moment // DAY
-            before, table = days_get(day) or learn(day)
+            before, table, _ = days_get(day) or learn(day)
             return before + table[moment - day * DAY]
 
         # opened() at the midnights of the days `first`, `first` + 1, ... (for `reach`), extended on demand
@@ -146,7 +146,7 @@ class Calendar:
 
         def reach(start: int, seconds: int) -> int:
             day = start // DAY
-            before, table = days_get(day) or learn(day)
+            before, table, _ = days_get(day) or learn(day)
             goal = before + table[start - day * DAY] + seconds  # opened() of the instant sought
             lo = day + 1 - first
             if seconds <= 0 or lo < 0 or lo + _REACH_DAYS > len(midnights):  # not among the midnights held
@@ -157,10 +157,10 @@ class Calendar:
             if at == lo + _REACH_DAYS:
                 return add(start, seconds)  # not within the days looked at
             day = first + at - 1
-            before, table = days_get(day) or learn(day)
-            if isinstance(table, _DayShape):
+            before, _, inverse = days_get(day) or learn(day)
+            if inverse is None:
                 return add(start, seconds)
-            return day * DAY + bisect_left(table, goal - before)  # the earliest second with that many
+            return day * DAY + inverse[goal - before]  # the earliest second with that many
 
         return OpenTables(opened, reach)
 
@@ -215,6 +215,15 @@ def _day_table(shape: tuple[Window, ...]) -> Sequence[int]:
         total, done = total + hi - lo, hi
     values += [total] * (DAY - done)
     return array("i", values)
+
+
+def _day_inverse(shape: tuple[Window, ...]) -> Sequence[int]:
+    """The earliest second of a day before which it has been open n seconds, for each n from 0 to its total:
+    `bisect_left` of the day's table, by index."""
+    values = array("i", [0])
+    for lo, hi in shape:
+        values.extend(range(lo + 1, hi + 1))
+    return values
 
 
 _Table = Union[Sequence[int], "_DayShape"]  # the open seconds before each second of a day, by its index
