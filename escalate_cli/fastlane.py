@@ -342,12 +342,20 @@ class Lane:
                 if closed and resolved is None:
                     resolved, paused = since, False
                 if results is not None:
-                    written.append(
-                        results(
-                            cells, first_line + start, ident, created, response, resolved, since, paused, plans, states
-                        )
+                    results(
+                        cells,
+                        first_line + start,
+                        ident,
+                        created,
+                        response,
+                        resolved,
+                        since,
+                        paused,
+                        plans,
+                        states,
+                        written,
                     )
-                    if len(written) >= 256:
+                    if len(written) >= 512:
                         emit("".join(written))
                         written.clear()
                     continue

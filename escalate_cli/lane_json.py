@@ -4,18 +4,22 @@ For a plain CSV row (see `fastlane`: timestamps the lane reads itself, an id, no
 writes what `sla.clock_for` and `writers.json_.result_text` would make of it, byte for byte, without building
 the issue or its clocks. Such a row is a snapshot without history: its only pause is the open one of a paused
 status, from its last update, and it never changed policy. The numbers come from the policy's calendar
-(`Calendar.tables`: `opened` and `reach`, which are `elapsed_ts` and `add_ts` by tables of days); the text from
-`json_.result_template`, the writer's own layout. An escalation message is filled in from its template's
-parts; a template with a format spec or a conversion sends its policy's rows to the ordinary path. Tests compare
-both paths on random exports and at every threshold to the second.
+(`Calendar.tables`: `opened` and `reach`, which are `elapsed_ts` and `add_ts` by tables of days; a due time is
+remembered by the open seconds it is the first to reach, which most starts share). The text comes from
+`json_.result_template`, the writer's own layout, and `json_.issue_part`, each compiled into an f-string
+(`_joined`), as is each escalation message's template; a template with a format spec or a conversion sends its
+policy's rows to the ordinary path. Tests compare both paths on random exports and at every threshold to the
+second.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timezone, tzinfo
+from typing import NamedTuple
 
 from escalate_cli.business_time import DAY, UTC_NAMES, OpenTables
 from escalate_cli.durations import format_duration
@@ -42,15 +46,26 @@ _STATE_TEXTS = tuple(_quoted(value) for value in _STATE_VALUES)
 _NEVER = 1 << 62  # an elapsed time no clock reaches: no warning threshold
 _SAMPLE = "\0"  # a stand-in value, to cut the writer's text around: JSON text never holds it as it is
 
-# What a message part fills in, besides fixed text: these, or a field (its index in the issue's texts, from 0)
-_ID, _STATE, _OVERDUE, _REMAINING, _ELAPSED, _DUE, _LABELS = range(-7, 0)
-_Parts = tuple[tuple[str, int | None], ...]  # (fixed text, what follows it)
+# A message: a `_joined` function of (ident, state, remaining, elapsed, due, labels, cells)
+_Message = Callable[[str, int, int, int, int, tuple[str, str], list[str]], str]
+# What a message template's names become in it, besides the config's own and the fields (`_message` binds the
+# names these use)
+_MESSAGE_CODES = {
+    "id": "ident",
+    "state": "STATE_VALUES[state]",
+    "overdue": "duration(-remaining if remaining < 0 else 0)",
+    "remaining": "duration(remaining if remaining > 0 else 0)",
+    "elapsed": "duration(elapsed)",
+    "due": "instant(due)[1:-1]",
+    "labels": "labels[1]",
+}
 # A step: the elapsed seconds that reach it, its level (quoted), its action's text around the message, and the
-# message's parts after due and before (the same unless the step's template is the default one)
-_Step = tuple[int, str, str, str, _Parts, _Parts]
+# message after due and before (the same unless the step's template is the default one)
+_Step = tuple[int, str, str, str, _Message, _Message]
 # A clock: metric code, target, pausable, its calendar's tables from as_of (None: always open), warning at,
-# steps, result template
-_Plan = tuple[int, int, bool, OpenTables | None, int, tuple[_Step, ...], str]
+# steps, its result's text (a `_joined` function of _RESULT_SLOTS), and the due times found so far: by the open
+# seconds (`opened`) a due time is the first to reach, that time and its text
+_Plan = tuple[int, int, bool, OpenTables | None, int, tuple[_Step, ...], Callable[..., str], dict[int, tuple[int, str]]]
 
 
 class JsonResults:
@@ -68,14 +83,20 @@ class JsonResults:
         the export's name and a colon, before the line number."""
         self.as_of = as_of
         self.instants = Instants(tz)
-        self.columns = tuple(column for column, _ in fields.values())
-        self.coded = tuple((n, codes) for n, (_, codes) in enumerate(fields.values()) if codes)
-        self.names = {name: n for n, name in enumerate(fields)}  # field -> its index in the issue's texts
         self.labels = labels  # the labels column (-1: none)
-        # The issue's part of a result (json_.issue_part), with slots for the texts (quoted), labels and line
-        part = json_.issue_part(dict.fromkeys(fields, _SAMPLE), _SAMPLE, _SAMPLE).replace("%", "%%")
-        where_text = _quoted(where)[:-1].replace("%", "%%") + '%d"'
-        self.tail = part.replace(_quoted(_SAMPLE), "%s").replace(_SAMPLE, "%s", 1).replace(_SAMPLE, where_text, 1)
+        # Each field's text in the cells `c` (an expression, as `_joined` takes it), or "" without a column; and
+        # the code tables those expressions use
+        self.field_texts: dict[str, str | _Code] = {}
+        self.codes: dict[str, object] = {}
+        for n, (name, (column, codes)) in enumerate(fields.items()):
+            if column < 0:
+                self.field_texts[name] = ""
+            elif codes:
+                self.codes[f"codes{n}"] = codes
+                self.field_texts[name] = _Code(f"codes{n}.get(c[{column}].strip(), c[{column}].strip())")
+            else:
+                self.field_texts[name] = _Code(f"c[{column}].strip()")
+        self.part = self._part(fields, where)
         self.labels_seen: dict[str, tuple[str, str]] = {}  # labels cell -> its JSON, its text in messages
         self.plans: dict[str, tuple[_Plan, ...] | None] = {}
 
@@ -109,7 +130,20 @@ class JsonResults:
                 self.plans[policy.name] = None
         return self.plans[policy.name]
 
+    def _part(self, fields: dict[str, tuple[int, Mapping[str, str] | None]], where: str) -> Callable[..., str]:
+        """The issue's part of a result (`json_.issue_part`) as a function of its cells, labels' JSON and line."""
+        fixed = json_.issue_part(dict.fromkeys(fields, _SAMPLE), _SAMPLE, _SAMPLE).split(_quoted(_SAMPLE))
+        pieces: list[str | _Code] = [fixed[0]]
+        for field_text, text in zip(self.field_texts.values(), fixed[1:]):
+            quoted = f'"{field_text}"' if isinstance(field_text, str) else _Code(f"quoted({field_text.expression})")
+            pieces += [quoted, text]
+        before_labels, between, after_where = fixed[-1].split(_SAMPLE)
+        pieces[-1:] = [before_labels, _Code("labels"), between, _quoted(where)[:-1], _Code("line"), '"', after_where]
+        return _joined("c, labels, line", pieces, {"quoted": _quoted, **self.codes})
+
     def _plan(self, policy: Policy, metric: Metric, target: int, tables: OpenTables | None) -> _Plan:
+        if target <= 0:  # a due time is then its start, which its open seconds do not tell (config refuses these)
+            raise _Unsupported
         warn_at = min((threshold.elapsed_at(target) for threshold in policy.warn), default=_NEVER)
         fixed = {
             "metric": metric.value,
@@ -121,47 +155,44 @@ class JsonResults:
         for index, step in enumerate(policy.steps):
             known = {**fixed, "level": step.level, "notify": ", ".join(step.notify) or "nobody"}
             prefix, suffix = json_.actions_text([Action(step.level, step.notify, _SAMPLE)]).split(_quoted(_SAMPLE))
-            after = self._parts(step.action or DEFAULT_AFTER_DUE, known)
-            before = self._parts(step.action or DEFAULT_BEFORE_DUE, known)
+            after = self._message(step.action or DEFAULT_AFTER_DUE, known)
+            before = self._message(step.action or DEFAULT_BEFORE_DUE, known)
             reached_at = step.elapsed_at(target)
             steps.append(((reached_at, index), (reached_at, _quoted(step.level), prefix, suffix, after, before)))
         template = json_.RESULT_SEPARATOR + json_.result_template(
             metric.value, policy.name, policy.calendar_name, target
         )
+        texts = [text.replace("%%", "%") for text in re.split(r"%[sd]", template)]
+        pieces: list[str | _Code] = [texts[0]]
+        for slot, text in zip(_RESULT_SLOTS, texts[1:], strict=True):
+            pieces += [slot, text]
+        render = _joined(", ".join(slot.expression for slot in _RESULT_SLOTS if isinstance(slot, _Code)), pieces, {})
         ordered = tuple(s for _, s in sorted(steps, key=lambda pair: pair[0]))
-        return METRIC_CODES[metric], target, metric in policy.pause, tables, warn_at, ordered, template
+        return METRIC_CODES[metric], target, metric in policy.pause, tables, warn_at, ordered, render, {}
 
-    def _parts(self, template: str, known: dict[str, str]) -> _Parts:
-        """A message template as fixed text and what follows it, as `escalation.action_for` fills it in."""
-        parts: list[tuple[str, int | None]] = []
-        text = ""
+    def _message(self, template: str, known: dict[str, str]) -> _Message:
+        """A message template as `escalation.action_for` fills it in, as a function (see `_Message`)."""
         try:
             parsed = list(string.Formatter().parse(template))
         except ValueError:
             raise _Unsupported from None
-        dynamic = {
-            "id": _ID,
-            "state": _STATE,
-            "overdue": _OVERDUE,
-            "remaining": _REMAINING,
-            "elapsed": _ELAPSED,
-            "due": _DUE,
-            "labels": _LABELS,
-        }
+        pieces: list[str | _Code] = []
         for literal, key, spec, conversion in parsed:
-            text += literal
+            pieces.append(literal)
             if key is None:
                 continue
             if spec or conversion or not key or not key.isidentifier():
                 raise _Unsupported
             if key in known:
-                text += known[key]
-            elif key in dynamic or key in self.names:
-                parts.append((text, dynamic[key] if key in dynamic else self.names[key]))
-                text = ""
+                pieces.append(known[key])
+            elif key in _MESSAGE_CODES:
+                pieces.append(_Code(_MESSAGE_CODES[key]))
+            elif key in self.field_texts:
+                pieces.append(self.field_texts[key])
             # else: a name the export does not have prints as nothing
-        parts.append((text, None))
-        return tuple(parts)
+        bound = {**self.codes, "STATE_VALUES": _STATE_VALUES, "duration": format_duration}
+        bound["instant"] = self.instants.quoted
+        return _joined("ident, state, remaining, elapsed, due, labels, c", pieces, bound)
 
     def issue(
         self,
@@ -175,21 +206,19 @@ class JsonResults:
         paused: bool,
         plans: tuple[_Plan, ...],
         states: list[int],
-    ) -> str:
-        """The results of one issue's clocks, each after its separator; each clock counted in `states`."""
+        out: list[str],
+    ) -> None:
+        """Append the results of one issue's clocks to `out`, each after its separator; count each clock in
+        `states`."""
         as_of, instant = self.as_of, self.instants.quoted
-        texts = [cells[index].strip() if index >= 0 else "" for index in self.columns]
-        for n, codes in self.coded:
-            texts[n] = codes.get(texts[n], texts[n])
         labels_cell = cells[self.labels] if self.labels >= 0 else ""
         labels = self.labels_seen.get(labels_cell) or self._labels(labels_cell)
-        issue_part = self.tail % (*map(_quoted, texts), labels[0], line)
+        issue_part = self.part(cells, labels[0], line)
         quoted_id = _quoted(ident)
-        out = []
         at_created = at_held = None  # opened(created), opened(held) once a clock needs them
         created_text = stop_text = ""  # instant(created), instant(stopped)
         stopped = None
-        for code, target, pausable, tables, warn_at, steps, template in plans:
+        for code, target, pausable, tables, warn_at, steps, render, dues in plans:
             if code == RESOLUTION:
                 begin, stop = created, resolved
             elif code == FIRST_RESPONSE:
@@ -210,6 +239,7 @@ class JsonResults:
                 due = begin + target
                 if held >= 0 and due > held:  # not reached before the pause: the rest counts from as_of
                     due = (as_of if as_of > held else held) + target - (held - begin)
+                due_text = instant(due)
             else:
                 opened, reach = tables
                 if begin == created:
@@ -219,13 +249,22 @@ class JsonResults:
                 at_end = 0 if end == as_of else opened(end)  # 0: as_of is the anchor
                 total = at_end - at_begin if end > begin else 0
                 spent = 0
-                due = reach(begin, target)
+                # The first instant with at_begin + target open seconds: the same for every start in a closed
+                # stretch (most starts, outside business hours), so it is remembered by those seconds.
+                known = dues.get(at_begin + target)
+                if known is None:
+                    if len(dues) > 100_000:
+                        dues.clear()
+                    due = reach(begin, target)
+                    known = dues[at_begin + target] = (due, instant(due))
+                due, due_text = known
                 if held >= 0:
                     if at_held is None:
                         at_held = opened(held)
                     spent = at_end - at_held
                     if due > held:
                         due = reach(as_of if as_of > held else held, target - (at_held - at_begin))
+                        due_text = instant(due)
             elapsed = total - spent
             if stop is not None:
                 state = MET if elapsed <= target else MISSED
@@ -248,8 +287,8 @@ class JsonResults:
                 if reached is not None:
                     _, level, prefix, suffix, after, before_due = reached
                     remaining = target - elapsed
-                    message = self._message(
-                        after if remaining <= 0 else before_due, ident, state, remaining, elapsed, due, labels, texts
+                    message = (after if remaining <= 0 else before_due)(
+                        ident, state, remaining, elapsed, due, labels, cells
                     )
                     actions = prefix + _quoted(message) + suffix
             if begin != created:
@@ -266,24 +305,20 @@ class JsonResults:
                 stopped, end_text = stop, instant(stop)
                 stop_text = end_text
             out.append(
-                template
-                % (
+                render(
                     quoted_id,
                     _STATE_TEXTS[state],
                     begin_text,
-                    instant(due),
+                    due_text,
                     end_text,
                     elapsed,
                     target - elapsed,
                     spent,
-                    "null",
-                    "null",
                     level,
                     actions,
                     issue_part,
                 )
             )
-        return "".join(out)
 
     def _labels(self, cell: str) -> tuple[str, str]:
         labels = as_labels(cell)
@@ -292,39 +327,46 @@ class JsonResults:
         found = self.labels_seen[cell] = (json_.labels_text(labels), ", ".join(labels))
         return found
 
-    def _message(
-        self,
-        parts: _Parts,
-        ident: str,
-        state: int,
-        remaining: int,
-        elapsed: int,
-        due: int,
-        labels: tuple[str, str],
-        texts: list[str],
-    ) -> str:
-        out = []
-        for text, what in parts:
-            out.append(text)
-            if what is None:
-                continue
-            if what >= 0:
-                out.append(texts[what])
-            elif what == _ID:
-                out.append(ident)
-            elif what == _STATE:
-                out.append(_STATE_VALUES[state])
-            elif what == _OVERDUE:
-                out.append(format_duration(max(-remaining, 0)))
-            elif what == _REMAINING:
-                out.append(format_duration(max(remaining, 0)))
-            elif what == _ELAPSED:
-                out.append(format_duration(elapsed))
-            elif what == _DUE:
-                out.append(self.instants.quoted(due)[1:-1])
-            else:
-                out.append(labels[1])
-        return "".join(out)
+
+class _Code(NamedTuple):
+    """A Python expression in a `_joined` function's text."""
+
+    expression: str
+
+
+# What fills each slot of `json_.result_template` in the lane: the arguments of a clock's render function, in
+# order, and two keys that are always null here (the lane's rows never change policy)
+_RESULT_SLOTS: tuple[str | _Code, ...] = (
+    *map(_Code, ("issue", "state", "started", "due", "stopped", "elapsed", "remaining", "paused")),
+    "null",
+    "null",
+    *map(_Code, ("level", "actions", "part")),
+)
+
+
+def _joined(parameters: str, pieces: Sequence[str | _Code], bound: dict[str, object]) -> Callable[..., str]:
+    """A function of `parameters` returning its pieces joined: fixed texts as they are, each `_Code` as the text
+    of its value (`str` of an int, as `%d` writes it). It is compiled to a single f-string, which costs half as much
+    as filling in a `%` template of the same text. The fixed texts are bound by name, never read as code; the
+    expressions may use the parameters and the names in `bound`."""
+    namespace = dict(bound)
+    body: list[str] = []
+    text = ""
+    for piece in (*pieces, _Code("")):
+        if not isinstance(piece, _Code):
+            text += piece
+            continue
+        if text:
+            name = f"_text{len(body)}"
+            namespace[name] = text
+            body.append(f"{{{name}}}")
+            text = ""
+        if piece.expression:
+            if any(c in piece.expression for c in "'\\{}\n"):  # it could end the f-string or its field
+                raise ValueError(f"not an expression for an f-string field: {piece.expression!r}")
+            body.append(f"{{{piece.expression}}}")
+    exec(f"def joined({parameters}):\n    return f'{''.join(body)}'\n", namespace)
+    return namespace["joined"]  # type: ignore[return-value]
 
 
 class _Unsupported(Exception):
