@@ -44,6 +44,7 @@ _quoted: Callable[[str], str] = json.encoder.encode_basestring
 _STATE_VALUES = tuple(state.value for state in STATES)  # by the lane's state codes
 _STATE_TEXTS = tuple(_quoted(value) for value in _STATE_VALUES)
 _NEVER = 1 << 62  # an elapsed time no clock reaches: no warning threshold
+_DUES_KEPT = 4096  # due times a clock's plan remembers (the starts in business hours each add one); then it forgets
 _SAMPLE = "\0"  # a stand-in value, to cut the writer's text around: JSON text never holds it as it is
 
 # A message: a `_joined` function of (ident, state, remaining, elapsed, due, labels, cells)
@@ -253,7 +254,7 @@ class JsonResults:
                 # stretch (most starts, outside business hours), so it is remembered by those seconds.
                 known = dues.get(at_begin + target)
                 if known is None:
-                    if len(dues) > 100_000:
+                    if len(dues) >= _DUES_KEPT:
                         dues.clear()
                     due = reach(begin, target)
                     known = dues[at_begin + target] = (due, instant(due))
