@@ -136,7 +136,7 @@ class JsonResults:
         fixed = json_.issue_part(dict.fromkeys(fields, _SAMPLE), _SAMPLE, _SAMPLE).split(_quoted(_SAMPLE))
         pieces: list[str | _Code] = [fixed[0]]
         for field_text, text in zip(self.field_texts.values(), fixed[1:]):
-            quoted = f'"{field_text}"' if isinstance(field_text, str) else _Code(f"quoted({field_text.expression})")
+            quoted = _quoted(field_text) if isinstance(field_text, str) else _Code(f"quoted({field_text.expression})")
             pieces += [quoted, text]
         before_labels, between, after_where = fixed[-1].split(_SAMPLE)
         pieces[-1:] = [before_labels, _Code("labels"), between, _quoted(where)[:-1], _Code("line"), '"', after_where]
@@ -163,10 +163,12 @@ class JsonResults:
         template = json_.RESULT_SEPARATOR + json_.result_template(
             metric.value, policy.name, policy.calendar_name, target
         )
-        texts = [text.replace("%%", "%") for text in re.split(r"%[sd]", template)]
-        pieces: list[str | _Code] = [texts[0]]
-        for slot, text in zip(_RESULT_SLOTS, texts[1:], strict=True):
-            pieces += [slot, text]
+        slots = iter(_RESULT_SLOTS)
+        pieces = [
+            "%" if token == "%%" else next(slots) if token in ("%s", "%d") else token
+            for token in re.split("(%%|%[sd])", template)  # "%%": a name's own "%", written doubled
+        ]
+        assert next(slots, None) is None, "every slot of the template is filled"
         render = _joined(", ".join(slot.expression for slot in _RESULT_SLOTS if isinstance(slot, _Code)), pieces, {})
         ordered = tuple(s for _, s in sorted(steps, key=lambda pair: pair[0]))
         return METRIC_CODES[metric], target, metric in policy.pause, tables, warn_at, ordered, render, {}
@@ -191,8 +193,12 @@ class JsonResults:
             elif key in self.field_texts:
                 pieces.append(self.field_texts[key])
             # else: a name the export does not have prints as nothing
-        bound = {**self.codes, "STATE_VALUES": _STATE_VALUES, "duration": format_duration}
-        bound["instant"] = self.instants.quoted
+        bound = {
+            **self.codes,
+            "STATE_VALUES": _STATE_VALUES,
+            "duration": format_duration,
+            "instant": self.instants.quoted,
+        }
         return _joined("ident, state, remaining, elapsed, due, labels, c", pieces, bound)
 
     def issue(

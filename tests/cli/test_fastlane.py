@@ -173,6 +173,14 @@ def test_the_lane_writes_the_json_results_the_ordinary_path_writes(tmp_path, wri
         assert any(r["paused_seconds"] for r in results) and any("ünïcode" in r["labels"] for r in results)
 
 
+def test_a_percent_sign_in_a_policys_name_is_text_in_the_lanes_json(tmp_path, monkeypatch, written):
+    """The writer's result template doubles a name's "%"; the lane reads "%%s" as a "%" and an "s", no slot."""
+    monkeypatch.setitem(CONFIGS, "percent", CONFIGS["utc-no-warn"].replace("name: all", 'name: "all%s 100%%d"'))
+    report, _ = file_and_stdin(tmp_path, export(random.Random(5), 1500), "-f", "json", config="percent")
+    assert written
+    assert {r["policy"] for r in json.loads(report)["results"]} == {"all%s 100%%d"}
+
+
 def test_the_lanes_json_results_agree_at_every_threshold_to_the_second(tmp_path, written):
     """Clocks that reach their target, a warning or an escalation step exactly at as_of or one second later,
     stop exactly at their due time or a second after it, or pause exactly when due: where `>=` and `>` part,
