@@ -147,9 +147,9 @@ def written(monkeypatch) -> list[int]:
     issues: list[int] = []
     original = JsonResults.issue
 
-    def counted(self: JsonResults, *args: Any) -> str:
+    def counted(self: JsonResults, *args: Any) -> None:
         issues.append(1)
-        return original(self, *args)
+        original(self, *args)
 
     monkeypatch.setattr(JsonResults, "issue", counted)
     return issues
