@@ -18,17 +18,19 @@ def parse_duration(text: str) -> int:
 
 
 def format_duration(seconds: int) -> str:
-    """`2d4h`, `1h30m`, `45s`, `0s`; negative values get a leading minus. Seconds show only under an hour."""
+    """`2d4h`, `1h30m`, `45s`, `0s`; negative values get a leading minus. Seconds show only under an hour.
+    Written out case by case: it fills in escalation messages, where a loop over the units cost a microsecond."""
     sign = "-" if seconds < 0 else ""
-    rest = abs(seconds)
+    rest = -seconds if seconds < 0 else seconds
+    if rest < 3_600:
+        minutes, secs = divmod(rest, 60)
+        if not minutes:
+            return f"{sign}{secs}s"
+        return f"{sign}{minutes}m{secs}s" if secs else f"{sign}{minutes}m"
     days, rest = divmod(rest, 86_400)
     hours, rest = divmod(rest, 3_600)
-    minutes, secs = divmod(rest, 60)
-    parts = [(days, "d"), (hours, "h"), (minutes, "m")]
-    if not days and not hours:
-        parts.append((secs, "s"))
-    text = "".join(f"{n}{unit}" for n, unit in parts if n)
-    return sign + (text or "0s")
+    minutes = rest // 60
+    return f"{sign}{f'{days}d' if days else ''}{f'{hours}h' if hours else ''}{f'{minutes}m' if minutes else ''}"
 
 
 def format_clock(seconds: int) -> str:

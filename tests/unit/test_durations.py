@@ -1,0 +1,56 @@
+"""Durations printed as escalate prints them everywhere (messages, explain, tables, JSON's `target`)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from escalate_cli.durations import format_duration, parse_duration
+
+
+def _reference(seconds: int) -> str:
+    """The rule spelled out unit by unit: days, hours and minutes that are not zero, then seconds only under an
+    hour (and `0s` for nothing at all), after a minus for negative values."""
+    sign = "-" if seconds < 0 else ""
+    days, rest = divmod(abs(seconds), 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m")]
+    if not days and not hours:
+        parts.append((secs, "s"))
+    return sign + ("".join(f"{n}{unit}" for n, unit in parts if n) or "0s")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0s"),
+        (45, "45s"),
+        (60, "1m"),
+        (90, "1m30s"),
+        (3_599, "59m59s"),
+        (3_600, "1h"),
+        (3_661, "1h1m"),
+        (5_400, "1h30m"),
+        (86_400, "1d"),
+        (86_460, "1d1m"),
+        (187_200, "2d4h"),
+        (-45, "-45s"),
+        (-5_400, "-1h30m"),
+        (-86_400, "-1d"),
+    ],
+)
+def test_format_duration_examples(seconds: int, text: str) -> None:
+    assert format_duration(seconds) == text
+
+
+@given(st.integers(min_value=-(10**9), max_value=10**9))
+def test_format_duration_follows_the_rule_unit_by_unit(seconds: int) -> None:
+    assert format_duration(seconds) == _reference(seconds)
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_a_printed_duration_reads_back_within_the_minute(seconds: int) -> None:
+    back = parse_duration(format_duration(seconds))
+    assert back == (seconds if seconds < 3_600 else seconds - seconds % 60)
