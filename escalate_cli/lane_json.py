@@ -392,30 +392,41 @@ class Instants:
         self.dates: dict[int, str] = {}  # local day -> '"YYYY-MM-DDT'
         self.minutes = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]
         self.suffixes: dict[str, list[str]] = {}  # an offset's text -> the seconds' texts with it, and '"'
-        self.offset = 0
-        self.quoted: Callable[[int], str] = self._zoned
         if isinstance(tz, timezone) or getattr(tz, "key", None) in UTC_NAMES:  # one offset, always
-            offset, self.seconds = self._offset(0)
-            self.offset = offset
-            self.quoted = self._fixed
+            self.quoted: Callable[[int], str] = self._fixed(*self._offset(0))
+        else:
+            self.quoted = self._zoned()
 
-    def _fixed(self, moment: int) -> str:
-        local = moment + self.offset
-        day = local // DAY
-        second = local - day * DAY
-        return (self.dates.get(day) or self._date(day)) + self.minutes[second // 60] + self.seconds[second % 60]
+    # Both are closures over their tables, and build the text as one f-string: an instant is written two or
+    # three times per issue, and attribute lookups and `+` would cost a third of it.
+    def _fixed(self, offset: int, seconds: list[str]) -> Callable[[int], str]:
+        dates_get, new_date, minutes = self.dates.get, self._date, self.minutes
 
-    def _zoned(self, moment: int) -> str:
-        day = moment // DAY
-        known = self.days.get(day)
-        if not known:
-            known = self._learn(day) if known is None else known
+        def fixed(moment: int) -> str:
+            local = moment + offset
+            day = local // DAY
+            second = local - day * DAY
+            return f"{dates_get(day) or new_date(day)}{minutes[second // 60]}{seconds[second % 60]}"
+
+        return fixed
+
+    def _zoned(self) -> Callable[[int], str]:
+        days_get, learn, tz = self.days.get, self._learn, self.tz
+        dates_get, new_date, minutes = self.dates.get, self._date, self.minutes
+
+        def zoned(moment: int) -> str:
+            day = moment // DAY
+            known = days_get(day)
             if not known:
-                return f'"{iso(moment, self.tz)}"'
-        local = moment + known[0]
-        day = local // DAY
-        second = local - day * DAY
-        return (self.dates.get(day) or self._date(day)) + self.minutes[second // 60] + known[1][second % 60]
+                known = learn(day) if known is None else known
+                if not known:
+                    return f'"{iso(moment, tz)}"'
+            local = moment + known[0]
+            day = local // DAY
+            second = local - day * DAY
+            return f"{dates_get(day) or new_date(day)}{minutes[second // 60]}{known[1][second % 60]}"
+
+        return zoned
 
     def _learn(self, day: int) -> tuple[int, list[str]] | tuple[()]:
         if len(self.days) > 100_000:
