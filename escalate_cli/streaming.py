@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import os
 import tempfile
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from escalate_cli.readers.issues import _SNIFF_ROWS, IssueBuilder, RowError
 from escalate_cli.readers.records import Malformed, Row
 from escalate_cli.readers.source import plain_file
 from escalate_cli.sla import evaluate
+from escalate_cli.writers import Piece, Spooled
 
 
 class NeedsAllRows(Exception):
@@ -305,7 +307,7 @@ def _built(
 
 def streamed_output(
     exports: list[str], config: Config, options: ReadOptions, as_of: int, fmt: str
-) -> tuple[Report, Iterable[str | bytes]]:
+) -> tuple[Report, Iterable[Piece]]:
     """Run the stream for `quiet`, `json` or `csv` output: the report (counts only) and the output, spooled
     through a temporary file so that nothing reaches the user before the stream has finished."""
     import csv
@@ -326,7 +328,7 @@ def streamed_output(
         except BaseException:
             spools.close()
             raise
-        return report, json_.chunks(report, tz=tz, spooled=spools.blocks())
+        return report, json_.chunks(report, tz=tz, spooled=spools.parts())
     if fmt == "quiet":
         return stream_check(exports, config, options, as_of, show, lambda clock: None, counts_only=True), ()
     spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 - read back below
@@ -343,8 +345,7 @@ def streamed_output(
     except BaseException:
         spool.close()
         raise
-    spool.seek(0)
-    return report, itertools.chain([_csv_line(csv_.header(extra))], _spooled_blocks(spool))
+    return report, itertools.chain([_csv_line(csv_.header(extra))], _parts([spool]))
 
 
 def _csv_line(cells: list[str]) -> str:
@@ -356,10 +357,12 @@ def _csv_line(cells: list[str]) -> str:
     return out.getvalue()
 
 
-def _spooled_blocks(spool: Any) -> Iterator[str]:
-    with spool:
-        while block := spool.read(1 << 16):
-            yield block
+def _parts(files: list[Any]) -> Iterator[Spooled]:
+    """What each spool (a text file) holds, as a part of the output; each file is closed once copied."""
+    for file in files:
+        with file:
+            file.flush()
+            yield Spooled(file.buffer, 0, os.fstat(file.fileno()).st_size)
 
 
 class Spools:
@@ -391,17 +394,10 @@ class Spools:
     def flush(self) -> None:
         self.files[-1].flush()
 
-    def blocks(self) -> Iterator[bytes]:
-        """What the files hold, in order, as UTF-8 blocks; each file is closed once read."""
-        for file in self.files:
-            with file:
-                file.seek(0)  # after writing what the text layer holds
-                while block := file.buffer.read(_BLOCK):
-                    yield block
+    def parts(self) -> Iterator[Spooled]:
+        """What the files hold, in order; each file is closed once copied."""
+        return _parts(self.files)
 
     def close(self) -> None:
         for file in self.files:
             file.close()
-
-
-_BLOCK = 1 << 20

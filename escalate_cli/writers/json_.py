@@ -21,18 +21,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import tzinfo
 
 from escalate_cli.model import JSON_ONLY_KEYS, RESULT_KEYS, Action, Clock, Issue, Problem, Report
-from escalate_cli.writers import iso
+from escalate_cli.writers import Piece, Spooled, iso
 
 SCHEMA_VERSION = 1
 
 
 def render(report: Report, *, tz: tzinfo) -> str:
-    return "".join(p if isinstance(p, str) else p.decode() for p in chunks(report, tz=tz))
+    return "".join(p if isinstance(p, str) else b"".join(p.blocks()).decode() for p in chunks(report, tz=tz))
 
 
-def chunks(report: Report, *, tz: tzinfo, spooled: Iterable[bytes] | None = None) -> Iterator[str | bytes]:
+def chunks(report: Report, *, tz: tzinfo, spooled: Iterable[Spooled] | None = None) -> Iterator[Piece]:
     """The document piece by piece, so a million results never sit in memory as one string. `spooled`: the
-    results already rendered, as UTF-8 blocks of `RESULT_SEPARATOR` + `result_text` each, copied as they are
+    results already rendered, in files of `RESULT_SEPARATOR` + `result_text` each, copied as they are
     (default: rendered here from report.clocks)."""
     document: dict[str, object] = {
         "schema_version": SCHEMA_VERSION,
@@ -68,7 +68,7 @@ def chunks(report: Report, *, tz: tzinfo, spooled: Iterable[bytes] | None = None
 
 
 class _Rendered:
-    def __init__(self, blocks: Iterable[str | bytes]) -> None:
+    def __init__(self, blocks: Iterable[Piece]) -> None:
         self.blocks = blocks
 
 
@@ -77,15 +77,15 @@ def _spool(clocks: Iterable[Clock], tz: tzinfo) -> Iterator[str]:
         yield RESULT_SEPARATOR + result_text(clock, tz)
 
 
-def _joined(blocks: Iterable[str | bytes]) -> Iterator[str | bytes]:
+def _joined(blocks: Iterable[Piece]) -> Iterator[Piece]:
     """The results array from blocks of separated results: the first separator's comma opens it."""
     empty = True
     for block in blocks:
-        if not block:
+        if not block if isinstance(block, str) else block.start >= block.end:
             continue
         if empty:
             yield "["
-            block = block[1:]
+            block = block[1:] if isinstance(block, str) else block._replace(start=block.start + 1)
             empty = False
         yield block
     yield "[]" if empty else "\n  ]"

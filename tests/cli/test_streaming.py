@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 from pathlib import Path
@@ -57,3 +58,61 @@ def test_id_hashes_find_a_repeat_exactly_when_there_is_one():
     assert len(ids) == 5000 and not ids.repeats()
     ids.add(keys[1234])
     assert ids.repeats()
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_spooled_output_is_the_same_in_a_file_as_on_stdout(export, fmt, tmp_path):
+    """To a file the spooled part is copied file to file (sendfile, where there is one); captured stdout has
+    no descriptor, so there it is read and written block by block."""
+    out = tmp_path / f"out.{fmt}"
+    to_file = run([str(export), "-f", fmt, "-o", str(out)])
+    to_stdout = run([str(export), "-f", fmt])
+    assert to_file.exit_code == to_stdout.exit_code == 1
+    assert out.read_bytes() == to_stdout.stdout_bytes
+
+
+def _spool(tmp_path, data: bytes):
+    from escalate_cli.writers import Spooled
+
+    file = (tmp_path / "spool").open("w+b")
+    file.write(data)
+    file.flush()
+    return Spooled(file, 1, len(data))
+
+
+@pytest.mark.skipif(not hasattr(os, "sendfile"), reason="no os.sendfile on this platform")
+def test_a_copy_that_sendfile_stops_is_finished_block_by_block(tmp_path, monkeypatch):
+    from escalate_cli import cli
+
+    data = bytes(range(256)) * 20_000  # 5 MB
+    part = _spool(tmp_path, data)
+    real = os.sendfile
+    calls = []
+
+    def sends_once(target, source, offset, count):
+        calls.append(offset)
+        if len(calls) > 1:
+            raise OSError(22, "Invalid argument")  # as a target sendfile cannot write to
+        return real(target, source, offset, min(count, 1_000_003))
+
+    monkeypatch.setattr(os, "sendfile", sends_once, raising=False)
+    with (tmp_path / "out").open("wb") as out:
+        out.write(b"head ")
+        out.flush()
+        cli._copy(part, out)
+    part.file.close()
+    assert calls == [1, 1_000_004]
+    assert (tmp_path / "out").read_bytes() == b"head " + data[1:]
+
+
+def test_a_copy_to_output_without_a_descriptor_is_block_by_block(tmp_path):
+    import io
+
+    from escalate_cli import cli
+
+    data = b"x" * 3_000_000 + b"end"
+    out = io.BytesIO()
+    part = _spool(tmp_path, data)
+    cli._copy(part, out)
+    part.file.close()
+    assert out.getvalue() == data[1:]
