@@ -358,11 +358,11 @@ def _csv_line(cells: list[str]) -> str:
 
 
 def _parts(files: list[Any]) -> Iterator[Spooled]:
-    """What each spool (a text file) holds, as a part of the output; each file is closed once copied."""
+    """What each spool (a temporary text file) holds, as a part of the output; each file is closed once copied."""
     for file in files:
         with file:
             file.flush()
-            yield Spooled(file.buffer, 0, os.fstat(file.fileno()).st_size)
+            yield Spooled(file.buffer, 0, os.fstat(file.fileno()).st_size, consumable=True)
 
 
 class Spools:

@@ -73,11 +73,13 @@ def urgency_order(clocks: list[Clock]) -> list[Clock]:
 
 class Spooled(NamedTuple):
     """Output already written to a temporary file, as UTF-8: the bytes of `file` from `start` to `end`, to be
-    copied as they are (the CLI has the kernel copy them where it can, see `cli._copy`)."""
+    copied as they are (the CLI has the kernel copy them where it can, see `cli._copy`). `consumable`: the copy
+    may cut the file short as it goes (it is thrown away after)."""
 
     file: BinaryIO
     start: int
     end: int
+    consumable: bool = False
 
     def blocks(self, start: int | None = None) -> Iterator[bytes]:
         """The bytes from `start` (default: the part's own) a block at a time."""

@@ -71,13 +71,13 @@ def test_spooled_output_is_the_same_in_a_file_as_on_stdout(export, fmt, tmp_path
     assert out.read_bytes() == to_stdout.stdout_bytes
 
 
-def _spool(tmp_path, data: bytes):
+def _spool(tmp_path, data: bytes, *, consumable: bool = False):
     from escalate_cli.writers import Spooled
 
     file = (tmp_path / "spool").open("w+b")
     file.write(data)
     file.flush()
-    return Spooled(file, 1, len(data))
+    return Spooled(file, 1, len(data), consumable)
 
 
 @pytest.mark.skipif(not hasattr(os, "sendfile"), reason="no os.sendfile on this platform")
@@ -116,3 +116,77 @@ def test_a_copy_to_output_without_a_descriptor_is_block_by_block(tmp_path):
     cli._copy(part, out)
     part.file.close()
     assert out.getvalue() == data[1:]
+
+
+DATA = bytes(range(256)) * 4_000 + b"end"  # 1 MB
+
+
+def _copied(tmp_path, part, mode="wb"):
+    """The part copied into a file after a head, with a tail written after it through the same handle."""
+    from escalate_cli import cli
+
+    with (tmp_path / "out").open(mode) as out:
+        out.write(b"head ")
+        out.flush()
+        cli._copy(part, out)
+        out.write(b" tail")
+    part.file.close()
+    return (tmp_path / "out").read_bytes()
+
+
+@pytest.mark.skipif(not hasattr(os, "sendfile"), reason="no os.sendfile on this platform")
+def test_a_consumable_spool_is_copied_from_its_end_and_cut_short(tmp_path, monkeypatch):
+    from escalate_cli import cli
+
+    monkeypatch.setattr(cli, "_PIECE", 100_003)  # eleven pieces, the first short
+    part = _spool(tmp_path, DATA, consumable=True)
+    assert _copied(tmp_path, part) == b"head " + DATA[1:] + b" tail"
+    assert (tmp_path / "spool").stat().st_size == 1  # the spool gave back all it had copied
+
+
+@pytest.mark.skipif(not hasattr(os, "sendfile"), reason="no os.sendfile on this platform")
+def test_a_spool_is_copied_front_to_back_into_a_file_opened_to_append(tmp_path, monkeypatch):
+    from escalate_cli import cli
+
+    monkeypatch.setattr(cli, "_PIECE", 100_003)
+    (tmp_path / "out").write_bytes(b"earlier ")
+    part = _spool(tmp_path, DATA, consumable=True)
+    assert _copied(tmp_path, part, "ab") == b"earlier head " + DATA[1:] + b" tail"
+
+
+@pytest.mark.skipif(not hasattr(os, "sendfile"), reason="no os.sendfile on this platform")
+def test_a_copy_from_the_end_the_kernel_refuses_at_once_is_made_front_to_back(tmp_path, monkeypatch):
+    from escalate_cli import cli
+
+    monkeypatch.setattr(cli, "_PIECE", 100_003)
+    real, calls = os.sendfile, []
+
+    def refuses_the_first(target, source, offset, count):
+        calls.append(offset)
+        if len(calls) == 1:
+            raise OSError(22, "Invalid argument")
+        return real(target, source, offset, count)
+
+    monkeypatch.setattr(os, "sendfile", refuses_the_first)
+    part = _spool(tmp_path, DATA, consumable=True)
+    assert _copied(tmp_path, part) == b"head " + DATA[1:] + b" tail"
+    assert calls[1] == 1  # front to back, from the part's start
+
+
+@pytest.mark.skipif(not hasattr(os, "sendfile"), reason="no os.sendfile on this platform")
+def test_an_output_error_once_the_spool_is_cut_short_is_raised(tmp_path, monkeypatch):
+    from escalate_cli import cli
+
+    monkeypatch.setattr(cli, "_PIECE", 100_003)
+    real, calls = os.sendfile, []
+
+    def full_after_two(target, source, offset, count):
+        calls.append(offset)
+        if len(calls) > 2:
+            raise OSError(28, "No space left on device")
+        return real(target, source, offset, count)
+
+    monkeypatch.setattr(os, "sendfile", full_after_two)
+    part = _spool(tmp_path, DATA, consumable=True)
+    with pytest.raises(OSError, match="No space left"):
+        _copied(tmp_path, part)
