@@ -41,6 +41,9 @@ OK, WARNING, BREACHED, PAUSED, MET, MISSED = range(6)
 NEVER = -(1 << 62)
 _YEAR = 365 * 86_400
 _STAMPS = ("created", "first_response", "resolved", "updated")  # the order the lane reads them in
+# Results written at once: about 90 kB of JSON, which stays in the processor's cache while it is joined, encoded
+# and written (512 at once took 0.1-0.5 s longer at 1M issues, 16 at once as long, in alternating runs)
+_BATCH = 128
 
 
 class IdHashes:
@@ -355,7 +358,7 @@ class Lane:
                         states,
                         written,
                     )
-                    if len(written) >= 512:
+                    if len(written) >= _BATCH:
                         emit("".join(written))
                         written.clear()
                     continue
