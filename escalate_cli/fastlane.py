@@ -141,6 +141,7 @@ class Lane:
         self.oldest = as_of - 50 * _YEAR  # thresholds are searched this far back; older starts go the usual way
         self.pad = len(cells.header) in indices.values()  # a column is missing: each row gets an empty cell
         self.stamps = itemgetter(indices["id"], *(indices[n] for n in _STAMPS))
+        self.keys = keys  # the columns of the key to `entries`
         self.key_of: Callable[[list[str]], object] = itemgetter(*keys) if keys else (lambda cells: None)
         self.parse = tuple(builder.parsers[n].parse for n in _STAMPS)
         self.entries: dict[object, _Entry] = {}

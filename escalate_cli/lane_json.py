@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timezone, tzinfo
 from typing import NamedTuple
 
@@ -44,6 +44,7 @@ _quoted: Callable[[str], str] = json.encoder.encode_basestring
 _STATE_VALUES = tuple(state.value for state in STATES)  # by the lane's state codes
 _STATE_TEXTS = tuple(_quoted(value) for value in _STATE_VALUES)
 _NEVER = 1 << 62  # an elapsed time no clock reaches: no warning threshold
+_SEEN_KEPT = 4096  # quoted texts remembered per recurring column
 _DUES_KEPT = 4096  # due times a clock's plan remembers (the starts in business hours each add one); then it forgets
 _SAMPLE = "\0"  # a stand-in value, to cut the writer's text around: JSON text never holds it as it is
 
@@ -79,9 +80,11 @@ class JsonResults:
         fields: dict[str, tuple[int, Mapping[str, str] | None]],
         labels: int,
         where: str,
+        recurring: Collection[int] = (),
     ) -> None:
         """`fields`: the mapped text fields in order, each with its column (-1: none) and its codes; `where`:
-        the export's name and a colon, before the line number."""
+        the export's name and a colon, before the line number; `recurring`: columns whose cells come back row
+        after row (the lane's key columns: status and matched fields), whose quoted texts are remembered."""
         self.as_of = as_of
         self.instants = Instants(tz)
         self.labels = labels  # the labels column (-1: none)
@@ -97,16 +100,22 @@ class JsonResults:
                 self.field_texts[name] = _Code(f"codes{n}.get(c[{column}].strip(), c[{column}].strip())")
             else:
                 self.field_texts[name] = _Code(f"c[{column}].strip()")
-        self.part = self._part(fields, where)
+        self.part = self._part(fields, where, recurring)
         self.labels_seen: dict[str, tuple[str, str]] = {}  # labels cell -> its JSON, its text in messages
         self.plans: dict[str, tuple[_Plan, ...] | None] = {}
 
     @classmethod
     def for_export(
-        cls, builder: IssueBuilder, header: list[str], where: Callable[[int], str], as_of: int
+        cls,
+        builder: IssueBuilder,
+        header: list[str],
+        where: Callable[[int], str],
+        as_of: int,
+        recurring: Collection[int] = (),
     ) -> JsonResults | None:
         """None when a column the results read is repeated (its cells are merged into a list), a mapped field
-        takes a result key's name (the writer then renders another way) or `where` is not `file:line`."""
+        takes a result key's name (the writer then renders another way) or `where` is not `file:line`.
+        `recurring`: see `__init__`."""
         position = {column: i for i, column in enumerate(header)}
         names = (*TEXT_FIELDS, *builder.extra)
         columns = [builder.columns[n] for n in (*names, "labels")]
@@ -117,7 +126,7 @@ class JsonResults:
             return None
         fields = {n: (position.get(builder.columns[n], -1), builder.codes.get(n) or None) for n in names}
         labels = position.get(builder.columns["labels"], -1)
-        return cls(as_of, builder.config.timezone, fields, labels, prefix)
+        return cls(as_of, builder.config.timezone, fields, labels, prefix, recurring)
 
     def plans_for(self, policy: Policy, tables: OpenTables | None) -> tuple[_Plan, ...] | None:
         """The policy's clocks, worked out once; None when a message template needs the ordinary path.
@@ -131,16 +140,28 @@ class JsonResults:
                 self.plans[policy.name] = None
         return self.plans[policy.name]
 
-    def _part(self, fields: dict[str, tuple[int, Mapping[str, str] | None]], where: str) -> Callable[..., str]:
-        """The issue's part of a result (`json_.issue_part`) as a function of its cells, labels' JSON and line."""
+    def _part(
+        self, fields: dict[str, tuple[int, Mapping[str, str] | None]], where: str, recurring: Collection[int]
+    ) -> Callable[..., str]:
+        """The issue's part of a result (`json_.issue_part`) as a function of its cells, labels' JSON and line.
+        A field in a recurring column is looked up by its cell (which the lane has hashed already, for its key)
+        rather than stripped and quoted again."""
         fixed = json_.issue_part(dict.fromkeys(fields, _SAMPLE), _SAMPLE, _SAMPLE).split(_quoted(_SAMPLE))
         pieces: list[str | _Code] = [fixed[0]]
-        for field_text, text in zip(self.field_texts.values(), fixed[1:]):
-            quoted = _quoted(field_text) if isinstance(field_text, str) else _Code(f"quoted({field_text.expression})")
+        bound: dict[str, object] = {"quoted": _quoted, **self.codes}
+        for n, (field_text, (column, _), text) in enumerate(zip(self.field_texts.values(), fields.values(), fixed[1:])):
+            if isinstance(field_text, str):
+                quoted: str | _Code = _quoted(field_text)
+            elif column in recurring:
+                text_of = _joined("c", [_Code(f"quoted({field_text.expression})")], bound)
+                bound[f"seen{n}"], bound[f"learn{n}"] = _remembered(text_of, column)
+                quoted = _Code(f"seen{n}.get(c[{column}]) or learn{n}(c)")
+            else:
+                quoted = _Code(f"quoted({field_text.expression})")
             pieces += [quoted, text]
         before_labels, between, after_where = fixed[-1].split(_SAMPLE)
         pieces[-1:] = [before_labels, _Code("labels"), between, _quoted(where)[:-1], _Code("line"), '"', after_where]
-        return _joined("c, labels, line", pieces, {"quoted": _quoted, **self.codes})
+        return _joined("c, labels, line", pieces, bound)
 
     def _plan(self, policy: Policy, metric: Metric, target: int, tables: OpenTables | None) -> _Plan:
         if target <= 0:  # a due time is then its start, which its open seconds do not tell (config refuses these)
@@ -333,6 +354,20 @@ class JsonResults:
             self.labels_seen.clear()
         found = self.labels_seen[cell] = (json_.labels_text(labels), ", ".join(labels))
         return found
+
+
+def _remembered(text_of: Callable[[list[str]], str], column: int) -> tuple[dict[str, str], Callable[..., str]]:
+    """A field's texts remembered by its cell in `column`: the dictionary, and the function that works one out
+    from the cells (`text_of`) and keeps it."""
+    seen: dict[str, str] = {}
+
+    def learn(cells: list[str]) -> str:
+        if len(seen) >= _SEEN_KEPT:  # a match on free text could make it grow without bound
+            seen.clear()
+        text = seen[cells[column]] = text_of(cells)
+        return text
+
+    return seen, learn
 
 
 class _Code(NamedTuple):

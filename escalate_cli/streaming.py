@@ -124,7 +124,7 @@ def _issues(
                 rest = yield from _built(rows.rows, builder, rows.where, config, ids, errors)
             else:
                 if not counts_only:  # JSON: the lane writes the results of plain rows, or only splits the export
-                    results = JsonResults.for_export(builder, lane.cells.header, rows.where, as_of)
+                    results = JsonResults.for_export(builder, lane.cells.header, rows.where, as_of, lane.keys)
                     if results is None:
                         lane.hand_over_all()
                     else:

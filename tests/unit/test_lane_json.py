@@ -44,3 +44,28 @@ def test_a_target_of_no_time_is_left_to_the_ordinary_path():
     policy = Policy("zero", calendar, "24x7", {Metric.RESOLUTION: 0})
     assert results.plans_for(policy, calendar.tables(0)) is None
     assert results.plans_for(Policy("four", calendar, "24x7", {Metric.RESOLUTION: 4 * 3600}), None) is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([" P1", "P1", "P2 ", "1", "2", "{x}", "é", '"q"', ""]), st.text(max_size=8)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_a_recurring_columns_remembered_texts_are_those_worked_out_each_time(rows):
+    """The issue's part with the status and priority columns remembered by cell (codes, stray spaces, quotes,
+    the memo emptied when full) is the part worked out row by row."""
+    import escalate_cli.lane_json as lane_json
+
+    fields = {"title": (1, None), "priority": (0, {"1": "High", " 2": "Low"}), "status": (2, None)}
+    plain = JsonResults(0, timezone.utc, fields, -1, "issues.csv:")
+    remembering = JsonResults(0, timezone.utc, fields, -1, "issues.csv:", recurring=[0, 2])
+    kept, lane_json._SEEN_KEPT = lane_json._SEEN_KEPT, 3
+    try:
+        for line, (key, title) in enumerate(rows):
+            cells = [key, title, key[::-1]]
+            assert remembering.part(cells, "[]", line) == plain.part(cells, "[]", line)
+    finally:
+        lane_json._SEEN_KEPT = kept
