@@ -86,16 +86,8 @@ def test_a_copy_that_sendfile_stops_is_finished_block_by_block(tmp_path, monkeyp
 
     data = bytes(range(256)) * 20_000  # 5 MB
     part = _spool(tmp_path, data)
-    real = os.sendfile
-    calls = []
-
-    def sends_once(target, source, offset, count):
-        calls.append(offset)
-        if len(calls) > 1:
-            raise OSError(22, "Invalid argument")  # as a target sendfile cannot write to
-        return real(target, source, offset, min(count, 1_000_003))
-
-    monkeypatch.setattr(os, "sendfile", sends_once, raising=False)
+    # as to a target sendfile cannot write to, after a first call that sent part of it
+    calls = _sendfile_failing(monkeypatch, lambda n: n > 1, OSError(22, "Invalid argument"), most=1_000_003)
     with (tmp_path / "out").open("wb") as out:
         out.write(b"head ")
         out.flush()
@@ -159,15 +151,7 @@ def test_a_copy_from_the_end_the_kernel_refuses_at_once_is_made_front_to_back(tm
     from escalate_cli import cli
 
     monkeypatch.setattr(cli, "_PIECE", 100_003)
-    real, calls = os.sendfile, []
-
-    def refuses_the_first(target, source, offset, count):
-        calls.append(offset)
-        if len(calls) == 1:
-            raise OSError(22, "Invalid argument")
-        return real(target, source, offset, count)
-
-    monkeypatch.setattr(os, "sendfile", refuses_the_first)
+    calls = _sendfile_failing(monkeypatch, lambda n: n == 1, OSError(22, "Invalid argument"))
     part = _spool(tmp_path, DATA, consumable=True)
     assert _copied(tmp_path, part) == b"head " + DATA[1:] + b" tail"
     assert calls[1] == 1  # front to back, from the part's start
@@ -178,15 +162,22 @@ def test_an_output_error_once_the_spool_is_cut_short_is_raised(tmp_path, monkeyp
     from escalate_cli import cli
 
     monkeypatch.setattr(cli, "_PIECE", 100_003)
-    real, calls = os.sendfile, []
-
-    def full_after_two(target, source, offset, count):
-        calls.append(offset)
-        if len(calls) > 2:
-            raise OSError(28, "No space left on device")
-        return real(target, source, offset, count)
-
-    monkeypatch.setattr(os, "sendfile", full_after_two)
+    _sendfile_failing(monkeypatch, lambda n: n > 2, OSError(28, "No space left on device"))
     part = _spool(tmp_path, DATA, consumable=True)
     with pytest.raises(OSError, match="No space left"):
         _copied(tmp_path, part)
+
+
+def _sendfile_failing(monkeypatch, fails, error: OSError, most: int | None = None) -> list[int]:
+    """os.sendfile raising `error` on the calls whose number `fails` picks (from 1), sending at most `most` bytes
+    a call otherwise; the offsets it was called with."""
+    real, calls = os.sendfile, []
+
+    def sendfile(target, source, offset, count):
+        calls.append(offset)
+        if fails(len(calls)):
+            raise error
+        return real(target, source, offset, count if most is None else min(count, most))
+
+    monkeypatch.setattr(os, "sendfile", sendfile)
+    return calls
