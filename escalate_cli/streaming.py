@@ -136,6 +136,8 @@ def _issues(
             raise InputError(
                 f"{name}: not {encoding_label(options.encoding)} text ({exc.reason}); try --encoding"
             ) from exc
+        finally:
+            rows.close()
         if count == 0:
             warnings.append(Problem(name, "the export has no records"))
     if ids.repeats():

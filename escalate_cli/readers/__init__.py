@@ -19,21 +19,37 @@ class ReadOptions:
 def read_export(name: str, options: ReadOptions) -> Rows:
     """The rows of one export (`-` is stdin). Raises InputError when the file cannot be read at all."""
     kind, stream = open_export(name, options.encoding)
-    name = "<stdin>" if name == "-" else name
+    from_stdin = name == "-"
+
+    def closer() -> None:
+        if not stream.closed:  # a reader that reads the export whole has closed it already
+            if from_stdin:
+                stream.detach()  # the text layer over stdin goes, stdin stays
+            else:
+                stream.close()
+
+    name = "<stdin>" if from_stdin else name
     try:
         if kind == "json":
             from escalate_cli.readers.json_ import read_json
 
-            return read_json(name, stream, options.records)
-        if kind == "ndjson":
+            rows = read_json(name, stream, options.records)
+        elif kind == "ndjson":
             from escalate_cli.readers.json_ import read_ndjson
 
-            return read_ndjson(name, stream)
-        from escalate_cli.readers.csv_ import read_csv
+            rows = read_ndjson(name, stream)
+        else:
+            from escalate_cli.readers.csv_ import read_csv
 
-        return read_csv(name, stream, options.delimiter)
+            rows = read_csv(name, stream, options.delimiter)
     except UnicodeDecodeError as exc:
+        closer()
         raise _encoding_error(name, options.encoding, exc) from exc
+    except BaseException:
+        closer()
+        raise
+    rows.closer = closer
+    return rows
 
 
 def _encoding_error(name: str, encoding: str, exc: UnicodeDecodeError) -> Exception:

@@ -197,12 +197,15 @@ def collect(names: Iterable[str], config: Config, options: ReadOptions) -> Colle
     out = Collected()
     for name in names:
         label = "<stdin>" if name == "-" else name
+        rows = read_export(name, options)
         try:
-            _collect_one(label, read_export(name, options), config, out, options.keep)
+            _collect_one(label, rows, config, out, options.keep)
         except UnicodeDecodeError as exc:
             raise InputError(
                 f"{label}: not {encoding_label(options.encoding)} text ({exc.reason}); try --encoding"
             ) from exc
+        finally:
+            rows.close()
     return out
 
 

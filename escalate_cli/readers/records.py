@@ -41,3 +41,10 @@ class Rows:
     columns: list[str] | None = None  # the header, for formats that have one
     first: Record | None = None  # the first record of a JSON export, to check the mapping against
     cells: Cells | None = None  # CSV only
+    closer: Callable[[], object] | None = None  # see close()
+
+    def close(self) -> None:
+        """Let go of the export's file once its rows are read (stdin itself stays open)."""
+        closer, self.closer = self.closer, None
+        if closer is not None:
+            closer()

@@ -12,7 +12,7 @@ from escalate_cli.errors import InputError
 _SUFFIXES = {"json": "json", "ndjson": "ndjson", "jsonl": "ndjson", "csv": "csv", "tsv": "csv", "txt": "csv"}
 
 
-def open_export(name: str, encoding: str) -> tuple[str, IO[str]]:
+def open_export(name: str, encoding: str) -> tuple[str, io.TextIOWrapper]:
     """The export's kind (`csv`, `json` or `ndjson`) and its text."""
     try:
         raw: IO[bytes]

@@ -117,12 +117,14 @@ def _copied(tmp_path, part, mode="wb"):
     """The part copied into a file after a head, with a tail written after it through the same handle."""
     from escalate_cli import cli
 
-    with (tmp_path / "out").open(mode) as out:
-        out.write(b"head ")
-        out.flush()
-        cli._copy(part, out)
-        out.write(b" tail")
-    part.file.close()
+    try:
+        with (tmp_path / "out").open(mode) as out:
+            out.write(b"head ")
+            out.flush()
+            cli._copy(part, out)
+            out.write(b" tail")
+    finally:
+        part.file.close()
     return (tmp_path / "out").read_bytes()
 
 
@@ -181,3 +183,13 @@ def _sendfile_failing(monkeypatch, fails, error: OSError, most: int | None = Non
 
     monkeypatch.setattr(os, "sendfile", sendfile)
     return calls
+
+
+@pytest.mark.filterwarnings("error::ResourceWarning", "error::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("fmt", [["-q"], ["-f", "json"], ["-f", "table"]])
+def test_the_export_file_is_closed_once_read(export, fmt):
+    """Streamed (`-q`, JSON) or not (a table), nothing is left for the garbage collector to close."""
+    import gc
+
+    assert run([str(export), *fmt]).exit_code == 1
+    gc.collect()
