@@ -559,4 +559,21 @@ def error_boundary(debug: bool = False) -> Iterator[None]:
 
 
 def main() -> None:
-    app()
+    """The `escalate` command. Once it has finished and its output is flushed, it leaves at once (`os._exit`)
+    instead of having the interpreter free every object one by one, which took 0.05 s of each run. Nothing is
+    left to clean up by then: files, the state database and its lock are closed by their `with` blocks, and no
+    thread or atexit handler is started. Under a tracer (coverage, a debugger) it exits the usual way."""
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    if not isinstance(code, int) or sys.gettrace() is not None:
+        raise SystemExit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: exit the usual way, which reports it as before
+        raise SystemExit(code) from None
+    os._exit(code)

@@ -193,3 +193,19 @@ def test_the_export_file_is_closed_once_read(export, fmt):
 
     assert run([str(export), *fmt]).exit_code == 1
     gc.collect()
+
+
+@pytest.mark.parametrize("fmt", [["-f", "json"], ["-f", "csv"], ["-q"], ["--bogus"]])
+def test_the_command_leaves_with_its_output_whole_and_its_exit_code(export, fmt, tmp_path):
+    """`main` ends the process with os._exit once the output is flushed: the command's stdout, stderr and exit
+    code are those of the same run inside the test process."""
+    import subprocess
+
+    args = ["check", str(export), "-c", CONFIG, "--as-of", AS_OF, *fmt]
+    done = subprocess.run([sys.executable, "-m", "escalate_cli", *args], capture_output=True, cwd=REPO, check=False)
+    inside = CliRunner().invoke(app, args)
+    assert done.returncode == inside.exit_code == (2 if "--bogus" in fmt else 1)
+    if "--bogus" in fmt:
+        assert b"No such option" in done.stderr
+    else:
+        assert done.stdout == inside.stdout_bytes and done.stdout.endswith(b"\n")
