@@ -518,10 +518,10 @@ def _holidays(value: object, where: str) -> HolidaySet:
 
 
 def _country_holidays(country: str, subdiv: str | None, categories: list[str], where: str) -> Any:
-    import holidays
+    from escalate_cli.country_holidays import CountryHolidays
 
     try:
-        return holidays.country_holidays(country, subdiv=subdiv, categories=tuple(categories))
+        return CountryHolidays(country, subdiv, tuple(categories))
     except NotImplementedError as exc:
         if subdiv is not None and "subdivision" in str(exc):
             raise ConfigError(f"{where}.subdivision", f"unknown subdivision {subdiv!r} of {country!r}") from exc

@@ -9,6 +9,15 @@ REPO = Path(__file__).resolve().parents[1]
 REAL_DATA = REPO.parent / "shared" / "data" / "real"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Holiday caches (escalate_cli.country_holidays) go to a directory of this run's own, which the commands the
+    tests start as processes inherit, never to the user's."""
+    import os
+    import tempfile
+
+    os.environ["ESCALATE_CACHE_DIR"] = tempfile.mkdtemp(prefix="escalate-test-cache-")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite golden files from the actual output")
 
