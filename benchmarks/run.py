@@ -11,6 +11,7 @@ over it. It exits 1 and names every target it missed (targets: issue #7 in the R
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import statistics
 import subprocess
@@ -67,6 +68,14 @@ def measure(args: list[str], repeat: int = 1, output: Path | None = None) -> Run
     return best
 
 
+def compile_escalate() -> None:
+    """Compile escalate's modules to bytecode once, as pip does when it installs a wheel. This checkout is
+    installed in editable mode, which compiles a module on its first import and keeps the bytecode, unless the
+    environment says not to write any (`PYTHONDONTWRITEBYTECODE`, as on the machine the README's figures come
+    from). Then every run compiled every module again: 35 ms of a check of 1,000 issues."""
+    compileall.compile_dir(HERE.parent / "escalate_cli", quiet=1)
+
+
 def export(fmt: str, issues: int, age_days: float | None = None) -> Path:
     tag = f"-age{age_days:g}" if age_days is not None else ""
     path = OUT / f"issues-{issues}{tag}.{fmt}"
@@ -108,6 +117,7 @@ def main() -> int:
     parser.add_argument("--small", type=int, default=10_000, help="the size memory is compared against")
     args = parser.parse_args()
     n, small = args.issues, args.small
+    compile_escalate()
     bench = Bench()
 
     _, quiet_ratio = bench.case(f"csv {n:,} --quiet", export("csv", n), n, ["--quiet"])
