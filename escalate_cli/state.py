@@ -66,6 +66,9 @@ class StateStore:
         except sqlite3.DatabaseError as exc:
             self.__exit__(None, None, None)
             raise StateError(f"{self.path}: not a usable escalate state file ({exc})") from exc
+        except BaseException:  # a newer schema, say: let go of the lock and the file, as `with` will not
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -212,6 +212,24 @@ def test_state_file_schema_is_versioned(setup):
     assert result.exit_code == 3 and "written by a newer escalate (schema 99" in result.stderr
 
 
+def test_a_state_file_that_cannot_be_used_lets_go_of_its_lock(setup):
+    """An error while opening (here a newer schema) releases the lock at once, not when the store is collected:
+    `watch` carries on to its next cycle, and the next run must not wait for this one."""
+    from escalate_cli.state import StateError, StateStore
+
+    paths = setup()
+    check(paths, "05T10:00")
+    db = sqlite3.connect(paths["state"])
+    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    with pytest.raises(StateError, match="newer escalate") as caught, StateStore(paths["state"], lock_timeout=0.1):
+        pass
+    with open(f"{paths['state']}.lock", "a+") as other:  # while the error (and its traceback) is still held
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises BlockingIOError while the lock is held
+    assert caught.value.__traceback__ is not None
+
+
 def test_a_file_that_is_not_a_state_file(setup):
     paths = setup()
     paths["state"].write_text("not sqlite at all " * 100)
