@@ -68,21 +68,34 @@ def read_options(
     )
 
 
-def evaluate_loaded(loaded: Loaded) -> Report:
+def evaluate_loaded(loaded: Loaded, *, keep_clocks: bool = True) -> Report:
     """Every clock of the loaded issues at the loaded instant, with the reading's errors and warnings."""
-    from escalate_cli.sla import evaluate
+    from escalate_cli.engine.evaluate import evaluate
+    from escalate_cli.engine.frame import from_issues
     from escalate_cli.writers import iso
 
     config = loaded.config
     report = evaluate(
-        loaded.issues,
+        from_issues(loaded.issues, *frame_layout(config)),
         config.policies,
         loaded.as_of,
         lambda moment: iso(moment, config.timezone) or "",
         restart_on_reclassify=config.restart_on_reclassify,
+        keep_clocks=keep_clocks,
     )
     report.errors, report.warnings = loaded.errors, loaded.warnings
     return report
+
+
+def frame_layout(config: Config) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The issue frame's field columns (the text fields, then the config's extra ones) and its raw columns (the
+    export columns policies match on or contacts route by that are not fields)."""
+    from escalate_cli.config import STANDARD_FIELDS
+    from escalate_cli.readers.issues import TEXT_FIELDS
+
+    fields = (*TEXT_FIELDS, *(name for name in config.fields if name not in STANDARD_FIELDS))
+    raw = tuple(sorted(key for key in config.columns_used() if key not in (*fields, "id", "labels")))
+    return fields, raw
 
 
 def parse_day(text: str, config: Config, *, end_of_day: bool = False) -> int:

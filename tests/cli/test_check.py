@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from escalate_cli import __version__, sla
+from escalate_cli import __version__
 from escalate_cli.cli import app
+from escalate_cli.engine import evaluate as engine
 from escalate_cli.writers import OutputFormat, writer_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -96,7 +97,7 @@ def test_internal_error_is_a_short_message_and_exit_4(monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(sla, "evaluate", explode)
+    monkeypatch.setattr(engine, "evaluate", explode)
     result = run(EXAMPLE)
     assert result.exit_code == 4
     assert result.stderr == (

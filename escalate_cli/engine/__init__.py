@@ -1,0 +1,1 @@
+"""The columnar engine: read -> parse -> fold -> match -> clocks -> report, on whole columns (see schema)."""

@@ -1,0 +1,109 @@
+"""(issue frame, policies, instant) -> report: the one evaluation every command takes.
+
+    exists  ->  match (POLICY)  ->  clocks per (policy, metric)  ->  order  ->  report
+
+The report holds counts always; `Clock` objects (what the writers and the state file read) only when asked for,
+built from the clock frame row by row at the end.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+import polars as pl
+
+from escalate_cli.engine import clocks as C
+from escalate_cli.engine import schema as S
+from escalate_cli.engine.frame import IssueFrame, to_issues
+from escalate_cli.engine.match import with_policy
+from escalate_cli.escalation import action_for
+from escalate_cli.model import Clock, Issue, Metric, Policy, Report, State
+
+
+def evaluate(
+    issues: IssueFrame,
+    policies: tuple[Policy, ...],
+    as_of: int,
+    show_instant: Callable[[int], str],
+    *,
+    restart_on_reclassify: bool = False,
+    keep_clocks: bool = True,
+) -> Report:
+    """Every clock of the issues that exist at `as_of` (epoch seconds). Without `keep_clocks`, the report only
+    counts clocks per state (report.counted), and no `Clock` or `Issue` object is built for them."""
+    frame = issues.frame.filter(pl.col(S.CREATED) <= as_of).with_row_index(C.ROW)
+    existing = IssueFrame(frame, issues.fields, issues.raw_keys, issues.objects, issues.single)
+    matched = with_policy(existing, policies)
+    report = Report(as_of=as_of, issues=matched.height)
+    report.unmatched = to_issues(existing, matched.filter(pl.col("policy").is_null()))
+    objects: list[Issue | None] = (
+        [issues.objects[i] if i is not None else None for i in frame.get_column(S.OBJECT).to_list()]
+        if frame.get_column(S.ORACLE).any()
+        else []
+    )
+    kernels = C.Kernels({})
+    parts = []
+    for index, policy in enumerate(policies):
+        rows = matched.filter(pl.col("policy") == index)
+        if rows.height:
+            chosen = [objects[i] for i in rows.get_column(C.ROW).to_list()] if objects else []
+            parts.append(C.measure(rows, policy, index, as_of, kernels, chosen, restart_on_reclassify))
+    clocks = pl.concat(parts).sort(C.ROW, C.ORDER) if parts else None
+    if clocks is None:
+        report.counted = Counter() if not keep_clocks else None
+        return report
+    if not keep_clocks:
+        report.counted = Counter(dict(clocks.get_column(C.STATE).value_counts().iter_rows()))
+        return report
+    report.clocks = _clock_objects(existing, clocks, policies, show_instant)
+    return report
+
+
+def _clock_objects(
+    issues: IssueFrame, clocks: pl.DataFrame, policies: tuple[Policy, ...], show_instant: Callable[[int], str]
+) -> list[Clock]:
+    rows = clocks.get_column(C.ROW).unique(maintain_order=True)
+    by_row = dict(zip(rows.to_list(), to_issues(issues, issues.frame[rows])))
+    orders: dict[tuple[int, int], list[int]] = {}
+    out = []
+    for row, policy_index, metric, target, started, due, stopped, elapsed, paused, state, reached in clocks.select(
+        C.ROW, C.POLICY, C.METRIC, C.TARGET, C.STARTED, C.DUE, C.STOPPED, C.ELAPSED, C.PAUSED, C.STATE, C.REACHED
+    ).iter_rows():
+        policy = policies[policy_index]
+        clock = Clock(
+            by_row[row],
+            Metric(metric),
+            policy.name,
+            policy.calendar_name,
+            State(state),
+            started,
+            due,
+            stopped,
+            elapsed,
+            target,
+            paused_seconds=paused,
+        )
+        if reached:
+            key = (policy_index, target)
+            order = orders.get(key) or orders.setdefault(key, C.step_order(policy, target))
+            steps = [policy.steps[i] for i in order[:reached]]
+            actions = tuple(action_for(step, clock, show_instant) for step in steps)
+            clock = Clock(
+                clock.issue,
+                clock.metric,
+                clock.policy,
+                clock.calendar,
+                clock.state,
+                started,
+                due,
+                stopped,
+                elapsed,
+                target,
+                level=steps[-1].level,
+                actions=actions[-1:],
+                paused_seconds=paused,
+                reached=actions,
+            )
+        out.append(clock)
+    return out

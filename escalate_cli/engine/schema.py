@@ -1,0 +1,46 @@
+"""The issue frame: one row per issue as it stands at the instant evaluated, in report order. Declared once here;
+every reader ends when its frame has these columns, and every later stage says which it reads and adds.
+
+Instants are Int64 epoch seconds (UTC), null where the export has none.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+ID = "id"  # Utf8: the issue's id as text
+CREATED = "created"  # Int64: when the issue was opened; never null
+FIRST_RESPONSE = "first_response"  # Int64: the first reply, when the export has one
+RESOLVED = "resolved"  # Int64: when a closed status or the export's resolution time stopped the clocks
+UPDATED = "updated"  # Int64: the last update
+PAUSED_SINCE = "paused_since"  # Int64: start of a pause still open (the issue sits in a paused status)
+CHANGED = "policy_changed_at"  # Int64: when a change of fields last moved the issue to another policy
+PREVIOUS = "previous_policy"  # Utf8: the policy it was under before
+WHERE = "where"  # Utf8: file:line of the row the issue comes from
+LABELS = "labels"  # List(Utf8)
+ORACLE = "oracle"  # Boolean: its pauses include ended ones (an event log); the scalar clock measures it
+OBJECT = "object"  # Int64: index of the issue among objects a reader built already (null: build from the row)
+TEXT_FIELDS = ("title", "priority", "status")  # Utf8, "" when missing; the config's extra fields follow them
+RAW = "raw:"  # prefix of List(Utf8) columns: an export column's values as `sla.field_values` reads them
+
+INSTANTS = (CREATED, FIRST_RESPONSE, RESOLVED, UPDATED, PAUSED_SINCE, CHANGED)
+
+BASE: dict[str, pl.DataType] = {
+    ID: pl.Utf8(),
+    **{name: pl.Int64() for name in INSTANTS},
+    PREVIOUS: pl.Utf8(),
+    WHERE: pl.Utf8(),
+    LABELS: pl.List(pl.Utf8()),
+    ORACLE: pl.Boolean(),
+    OBJECT: pl.Int64(),
+}
+
+
+def raw(key: str) -> str:
+    return RAW + key
+
+
+def empty(fields: tuple[str, ...], raw_keys: tuple[str, ...]) -> pl.DataFrame:
+    """A frame of no issues with every column typed."""
+    schema = {**BASE, **{f: pl.Utf8() for f in fields}, **{raw(k): pl.List(pl.Utf8()) for k in raw_keys}}
+    return pl.DataFrame(schema=schema)
