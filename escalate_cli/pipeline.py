@@ -8,20 +8,33 @@ from pathlib import Path
 
 from escalate_cli.business_time import to_epoch
 from escalate_cli.config import Config, load_config
+from escalate_cli.engine.frame import IssueFrame
 from escalate_cli.model import Issue, Problem, Report
 from escalate_cli.readers import ReadOptions
-from escalate_cli.readers.issues import collect
-from escalate_cli.sla import policy_name
 
 
 @dataclass
 class Loaded:
     config: Config
     as_of: int
-    groups: dict[str, list[Issue]]  # every row, by id: what history needs to replay other instants
-    issues: list[Issue]  # each issue as it stands at `as_of`
+    rows: IssueFrame  # every row of the exports, statuses unapplied: what history needs to replay other instants
+    frame: IssueFrame  # each issue as it stands at `as_of`
     errors: list[Problem]
     warnings: list[Problem]
+
+    @property
+    def groups(self) -> dict[str, list[Issue]]:
+        """Every row as an issue, by id in order of first appearance."""
+        from escalate_cli.engine.fold import groups
+
+        return groups(self.rows)
+
+    @property
+    def issues(self) -> list[Issue]:
+        """Each issue as it stands at `as_of`, as objects."""
+        from escalate_cli.engine.frame import to_issues
+
+        return to_issues(self.frame, self.frame.frame)
 
 
 def load(
@@ -41,11 +54,13 @@ def load(
 
 def load_prepared(exports: list[str], config: Config, now: int, options: ReadOptions) -> Loaded:
     """Read the exports and fold each issue at `now`, with a config already loaded."""
-    from escalate_cli.history import resolve
+    from escalate_cli.engine.fold import at_instant
+    from escalate_cli.engine.read import read_exports
 
-    collected = collect(exports, config, options)
-    issues, notes = resolve(collected.groups, now, config.statuses, config.history, policy_name(config.policies))
-    return Loaded(config, now, collected.groups, issues, collected.errors, collected.warnings + notes)
+    fields, raw_keys = frame_layout(config, options.keep)
+    read = read_exports(exports, config, options, fields, raw_keys)
+    frame, notes = at_instant(read.rows, now, config.statuses, config.history, config.policies)
+    return Loaded(config, now, read.rows, frame, read.errors, read.warnings + notes)
 
 
 def prepare(config_path: Path, *, as_of: datetime | None, source: str | None = None) -> tuple[Config, int]:
@@ -71,12 +86,11 @@ def read_options(
 def evaluate_loaded(loaded: Loaded, *, keep_clocks: bool = True) -> Report:
     """Every clock of the loaded issues at the loaded instant, with the reading's errors and warnings."""
     from escalate_cli.engine.evaluate import evaluate
-    from escalate_cli.engine.frame import from_issues
     from escalate_cli.writers import iso
 
     config = loaded.config
     report = evaluate(
-        from_issues(loaded.issues, *frame_layout(config)),
+        loaded.frame,
         config.policies,
         loaded.as_of,
         lambda moment: iso(moment, config.timezone) or "",
@@ -87,14 +101,15 @@ def evaluate_loaded(loaded: Loaded, *, keep_clocks: bool = True) -> Report:
     return report
 
 
-def frame_layout(config: Config) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The issue frame's field columns (the text fields, then the config's extra ones) and its raw columns (the
-    export columns policies match on or contacts route by that are not fields)."""
+def frame_layout(config: Config, keep: frozenset[str] | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The issue frame's field columns (the text fields, then the config's extra ones) and its raw columns: the
+    export columns kept (`keep`; by default those policies match on or contacts route by) that are not fields."""
     from escalate_cli.config import STANDARD_FIELDS
     from escalate_cli.readers.issues import TEXT_FIELDS
 
     fields = (*TEXT_FIELDS, *(name for name in config.fields if name not in STANDARD_FIELDS))
-    raw = tuple(sorted(key for key in config.columns_used() if key not in (*fields, "id", "labels")))
+    kept = keep if keep is not None else config.columns_used()
+    raw = tuple(sorted(key for key in kept if key not in (*fields, "id", "labels")))
     return fields, raw
 
 
@@ -120,8 +135,8 @@ def find_issue(loaded: Loaded, issue_id: str) -> Issue:
     for issue in loaded.issues:
         if issue.id == issue_id:
             return issue
-    if issue_id in loaded.groups:
+    if issue_id in loaded.rows.frame.get_column("id").to_list():
         raise InputError(f"issue {issue_id!r} did not exist yet at the instant asked for (see --as-of)")
-    close = get_close_matches(issue_id, list(loaded.groups), n=1)
+    close = get_close_matches(issue_id, loaded.rows.frame.get_column("id").unique(maintain_order=True).to_list(), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise InputError(f"no issue {issue_id!r} in the exports{hint}")

@@ -58,24 +58,20 @@ def _open_pause(issue: Issue) -> int | None:
 
 
 def to_issues(issues: IssueFrame, rows: pl.DataFrame) -> list[Issue]:
-    """The `Issue` of each row of `rows` (a selection of `issues.frame`)."""
-    objects = issues.objects
-    out: list[Issue] = []
+    """The `Issue` of each row of `rows` (a selection of `issues.frame`). The columns are the truth; an issue a
+    reader built as an object lends its record (any JSON value), and its history where the columns do not
+    model it (ORACLE rows: pauses that ended, the time it entered its status)."""
     names = rows.columns
-    for values in rows.iter_rows():
-        row = dict(zip(names, values))
-        index = row[S.OBJECT]
-        out.append(objects[index] if index is not None else _built(issues, row))
-    return out
+    return [_issue(issues, dict(zip(names, values))) for values in rows.iter_rows()]
 
 
-def _built(issues: IssueFrame, row: Mapping[str, Any]) -> Issue:
-    record: dict[str, object] = {}
-    for key in issues.raw_keys:
-        values = row[S.raw(key)]
-        if isinstance(values, list):
-            record[key] = (values[0] if values else "") if key in issues.single else values
+def _issue(issues: IssueFrame, row: Mapping[str, Any]) -> Issue:
+    index: int | None = row[S.OBJECT]
+    known = issues.objects[index] if index is not None else None
     paused: int | None = row[S.PAUSED_SINCE]
+    pauses: tuple[tuple[int, int | None], ...] = ((paused, None),) if paused is not None else ()
+    if known is not None and row[S.ORACLE]:
+        pauses = known.pauses
     return Issue(
         id=str(row[S.ID]),
         created=row[S.CREATED],
@@ -84,9 +80,19 @@ def _built(issues: IssueFrame, row: Mapping[str, Any]) -> Issue:
         updated=row[S.UPDATED],
         fields={name: str(row[name]) for name in issues.fields},
         labels=tuple(row[S.LABELS] or ()),
-        record=record,
+        record=known.record if known is not None else _record(issues, row),
         where=str(row[S.WHERE]),
-        pauses=((paused, None),) if paused is not None else (),
+        status_since=known.status_since if known is not None else None,
+        pauses=pauses,
         policy_changed_at=row[S.CHANGED],
         previous_policy=row[S.PREVIOUS],
     )
+
+
+def _record(issues: IssueFrame, row: Mapping[str, Any]) -> dict[str, object]:
+    record: dict[str, object] = {}
+    for key in issues.raw_keys:
+        values = row[S.raw(key)]
+        if isinstance(values, list):
+            record[key] = (values[0] if values else "") if key in issues.single else values
+    return record

@@ -1,0 +1,168 @@
+"""An export's cells -> the issue frame: the preset's column mapping, ids, text fields with their codes,
+labels, timestamps (`parse`), the raw columns policies match on, and the checks `readers.issues.IssueBuilder`
+makes. A row that fails one is a located error (`file:line: field: message`), the first check it fails in the
+builder's order; failing rows are few, so their messages are worded row by row. Snapshot status semantics
+are applied by `with_status`, once repeated ids are ruled out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from escalate_cli.engine import schema as S
+from escalate_cli.engine.frame import IssueFrame
+from escalate_cli.engine.parse import parse_instants
+from escalate_cli.engine.read_csv import LINE, Cells
+from escalate_cli.model import Problem, Statuses
+from escalate_cli.readers.issues import IssueBuilder
+
+STAMPS = ("created", "first_response", "resolved", "updated")
+
+
+@dataclass
+class Built:
+    issues: IssueFrame
+    errors: list[Problem]  # in line order
+
+
+class _Columns:
+    """The export's columns by name; a name the header repeats (Jira's Labels x4) is a list of its cells."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.positions: dict[str, list[str]] = {}
+        for n, column in enumerate(header):
+            self.positions.setdefault(column, []).append(str(n))
+
+    def has(self, column: str) -> bool:
+        return column in self.positions
+
+    def repeated(self, column: str) -> bool:
+        return len(self.positions.get(column, ())) > 1
+
+    def cells(self, column: str) -> pl.Expr:
+        """List(Utf8) of a repeated column's non-blank cells (as the Python reader keeps them), else Utf8."""
+        found = self.positions[column]
+        if len(found) == 1:
+            return pl.col(found[0])
+        cells = pl.concat_list([pl.col(c) for c in found])
+        return cells.list.eval(pl.element().filter(pl.element().str.strip_chars() != ""))
+
+    def text(self, column: str) -> pl.Expr:
+        """`readers.issues.as_text` of the column's value: stripped, a list's stripped items joined."""
+        if not self.has(column):
+            return pl.lit("")
+        if self.repeated(column):
+            return self.cells(column).list.eval(pl.element().str.strip_chars()).list.join(", ")
+        return self.cells(column).str.strip_chars()
+
+    def first(self, column: str) -> pl.Expr:
+        """A timestamp's cell: a repeated column's first non-blank one."""
+        return self.cells(column).list.first() if self.repeated(column) else self.cells(column)
+
+
+def build(
+    name: str,
+    cells: Cells,
+    builder: IssueBuilder,
+    fields: tuple[str, ...],
+    raw_keys: tuple[str, ...],
+) -> Built:
+    """The rows as they are, statuses not applied yet (see `with_status`): repeated ids need them so."""
+    columns = _Columns(cells.header)
+    mapped = builder.columns
+    where = pl.concat_str([pl.lit(f"{name}:"), pl.col(LINE).cast(pl.Utf8)])
+    has_id = columns.has(mapped["id"])
+    selected: dict[str, pl.Expr] = {S.ID: columns.text(mapped["id"]) if has_id else where, S.WHERE: where}
+    for field in fields:
+        codes = builder.codes.get(field)
+        value = columns.text(mapped[field])
+        selected[field] = value.replace(dict(codes)) if codes else value
+    selected[S.LABELS] = _labels(columns, mapped["labels"])
+    for key in raw_keys:
+        if not columns.has(key):
+            selected[S.raw(key)] = pl.lit(None, pl.List(pl.Utf8))
+        else:
+            selected[S.raw(key)] = columns.cells(key) if columns.repeated(key) else pl.concat_list(columns.cells(key))
+    present = [f for f in STAMPS if columns.has(mapped[f])]
+    selected.update({f"cell:{f}": columns.first(mapped[f]) for f in present})
+    selected.update({f"text:{f}": columns.text(mapped[f]) for f in present})
+    frame = cells.frame.select(LINE, **selected)
+    parsed = {f: parse_instants(frame.get_column(f"cell:{f}"), builder.parsers[f]) for f in present}
+    frame = frame.with_columns(
+        *(parsed[f][0].alias(f) if f in parsed else pl.lit(None, pl.Int64).alias(f) for f in STAMPS),
+        *(parsed[f][1].alias(f"error:{f}") for f in present),
+    )
+    failed = _failed(frame, present, has_id)
+    errors = [
+        Problem(row[S.WHERE], _message(row, present, has_id)) for row in frame.filter(failed).iter_rows(named=True)
+    ]
+    issues = (
+        frame.filter(~failed)
+        .with_columns(
+            pl.lit(None, pl.Int64).alias(S.PAUSED_SINCE),
+            pl.lit(None, pl.Int64).alias(S.CHANGED),
+            pl.lit(None, pl.Utf8).alias(S.PREVIOUS),
+            pl.lit(False).alias(S.ORACLE),
+            pl.lit(None, pl.Int64).alias(S.OBJECT),
+        )
+        .select(*S.empty(fields, raw_keys).columns)
+    )
+    single = frozenset(k for k in raw_keys if columns.has(k) and not columns.repeated(k))
+    return Built(IssueFrame(issues, fields, raw_keys, single=single), errors)
+
+
+def _labels(columns: _Columns, column: str) -> pl.Expr:
+    """`readers.issues.as_labels`: a cell split at commas and semicolons, or a repeated column's cells."""
+    if not columns.has(column):
+        return pl.lit([], pl.List(pl.Utf8))
+    if columns.repeated(column):
+        items = columns.cells(column).list.eval(pl.element().str.strip_chars())
+    else:
+        items = columns.cells(column).str.strip_chars().str.replace_all(";", ",", literal=True).str.split(",")
+        items = items.list.eval(pl.element().str.strip_chars())
+    return items.list.eval(pl.element().filter(pl.element() != ""))
+
+
+def _failed(frame: pl.DataFrame, present: list[str], has_id: bool) -> pl.Series:
+    bad = pl.lit(False)
+    if has_id:
+        bad = bad | (pl.col(S.ID) == "")
+    bad = bad | pl.col("created").is_null()
+    for field in present:
+        bad = bad | pl.col(f"error:{field}").is_not_null()
+    for stop in ("first_response", "resolved"):
+        bad = bad | (pl.col(stop) < pl.col("created")).fill_null(False)
+    return frame.select(bad.alias("failed")).to_series()
+
+
+def _message(row: dict[str, object], present: list[str], has_id: bool) -> str:
+    """The first check the row fails, worded as `IssueBuilder.build` words it."""
+    if has_id and row[S.ID] == "":
+        return "id: missing"
+    for field in ("created", "first_response", "resolved"):
+        if field in present and row[f"error:{field}"] is not None:
+            return f"{field}: {row[f'error:{field}']}"
+        if field == "created" and row["created"] is None:
+            return "created: missing"
+    for stop in ("first_response", "resolved"):
+        at, created = row[stop], row["created"]
+        if isinstance(at, int) and isinstance(created, int) and at < created:
+            return f"{stop}: {row[f'text:{stop}']!r} is before created ({row['text:created']!r})"
+    return f"updated: {row['error:updated']}"
+
+
+def with_status(issues: pl.DataFrame, statuses: Statuses) -> pl.DataFrame:
+    """`history.with_status`: a closed status without a resolution stops at the last update; a paused status
+    pauses since it."""
+    status = pl.col("status").str.strip_chars().str.to_lowercase()
+    latest = pl.max_horizontal(S.UPDATED, S.CREATED)
+    since = pl.when(pl.col(S.UPDATED).is_not_null()).then(latest).otherwise(pl.col(S.CREATED))
+    closed = status.is_in(pl.Series(sorted(statuses.closed), dtype=pl.Utf8).implode())
+    paused = status.is_in(pl.Series(sorted(statuses.paused), dtype=pl.Utf8).implode())
+    stops = closed & pl.col(S.RESOLVED).is_null()
+    return issues.with_columns(
+        pl.when(stops).then(since).otherwise(pl.col(S.RESOLVED)).alias(S.RESOLVED),
+        pl.when(~stops & paused).then(since).otherwise(None).cast(pl.Int64).alias(S.PAUSED_SINCE),
+    )

@@ -1,0 +1,137 @@
+"""Exports -> the rows of every issue, as one frame: the read and parse stages.
+
+A CSV export (a file, gzipped or not, or stdin, in UTF-8) is read by Polars (`read_csv`) and built by columns
+(`build`); any other export, or a CSV this reader does not take, by the Python readers (`readers.issues`), whose
+issues join the frame as objects. Rows keep their statuses unapplied: `fold.at_instant` decides what they mean.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from escalate_cli.config import Config
+from escalate_cli.engine import schema as S
+from escalate_cli.engine.build import build
+from escalate_cli.engine.frame import IssueFrame, from_issues
+from escalate_cli.engine.read_csv import Cells, read_cells
+from escalate_cli.errors import InputError
+from escalate_cli.model import Issue, Problem
+from escalate_cli.readers import ReadOptions
+from escalate_cli.readers.issues import IssueBuilder, collect
+from escalate_cli.readers.records import Record, Rows
+from escalate_cli.readers.source import open_export
+
+_UTF8 = ("utf-8", "utf-8-sig", "utf8", "utf_8", "utf-8_sig", "utf_8_sig")
+
+
+@dataclass
+class Read:
+    rows: IssueFrame  # every row that became an issue, in file order, exports one after another
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def read_exports(
+    exports: list[str], config: Config, options: ReadOptions, fields: tuple[str, ...], raw_keys: tuple[str, ...]
+) -> Read:
+    parts: list[IssueFrame] = []
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for name in exports:
+        frame = _columnar(name, config, options, fields, raw_keys, errors, warnings)
+        if frame is None:
+            collected = collect([name], config, options)
+            issues = [issue for group in collected.groups.values() for issue in group]
+            frame = from_issues(issues, fields, raw_keys)
+            errors += collected.errors
+            warnings += collected.warnings
+        parts.append(frame)
+    return Read(concat(parts, fields, raw_keys), errors, warnings)
+
+
+def concat(parts: list[IssueFrame], fields: tuple[str, ...], raw_keys: tuple[str, ...]) -> IssueFrame:
+    """One frame of several; objects renumbered after those of the frames before."""
+    objects: list[Issue] = []
+    frames = []
+    single: frozenset[str] = frozenset(raw_keys)
+    for part in parts:
+        frames.append(part.frame.with_columns(pl.col(S.OBJECT) + len(objects)))
+        objects += part.objects
+        if not part.objects:  # rows of objects take their records from the objects
+            single &= part.single
+    frame = pl.concat(frames) if frames else S.empty(fields, raw_keys)
+    return IssueFrame(frame, fields, raw_keys, objects, single)
+
+
+def _columnar(
+    name: str,
+    config: Config,
+    options: ReadOptions,
+    fields: tuple[str, ...],
+    raw_keys: tuple[str, ...],
+    errors: list[Problem],
+    warnings: list[Problem],
+) -> IssueFrame | None:
+    """The export read by columns; None for the Python readers to read."""
+    if options.encoding.lower() not in _UTF8 or not _is_csv(name, options):
+        return None
+    data = _bytes(name)
+    if data is None:
+        return None
+    label = "<stdin>" if name == "-" else name
+    cells = read_cells(label, data, options.delimiter)
+    if cells is None:
+        return None
+    builder = IssueBuilder(config, label, Rows(iter(()), str, columns=cells.header), _sample(cells), options.keep)
+    if builder.skip_key is not None and builder.skip_key in cells.header:
+        return None  # rows to skip and count: the Python reader does that
+    built = build(label, cells, builder, fields, raw_keys)
+    errors += sorted([*cells.errors, *built.errors], key=_line)
+    if cells.records == 0:
+        warnings.append(Problem(label, "the export has no records"))
+    return built.issues
+
+
+def _is_csv(name: str, options: ReadOptions) -> bool:
+    if name == "-":
+        return False  # stdin's kind is sniffed from bytes the Python reader has to see again
+    try:
+        kind, stream = open_export(name, options.encoding)
+    except InputError:
+        return False
+    stream.close()
+    return kind == "csv"
+
+
+def _bytes(name: str) -> bytes | None:
+    try:
+        with open(name, "rb") as handle:
+            data = handle.read()
+        return gzip.decompress(data) if name.endswith(".gz") else data
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
+        return None  # the Python reader says what is wrong with it
+
+
+def _sample(cells: Cells) -> list[Record]:
+    header = cells.header
+    repeated = {c for c in header if header.count(c) > 1}
+    out: list[Record] = []
+    for row in cells.frame.head(cells.sample).drop("line").iter_rows():
+        record: Record = {}
+        for column, value in zip(header, row):
+            if column in repeated:
+                values = record.setdefault(column, [])
+                if isinstance(values, list) and str(value).strip():
+                    values.append(value)
+            else:
+                record[column] = value
+        out.append(record)
+    return out
+
+
+def _line(problem: Problem) -> int:
+    return int(problem.where.rsplit(":", 1)[1])

@@ -1,0 +1,88 @@
+"""A CSV export's bytes -> its header and a frame of its cells (Utf8, one column per header position) with the
+physical line each row starts on. Polars reads the cells; `layout.scan` checks the structure it cannot see.
+
+Rows with another number of fields than the header are located errors, blank lines are skipped, as the Python
+reader does. None when the text is not one this reader takes (not UTF-8, quoting Polars refuses, a bare CR, a
+row count that does not agree with the scan): the caller then reads it with `readers.csv_`, which words the
+error. Either way the same issues come out; tests hold the two to each other.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from escalate_cli.engine.layout import scan
+from escalate_cli.model import Problem
+from escalate_cli.readers.csv_ import _sniff
+
+LINE = "line"  # UInt32 column: the physical line a row starts on
+SAMPLE = 1000  # as readers.issues._SNIFF_ROWS
+
+
+@dataclass
+class Cells:
+    header: list[str]
+    frame: pl.DataFrame  # columns "0", "1", ... (header positions) and LINE
+    errors: list[Problem]
+    records: int  # rows read, good or malformed (blank lines do not count)
+    sample: int  # good rows among the first SAMPLE records, which the day-first vote reads
+
+
+def read_cells(name: str, data: bytes, delimiter: str | None) -> Cells | None:
+    text_head = data[: 1 << 16].decode("utf-8", "replace").lstrip("\ufeff")
+    if not text_head.strip():
+        return None  # the plain reader says the export is empty
+    separator = delimiter or _sniff(text_head)
+    if len(separator.encode()) != 1:
+        return None
+    layout = scan(data, separator)
+    if layout is None:
+        return None
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(data),
+            has_header=False,
+            infer_schema=False,
+            empty_string_is_null=False,
+            separator=separator,
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+        )
+    except (pl.exceptions.PolarsError, UnicodeDecodeError):
+        return None
+    if frame.height != len(layout.lines) or not frame.height:
+        return None
+    header = [str(cell).strip() for cell in frame.row(0)]
+    width = len(header)
+    if frame.width != width:  # a data row longer than the header: Polars widened the frame
+        return None
+    frame = frame.rename({old: str(n) for n, old in enumerate(frame.columns)}).with_columns(
+        pl.Series(LINE, layout.lines, dtype=pl.UInt32)
+    )
+    fields, lines = layout.fields[1:], layout.lines[1:]
+    body = frame.slice(1)
+    blank = (fields == 1) & _blank_first_cells(body, layout.lengths[1:])
+    ragged = (fields != width) & ~blank
+    errors = [
+        Problem(f"{name}:{line}", f"expected {width} columns as in the header, got {count}")
+        for line, count in zip(lines[ragged].tolist(), fields[ragged].tolist())
+    ]
+    keep = ~(blank | ragged)
+    first = np.flatnonzero(~blank)[:SAMPLE]
+    sample = int(keep[first].sum())
+    if not keep.all():
+        body = body.filter(pl.Series(keep))
+    return Cells(header, body, errors, int((~blank).sum()), sample)
+
+
+def _blank_first_cells(body: pl.DataFrame, lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Rows whose one field is white space or empty (a blank line): Python's reader skips them."""
+    if not body.height:
+        return np.zeros(0, dtype=bool)
+    first = body.get_column("0").str.strip_chars().str.len_bytes().to_numpy()
+    return np.asarray((first == 0) | (lengths == 0), dtype=bool)
