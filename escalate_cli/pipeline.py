@@ -103,13 +103,13 @@ def evaluate_loaded(loaded: Loaded, *, keep_clocks: bool = True) -> Report:
 
 def frame_layout(config: Config, keep: frozenset[str] | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The issue frame's field columns (the text fields, then the config's extra ones) and its raw columns: the
-    export columns kept (`keep`; by default those policies match on or contacts route by) that are not fields."""
+    export columns kept (`keep`; by default those policies match on or contacts route by) as they are."""
     from escalate_cli.config import STANDARD_FIELDS
     from escalate_cli.readers.issues import TEXT_FIELDS
 
     fields = (*TEXT_FIELDS, *(name for name in config.fields if name not in STANDARD_FIELDS))
     kept = keep if keep is not None else config.columns_used()
-    raw = tuple(sorted(key for key in kept if key not in (*fields, "id", "labels")))
+    raw = tuple(sorted(kept))
     return fields, raw
 
 
