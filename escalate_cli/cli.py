@@ -10,20 +10,19 @@ from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, BinaryIO, Optional, TextIO
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from escalate_cli import __version__
 from escalate_cli.errors import EscalateError, ExitCode
 from escalate_cli.model import Severity
-from escalate_cli.writers import OutputFormat, Piece, Spooled
+from escalate_cli.writers import OutputFormat
 
 if TYPE_CHECKING:
     from escalate_cli.backtest import Outcome
     from escalate_cli.config import Config
     from escalate_cli.model import Report
-    from escalate_cli.readers import ReadOptions
 
 EXIT_CODES = (
     "Exit codes: 0 nothing at or above --fail-on; 1 running clocks at or above --fail-on; 2 usage; "
@@ -132,14 +131,8 @@ def check(
         summary_file = summary or _env_path("GITHUB_STEP_SUMMARY")
         cfg, now = prepare(config, as_of=as_of, source=source)
         options = read_options(cfg, encoding=encoding, delimiter=delimiter, keep=frozenset())
-        streamable = (quiet or fmt in (OutputFormat.JSON, OutputFormat.CSV)) and not (
-            state or summary_file or "-" in exports or cfg.history
-        )
-        streamed = _try_streaming(exports, cfg, options, now, "quiet" if quiet else fmt.value) if streamable else None
-        if streamed is None:
-            report, text_parts = evaluate_loaded(load_prepared(exports, cfg, now, options)), None
-        else:
-            report, text_parts = streamed
+        counts_only = quiet and state is None and summary_file is None  # no Clock object is needed
+        report = evaluate_loaded(load_prepared(exports, cfg, now, options), keep_clocks=not counts_only)
         _problems_to_stderr(report, quiet=quiet)
         if state is not None:
             from escalate_cli.watch import remember_and_notify
@@ -150,9 +143,7 @@ def check(
         if quiet:
             from escalate_cli.writers import summary_line
 
-            text: str | Iterable[Piece] = summary_line(report, cfg.timezone) + "\n"
-        elif text_parts is not None:
-            text = text_parts
+            text: str | Iterable[str] = summary_line(report, cfg.timezone) + "\n"
         else:
             tty = output is None and sys.stdout.isatty()
             width = shutil.get_terminal_size().columns if tty else 120
@@ -383,95 +374,19 @@ def validate(
         sys.stdout.write(f"{config}: valid\n" + describe(load_config(config)))
 
 
-def _emit(text: str | Iterable[Piece], output: Path | None) -> None:
-    """Write the output: text, and output spooled earlier copied as it is."""
+def _emit(text: str | Iterable[str], output: Path | None) -> None:
+    """Write the output, which big formats give in pieces."""
     pieces = [text] if isinstance(text, str) else text
     if output is None:
-        _write_pieces(pieces, sys.stdout)
+        for piece in pieces:
+            sys.stdout.write(piece)
         return
     try:
         with output.open("w", encoding="utf-8") as handle:
-            _write_pieces(pieces, handle)
+            for piece in pieces:
+                handle.write(piece)
     except OSError as exc:
         raise EscalateError(f"{output}: cannot write the report: {exc.strerror or exc}") from exc
-
-
-def _write_pieces(pieces: Iterable[Piece], handle: TextIO) -> None:
-    for piece in pieces:
-        if isinstance(piece, str):
-            handle.write(piece)
-        else:
-            handle.flush()  # the text before it goes first
-            _copy(piece, handle.buffer)
-
-
-def _copy(part: Spooled, out: BinaryIO) -> None:
-    """Spooled output copied by the kernel, file to file (`os.sendfile`), where the platform and the output
-    allow it; else, or from where that stopped, block by block. To /dev/null, the 1.5 GB of a million issues'
-    JSON results took 0.03 s this way against 0.18 s read and written back. An error of the output itself (a
-    full disk, a closed pipe) is raised by the write that follows."""
-    position = part.start
-    if hasattr(os, "sendfile"):
-        try:
-            target, source = out.fileno(), part.file.fileno()
-        except (OSError, ValueError):  # no descriptor: captured output
-            target = source = -1
-        if target >= 0 and part.consumable and _plain_file(target) and _copy_from_the_end(target, source, part):
-            return
-        try:
-            while target >= 0 and position < part.end:
-                sent = os.sendfile(target, source, position, min(part.end - position, _SEND))
-                if not sent:
-                    break
-                position += sent
-        except OSError:  # not an output sendfile writes to
-            pass
-    for block in part.blocks(position):
-        out.write(block)
-
-
-def _plain_file(descriptor: int) -> bool:
-    """A regular file written where its offset says (not opened to append), as `-o FILE` or `> FILE` gives."""
-    import fcntl
-    import stat
-
-    try:
-        return stat.S_ISREG(os.fstat(descriptor).st_mode) and not fcntl.fcntl(descriptor, fcntl.F_GETFL) & os.O_APPEND
-    except OSError:
-        return False
-
-
-def _copy_from_the_end(target: int, source: int, part: Spooled) -> bool:
-    """Copy a consumable part into a plain file a piece at a time from its end, cutting the spool short after
-    each piece, so the output takes the memory the spool gives back and the page cache holds one copy of the
-    results, not two. For 1.5 GB of results that took 0.5 s against 2.0 to 2.4 s front to back, on the 2-core
-    benchmark machine (a VM, where memory not touched lately is slow to take). False when the kernel will not
-    copy the first piece: then nothing is cut short, and the output's offset is back where it was."""
-    base = os.lseek(target, 0, os.SEEK_CUR)
-    end = part.end
-    while end > part.start:
-        start = max(part.start, end - _PIECE)
-        os.lseek(target, base + start - part.start, os.SEEK_SET)
-        position = start
-        try:
-            while position < end:
-                sent = os.sendfile(target, source, position, end - position)
-                if not sent:
-                    raise OSError(f"the spooled output ends at byte {position}, not {end}")
-                position += sent
-        except OSError:
-            if end < part.end:
-                raise  # the spool is cut short already: this is the output's own error
-            os.lseek(target, base, os.SEEK_SET)
-            return False
-        os.ftruncate(source, start)
-        end = start
-    os.lseek(target, base + part.end - part.start, os.SEEK_SET)
-    return True
-
-
-_SEND = 1 << 30  # bytes per sendfile call (Linux sends at most about 2 GB at once)
-_PIECE = 32 << 20  # bytes copied from the end before the spool is cut short
 
 
 def _say(line: str) -> None:
@@ -514,18 +429,6 @@ def _exit_code(report: Report, fail_on: Severity, allow_invalid: bool) -> ExitCo
     if any(n and fail_on.fails(State(state)) for state, n in report.counts().items()):
         return ExitCode.FINDINGS
     return ExitCode.OK
-
-
-def _try_streaming(
-    exports: list[str], cfg: Config, options: ReadOptions, now: int, fmt: str
-) -> tuple[Report, Iterable[Piece]] | None:
-    """Evaluate while reading, holding no issue; None when the export needs every row at once."""
-    from escalate_cli.streaming import NeedsAllRows, streamed_output
-
-    try:
-        return streamed_output(exports, cfg, options, now, fmt)
-    except NeedsAllRows:
-        return None
 
 
 @contextmanager

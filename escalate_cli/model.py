@@ -202,7 +202,7 @@ class Report:
     warnings: list[Problem] = field(default_factory=list)
     issues: int = 0  # distinct issues evaluated (matched or not)
     changes: list[Change] | None = None  # since the last run, when a state file is used
-    counted: Counter[str] | None = None  # clocks per state, when the clocks themselves were not kept (streaming)
+    counted: Counter[str] | None = None  # clocks per state, when the clocks themselves were not kept (--quiet)
 
     def counts(self) -> dict[str, int]:
         counts = {state.value: 0 for state in State}

@@ -48,3 +48,32 @@ def add(calendar: Calendar, start: int, seconds: int) -> int:
                 return moment + (seconds - total)
             total += boundary - moment
     raise AssertionError("unreachable")
+
+
+ALWAYS = 1 << 62
+"""A start instant later than any: returned when every start has reached a threshold (zero seconds)."""
+
+
+def latest_start_reaching(calendar: Calendar, seconds: int, as_of: int, floor: int) -> int | None:
+    """The latest start s from which a clock running until `as_of` has used at least `seconds` of business time.
+
+    Elapsed time only grows as the start moves back, so a running clock has reached `seconds` exactly when its
+    start is at or before the result: one comparison instead of two bisections per clock. None when no start in
+    [floor, as_of] has (a calendar that is hardly ever open); starts before `floor` are then unknown."""
+    if seconds <= 0:
+        return ALWAYS
+    step = seconds
+    reached = as_of - step  # elapsed <= wall time, so nothing later than this can have reached it
+    while calendar.elapsed_ts(reached, as_of) < seconds:
+        if reached <= floor:
+            return None
+        step *= 2
+        reached = max(as_of - step, floor)
+    short = as_of - step // 2 if step > seconds else as_of  # has not reached it (or is as_of itself)
+    while short - reached > 1:
+        middle = (reached + short) // 2
+        if calendar.elapsed_ts(middle, as_of) >= seconds:
+            reached = middle
+        else:
+            short = middle
+    return reached

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from escalate_cli.errors import InputError
-from escalate_cli.readers.records import Cells, Malformed, Record, Row, Rows
+from escalate_cli.readers.records import Malformed, Record, Row, Rows
 
 _CANDIDATES = ",;\t|"
 csv.field_size_limit(1 << 30)
@@ -23,8 +23,6 @@ def read_csv(name: str, stream: IO[str], delimiter: str | None) -> Rows:
     if not head.strip():
         raise InputError(f"{name}: the export is empty")
     head = head.lstrip("\ufeff")
-    utf8 = getattr(stream, "encoding", None) in ("utf-8", "utf-8-sig")
-    head_bytes = len(head.encode("utf-8")) if utf8 else None
     sep = delimiter or _sniff(head)
     lines = list(io.StringIO(head, newline=""))  # split as the file splits the rest: str.splitlines breaks more
     source = itertools.chain(lines, stream)
@@ -38,7 +36,6 @@ def read_csv(name: str, stream: IO[str], delimiter: str | None) -> Rows:
         _rows(name, reader, record),
         lambda line: f"{name}:{line}",
         columns=header,
-        cells=Cells(reader, source, header, record, head_bytes, len(lines)),
     )
 
 

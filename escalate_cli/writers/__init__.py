@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 from enum import Enum
 from functools import partial
-from typing import BinaryIO, NamedTuple
 
 from escalate_cli.model import Clock, Report, Severity, State
 
@@ -71,33 +70,7 @@ def urgency_order(clocks: list[Clock]) -> list[Clock]:
     return sorted(clocks, key=lambda c: (_ORDER[c.state], c.remaining, c.issue.id, c.metric.value))
 
 
-class Spooled(NamedTuple):
-    """Output already written to a temporary file, as UTF-8: the bytes of `file` from `start` to `end`, to be
-    copied as they are (the CLI has the kernel copy them where it can, see `cli._copy`). `consumable`: the copy
-    may cut the file short as it goes (it is thrown away after)."""
-
-    file: BinaryIO
-    start: int
-    end: int
-    consumable: bool = False
-
-    def blocks(self, start: int | None = None) -> Iterator[bytes]:
-        """The bytes from `start` (default: the part's own) a block at a time."""
-        position = self.start if start is None else start
-        self.file.seek(position)
-        while position < self.end:
-            block = self.file.read(min(_BLOCK, self.end - position))
-            if not block:
-                raise EOFError(f"the spooled output ends at byte {position}, not {self.end}")
-            position += len(block)
-            yield block
-
-
-_BLOCK = 1 << 20
-Piece = str | Spooled  # what a streamed writer yields: text, or output spooled earlier
-
-
-def stream_for(fmt: OutputFormat, *, tz: tzinfo) -> Callable[[Report], Iterable[Piece]] | None:
+def stream_for(fmt: OutputFormat, *, tz: tzinfo) -> Callable[[Report], Iterable[str]] | None:
     """A writer that yields its output in pieces, for the formats that can be big; None for the others."""
     if fmt is OutputFormat.JSON:
         from escalate_cli.writers import json_

@@ -21,24 +21,22 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import tzinfo
 
 from escalate_cli.model import JSON_ONLY_KEYS, RESULT_KEYS, Action, Clock, Issue, Problem, Report
-from escalate_cli.writers import Piece, Spooled, iso
+from escalate_cli.writers import iso
 
 SCHEMA_VERSION = 1
 
 
 def render(report: Report, *, tz: tzinfo) -> str:
-    return "".join(p if isinstance(p, str) else b"".join(p.blocks()).decode() for p in chunks(report, tz=tz))
+    return "".join(chunks(report, tz=tz))
 
 
-def chunks(report: Report, *, tz: tzinfo, spooled: Iterable[Spooled] | None = None) -> Iterator[Piece]:
-    """The document piece by piece, so a million results never sit in memory as one string. `spooled`: the
-    results already rendered, in files of `RESULT_SEPARATOR` + `result_text` each, copied as they are
-    (default: rendered here from report.clocks)."""
+def chunks(report: Report, *, tz: tzinfo) -> Iterator[str]:
+    """The document piece by piece, so a million results never sit in memory as one string."""
     document: dict[str, object] = {
         "schema_version": SCHEMA_VERSION,
         "as_of": iso(report.as_of, tz),
         "summary": summary(report),
-        "results": _Rendered(spooled if spooled is not None else _spool(report.clocks, tz)),
+        "results": _Rendered(_spool(report.clocks, tz)),
         "unmatched": [{"issue": issue.id, "where": issue.where} for issue in report.unmatched],
         "errors": [_problem(p) for p in report.errors],
         "warnings": [_problem(p) for p in report.warnings],
@@ -68,7 +66,7 @@ def chunks(report: Report, *, tz: tzinfo, spooled: Iterable[Spooled] | None = No
 
 
 class _Rendered:
-    def __init__(self, blocks: Iterable[Piece]) -> None:
+    def __init__(self, blocks: Iterable[str]) -> None:
         self.blocks = blocks
 
 
@@ -77,15 +75,15 @@ def _spool(clocks: Iterable[Clock], tz: tzinfo) -> Iterator[str]:
         yield RESULT_SEPARATOR + result_text(clock, tz)
 
 
-def _joined(blocks: Iterable[Piece]) -> Iterator[Piece]:
+def _joined(blocks: Iterable[str]) -> Iterator[str]:
     """The results array from blocks of separated results: the first separator's comma opens it."""
     empty = True
     for block in blocks:
-        if not block if isinstance(block, str) else block.start >= block.end:
+        if not block:
             continue
         if empty:
             yield "["
-            block = block[1:] if isinstance(block, str) else block._replace(start=block.start + 1)
+            block = block[1:]
             empty = False
         yield block
     yield "[]" if empty else "\n  ]"

