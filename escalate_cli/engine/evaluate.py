@@ -44,19 +44,21 @@ def evaluate(
     )
     kernels = C.Kernels({})
     parts = []
+    measured = matched.select(C.ROW, "policy", S.ORACLE, *S.INSTANTS)  # what the clocks read, not the texts
     for index, policy in enumerate(policies):
-        rows = matched.filter(pl.col("policy") == index)
+        rows = measured.filter(pl.col("policy") == index)
         if rows.height:
             chosen = [objects[i] for i in rows.get_column(C.ROW).to_list()] if objects else []
             parts.append(C.measure(rows, policy, index, as_of, kernels, chosen, restart_on_reclassify))
-    clocks = pl.concat(parts).sort(C.ROW, C.ORDER) if parts else None
-    if clocks is None:
-        report.counted = Counter() if not keep_clocks else None
-        return report
     if not keep_clocks:
-        report.counted = Counter(dict(clocks.get_column(C.STATE).value_counts().iter_rows()))
+        states = pl.concat([part.select(C.STATE) for part in parts]) if parts else None
+        report.counted = Counter(
+            dict(states.get_column(C.STATE).value_counts().iter_rows()) if states is not None else {}
+        )
         return report
-    report.clocks = _clock_objects(existing, clocks, policies, show_instant)
+    if parts:
+        clocks = pl.concat(parts).sort(C.ROW, C.ORDER)
+        report.clocks = _clock_objects(existing, clocks, policies, show_instant)
     return report
 
 

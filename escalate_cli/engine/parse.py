@@ -30,47 +30,80 @@ def parse_instants(cells: pl.Series, parser: TimestampParser) -> tuple[pl.Series
     """(Int64 epoch seconds, Utf8 error) per cell; both null for an empty or null-marker cell."""
     text = cells.str.strip_chars()
     blank = text.is_null() | text.str.to_lowercase().is_in(pl.Series(sorted(NULLS)).implode())
-    frame = pl.DataFrame({"text": text, "blank": blank})
+    frame = pl.DataFrame({"text": text, "blank": blank}).with_row_index("row")
     zone = zone_name(parser.tz)
     if parser.explicit or zone is None:
-        parsed = pl.Series("at", [None] * len(text), dtype=pl.Int64)
+        at = pl.Series("at", [None] * len(text), dtype=pl.Int64)
     else:
-        parsed = frame.select(_iso(pl.col("text"), zone).alias("at")).to_series()
-    frame = frame.with_columns(parsed.alias("at"))
+        at = _plain(text, zone)
+        todo = frame.filter(~pl.col("blank") & at.is_null())
+        if todo.height:
+            at = at.scatter(todo.get_column("row"), _iso(todo.get_column("text"), zone))
+    frame = frame.with_columns(at.alias("at"))
     rest = frame.filter(~pl.col("blank") & pl.col("at").is_null()).get_column("text").unique()
-    at, error = _scalar(rest.to_list(), parser)
+    found, error = _scalar(rest.to_list(), parser)
     lookup = pl.DataFrame(
-        {"text": rest, "found": pl.Series(at, dtype=pl.Int64), "error": pl.Series(error, dtype=pl.Utf8)}
+        {"text": rest, "found": pl.Series(found, dtype=pl.Int64), "error": pl.Series(error, dtype=pl.Utf8)}
     )
-    joined = frame.join(lookup, on="text", how="left", maintain_order="left", nulls_equal=False)
-    found = joined.select(
+    joined = frame.join(lookup, on="text", how="left", maintain_order="left") if rest.len() else frame
+    if not rest.len():
+        joined = joined.with_columns(pl.lit(None, pl.Int64).alias("found"), pl.lit(None, pl.Utf8).alias("error"))
+    out = joined.select(
         pl.when(pl.col("blank")).then(None).otherwise(pl.coalesce("at", "found")).alias("at"),
         pl.when(pl.col("blank") | pl.col("at").is_not_null()).then(None).otherwise(pl.col("error")).alias("error"),
     )
-    return found.get_column("at"), found.get_column("error")
+    return out.get_column("at"), out.get_column("error")
 
 
-def _iso(text: pl.Expr, zone: str) -> pl.Expr:
-    parts = text.str.extract_groups(_ISO)
-    year, month, day = (parts.struct.field(str(n)) for n in (1, 2, 3))
-    hour, minute, second = (parts.struct.field(str(n)).fill_null("00") for n in (4, 5, 6))
-    offset = parts.struct.field("7")
-    wall = pl.concat_str([year, pl.lit("-"), month, pl.lit("-"), day, pl.lit(" "), hour, pl.lit(":"), minute])
+_PLAIN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}[Zz]?$"
+
+
+def _plain(text: pl.Series, zone: str) -> pl.Series:
+    """`2024-03-04T09:15:00Z` or a naive `2024-03-04 09:15:00`, the forms most exports write, each by one fixed
+    format (the naive one only if some cell has it); null for any other text."""
+    plain = text.str.contains(_PLAIN).fill_null(False)
+    utc = text.str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%SZ", strict=False).dt.epoch("s")
+    at = pl.select(pl.when(pl.lit(plain)).then(pl.lit(utc))).to_series()
+    naive = plain & at.is_null() & (text.str.len_bytes() == 19)
+    if naive.any():
+        cell = pl.lit(text)
+        wall = pl.concat_str([cell.str.slice(0, 10), pl.lit(" "), cell.str.slice(11, 8)])
+        local = pl.select(_placed(wall.str.strptime(pl.Datetime("us"), _WALL, strict=False), zone)).to_series()
+        at = pl.select(pl.when(pl.lit(naive)).then(pl.lit(local)).otherwise(pl.lit(at))).to_series()
+    return pl.select(_bounded(pl.lit(at))).to_series().alias("at")
+
+
+def _iso(text: pl.Series, zone: str) -> pl.Series:
+    """Every other form the scalar parser's ISO pattern reads, the pattern applied once."""
+    parts = text.str.extract_groups(_ISO).struct.unnest()
+    hour, minute, second = (pl.col(str(n)).fill_null("00") for n in (4, 5, 6))
+    wall = pl.concat_str(
+        [pl.col("1"), pl.lit("-"), pl.col("2"), pl.lit("-"), pl.col("3"), pl.lit(" "), hour, pl.lit(":"), minute]
+    )
     wall = pl.concat_str([wall, pl.lit(":"), second]).str.strptime(pl.Datetime("us"), _WALL, strict=False)
-    local = wall.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null").dt.epoch("s")
-    utc = wall.dt.epoch("s")
+    offset = pl.col("7")
     digits = offset.str.slice(1).str.replace(":", "", literal=True)
     seconds = digits.str.slice(0, 2).cast(pl.Int64, strict=False) * 3600 + (
         digits.str.slice(2, 2).replace("", "0").cast(pl.Int64, strict=False).fill_null(0) * 60
     )
     sign = pl.when(offset.str.starts_with("-")).then(-1).otherwise(1)
+    utc = wall.dt.epoch("s")
     moment = (
         pl.when(offset.is_null())
-        .then(local)
+        .then(_placed(wall, zone))
         .when(offset.is_in(pl.Series(["Z", "z", "UTC"]).implode()))
         .then(utc)
         .otherwise(utc - sign * seconds)
     )
+    return parts.select(_bounded(moment).alias("at")).to_series()
+
+
+def _placed(wall: pl.Expr, zone: str) -> pl.Expr:
+    """Naive wall times in the zone: a repeated hour's first occurrence, a missing one null (the scalar parser's)."""
+    return wall.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null").dt.epoch("s")
+
+
+def _bounded(moment: pl.Expr) -> pl.Expr:
     return pl.when((moment >= EARLIEST) & (moment < LATEST)).then(moment).otherwise(None)
 
 
