@@ -131,8 +131,11 @@ def check(
         summary_file = summary or _env_path("GITHUB_STEP_SUMMARY")
         cfg, now = prepare(config, as_of=as_of, source=source)
         options = read_options(cfg, encoding=encoding, delimiter=delimiter, keep=frozenset())
-        counts_only = quiet and state is None and summary_file is None  # no Clock object is needed
-        report = evaluate_loaded(load_prepared(exports, cfg, now, options), keep_clocks=not counts_only)
+        plain = state is None and summary_file is None  # nothing but the output reads the clocks
+        counts_only = quiet and plain  # no Clock object is needed
+        as_table = plain and not quiet and fmt is OutputFormat.JSON  # written from the clock frame
+        loaded = load_prepared(exports, cfg, now, options)
+        report = evaluate_loaded(loaded, keep_clocks=not (counts_only or as_table), as_table=as_table)
         _problems_to_stderr(report, quiet=quiet)
         if state is not None:
             from escalate_cli.watch import remember_and_notify

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from escalate_cli.business_time import Calendar
     from escalate_cli.changes import Change
+    from escalate_cli.engine.results import ClockTable
 
 
 RESULT_KEYS = (
@@ -203,6 +204,7 @@ class Report:
     issues: int = 0  # distinct issues evaluated (matched or not)
     changes: list[Change] | None = None  # since the last run, when a state file is used
     counted: Counter[str] | None = None  # clocks per state, when the clocks themselves were not kept (--quiet)
+    table: ClockTable | None = None  # the clocks as a frame, for writers that write from it (JSON)
 
     def counts(self) -> dict[str, int]:
         counts = {state.value: 0 for state in State}

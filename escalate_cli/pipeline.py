@@ -83,7 +83,7 @@ def read_options(
     )
 
 
-def evaluate_loaded(loaded: Loaded, *, keep_clocks: bool = True) -> Report:
+def evaluate_loaded(loaded: Loaded, *, keep_clocks: bool = True, as_table: bool = False) -> Report:
     """Every clock of the loaded issues at the loaded instant, with the reading's errors and warnings."""
     from escalate_cli.engine.evaluate import evaluate
     from escalate_cli.writers import iso
@@ -96,6 +96,7 @@ def evaluate_loaded(loaded: Loaded, *, keep_clocks: bool = True) -> Report:
         lambda moment: iso(moment, config.timezone) or "",
         restart_on_reclassify=config.restart_on_reclassify,
         keep_clocks=keep_clocks,
+        as_table=as_table,
     )
     report.errors, report.warnings = loaded.errors, loaded.warnings
     return report

@@ -29,9 +29,11 @@ def evaluate(
     *,
     restart_on_reclassify: bool = False,
     keep_clocks: bool = True,
+    as_table: bool = False,
 ) -> Report:
     """Every clock of the issues that exist at `as_of` (epoch seconds). Without `keep_clocks`, the report only
-    counts clocks per state (report.counted), and no `Clock` or `Issue` object is built for them."""
+    counts clocks per state (report.counted), and no `Clock` or `Issue` object is built for them; `as_table`
+    also keeps the clocks as a frame (report.table), for writers that write from it."""
     frame = issues.frame.filter(pl.col(S.CREATED) <= as_of).with_row_index(C.ROW)
     existing = IssueFrame(frame, issues.fields, issues.raw_keys, issues.objects, issues.single)
     matched = with_policy(existing, policies)
@@ -50,6 +52,13 @@ def evaluate(
         if rows.height:
             chosen = [objects[i] for i in rows.get_column(C.ROW).to_list()] if objects else []
             parts.append(C.measure(rows, policy, index, as_of, kernels, chosen, restart_on_reclassify))
+    if as_table:
+        from escalate_cli.engine.results import ClockTable
+
+        clocks = pl.concat(parts).sort(C.ROW, C.ORDER) if parts else pl.DataFrame()
+        report.table = ClockTable(
+            clocks, existing, policies, lambda rows: _clock_objects(existing, rows, policies, show_instant)
+        )
     if not keep_clocks:
         states = pl.concat([part.select(C.STATE) for part in parts]) if parts else None
         report.counted = Counter(

@@ -84,6 +84,7 @@ def _columnar(
         return None
     label = "<stdin>" if name == "-" else name
     cells = read_cells(label, data, options.delimiter)
+    del data  # the cells hold what is needed; a million issues' bytes need not stay for the build
     if cells is None:
         return None
     builder = IssueBuilder(config, label, Rows(iter(()), str, columns=cells.header), _sample(cells), options.keep)

@@ -36,7 +36,7 @@ def chunks(report: Report, *, tz: tzinfo) -> Iterator[str]:
         "schema_version": SCHEMA_VERSION,
         "as_of": iso(report.as_of, tz),
         "summary": summary(report),
-        "results": _Rendered(_spool(report.clocks, tz)),
+        "results": _Rendered(_spool(report, tz)),
         "unmatched": [{"issue": issue.id, "where": issue.where} for issue in report.unmatched],
         "errors": [_problem(p) for p in report.errors],
         "warnings": [_problem(p) for p in report.warnings],
@@ -70,8 +70,15 @@ class _Rendered:
         self.blocks = blocks
 
 
-def _spool(clocks: Iterable[Clock], tz: tzinfo) -> Iterator[str]:
-    for clock in clocks:
+def _spool(report: Report, tz: tzinfo) -> Iterator[str]:
+    """Each result after its separator: from the clock frame when the report has one (`engine.results`), else
+    from its `Clock`s."""
+    if report.table is not None:
+        from escalate_cli.engine.results import json_results
+
+        yield from json_results(report.table, tz, RESULT_SEPARATOR)
+        return
+    for clock in report.clocks:
         yield RESULT_SEPARATOR + result_text(clock, tz)
 
 

@@ -1,0 +1,176 @@
+"""The clock frame -> JSON results text (schema v1, `writers.json_`), a batch of clocks at a time, by columns.
+
+Each result is one `concat_str` of its keys' texts: instants in the config's zone with its offset, strings
+escaped as `json.encoder.encode_basestring` escapes them. A clock that reached an escalation step (its message
+is a template filled in per clock), or whose texts hold a control character other than the common five, or an
+instant whose zone offset has seconds (historical local mean time), is written by `json_.result_text` from its
+`Clock`: the scalar writer is the oracle, and tests hold the two to the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import tzinfo
+
+import polars as pl
+
+from escalate_cli.engine import clocks as C
+from escalate_cli.engine import schema as S
+from escalate_cli.engine.frame import IssueFrame
+from escalate_cli.engine.parse import zone_name
+from escalate_cli.model import Clock, Policy
+
+_BATCH = 20_000
+ITEM = "\n      "
+_ODD_CONTROL = r"[\x00-\x07\x0b\x0e-\x1f]"
+_ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"), ("\b", "\\b"), ("\f", "\\f"))
+
+
+@dataclass
+class ClockTable:
+    """Every clock of a report, in report order, with what writing it needs: the issue frame it came from, the
+    policies, and how rows of the clock frame become `Clock`s (for the clocks the scalar writer writes)."""
+
+    clocks: pl.DataFrame  # the clock frame (`engine.clocks`), sorted by ROW and ORDER
+    issues: IssueFrame  # rows by ROW
+    policies: tuple[Policy, ...]
+    clock_objects: Callable[[pl.DataFrame], list[Clock]]
+
+
+def json_results(table: ClockTable, tz: tzinfo, separator: str) -> Iterator[str]:
+    """`separator` + the result text of each clock, in batches."""
+    from escalate_cli.writers.json_ import result_text
+
+    zone = zone_name(tz)
+    joined = _joined(table)
+    for batch in joined.iter_slices(_BATCH):
+        if zone is None:
+            scalar = pl.Series([True] * batch.height)
+            texts = pl.Series([""] * batch.height, dtype=pl.Utf8)
+        else:
+            texts = batch.select(_result(table, zone).alias("text")).to_series()
+            scalar = batch.select(_needs_scalar(table, zone).alias("scalar")).to_series()
+        if scalar.any():
+            rows = batch.filter(scalar)
+            written = [result_text(clock, tz) for clock in table.clock_objects(rows)]
+            texts = texts.scatter(scalar.arg_true(), pl.Series(written, dtype=pl.Utf8))
+        yield "".join(separator + text for text in texts.to_list())
+
+
+def _joined(table: ClockTable) -> pl.DataFrame:
+    issues = table.issues.frame.select(C.ROW, S.ID, S.WHERE, S.LABELS, S.CHANGED, S.PREVIOUS, *table.issues.fields)
+    names = pl.DataFrame(
+        {
+            C.POLICY: pl.Series(range(len(table.policies)), dtype=pl.Int32),
+            "policy_name": [p.name for p in table.policies],
+            "calendar_name": [p.calendar_name for p in table.policies],
+        }
+    )
+    return table.clocks.join(names, on=C.POLICY, how="left", maintain_order="left").join(
+        issues, on=C.ROW, how="left", maintain_order="left"
+    )
+
+
+def quoted(text: pl.Expr) -> pl.Expr:
+    for raw, escaped in _ESCAPES:
+        text = text.str.replace_all(raw, escaped, literal=True)
+    return pl.concat_str([pl.lit('"'), text, pl.lit('"')])
+
+
+def _instant(column: str, zone: str) -> pl.Expr:
+    moment = pl.from_epoch(pl.col(column), "s").dt.convert_time_zone(zone)
+    text = pl.concat_str([pl.lit('"'), moment.dt.to_string("%Y-%m-%dT%H:%M:%S%:z"), pl.lit('"')])
+    return pl.when(pl.col(column).is_null()).then(pl.lit("null")).otherwise(text)
+
+
+def _odd_offset(column: str, zone: str) -> pl.Expr:
+    local = pl.from_epoch(pl.col(column), "s").dt.convert_time_zone(zone).dt.replace_time_zone(None).dt.epoch("s")
+    return ((local - pl.col(column)) % 60 != 0).fill_null(False)
+
+
+def _needs_scalar(table: ClockTable, zone: str) -> pl.Expr:
+    texts = [S.ID, S.WHERE, "policy_name", "calendar_name", S.PREVIOUS, *table.issues.fields]
+    odd = pl.any_horizontal(*(pl.col(c).str.contains(_ODD_CONTROL).fill_null(False) for c in texts))
+    odd = odd | pl.col(S.LABELS).list.eval(pl.element().str.contains(_ODD_CONTROL)).list.any().fill_null(False)
+    instants = (C.STARTED, C.DUE, C.STOPPED, S.CHANGED)
+    return (pl.col(C.REACHED) > 0) | odd | pl.any_horizontal(*(_odd_offset(c, zone) for c in instants))
+
+
+def _result(table: ClockTable, zone: str) -> pl.Expr:
+    i = ITEM
+
+    def key(name: str) -> pl.Expr:
+        return pl.lit(f"{i}{_json_string(name)}: ")
+
+    def number(column: str | pl.Expr) -> pl.Expr:
+        return (pl.col(column) if isinstance(column, str) else column).cast(pl.Utf8)
+
+    def nullable(column: str) -> pl.Expr:
+        return pl.when(pl.col(column).is_null()).then(pl.lit("null")).otherwise(quoted(pl.col(column)))
+
+    inner = i + "  "
+    items = pl.col(S.LABELS).list.eval(quoted(pl.element())).list.join("," + inner)
+    listed = pl.concat_str([pl.lit("[" + inner), items, pl.lit(i + "]")])
+    labels = pl.when(pl.col(S.LABELS).list.len() == 0).then(pl.lit("[]")).otherwise(listed)
+    parts: list[pl.Expr] = [
+        pl.lit("{"),
+        key("issue"),
+        quoted(pl.col(S.ID)),
+        pl.lit(","),
+        key("metric"),
+        quoted(pl.col(C.METRIC)),
+        pl.lit(","),
+        key("policy"),
+        quoted(pl.col("policy_name")),
+        pl.lit(","),
+        key("calendar"),
+        quoted(pl.col("calendar_name")),
+        pl.lit(","),
+        key("state"),
+        quoted(pl.col(C.STATE)),
+        pl.lit(","),
+        key("started_at"),
+        _instant(C.STARTED, zone),
+        pl.lit(","),
+        key("due_at"),
+        _instant(C.DUE, zone),
+        pl.lit(","),
+        key("stopped_at"),
+        _instant(C.STOPPED, zone),
+        pl.lit(","),
+        key("elapsed_seconds"),
+        number(C.ELAPSED),
+        pl.lit(","),
+        key("target_seconds"),
+        number(C.TARGET),
+        pl.lit(","),
+        key("remaining_seconds"),
+        number(pl.col(C.TARGET) - pl.col(C.ELAPSED)),
+        pl.lit(","),
+        key("paused_seconds"),
+        number(C.PAUSED),
+        pl.lit(","),
+        key("policy_changed_at"),
+        _instant(S.CHANGED, zone),
+        pl.lit(","),
+        key("previous_policy"),
+        nullable(S.PREVIOUS),
+        pl.lit(","),
+        key("level"),
+        pl.lit("null"),  # a clock with a level reached a step: the scalar writer writes it
+        pl.lit(","),
+        key("actions"),
+        pl.lit("[]"),
+        pl.lit(","),
+    ]
+    for name in table.issues.fields:
+        parts += [key(name), quoted(pl.col(name)), pl.lit(",")]
+    parts += [key("labels"), labels, pl.lit(","), key("where"), quoted(pl.col(S.WHERE)), pl.lit("\n    }")]
+    return pl.concat_str(parts)
+
+
+def _json_string(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
