@@ -1,4 +1,5 @@
-"""CSV output: one row per clock, the JSON result's keys as columns (actions joined with ` | `)."""
+"""CSV output: one row per clock, the JSON result's keys as columns in its order (notify and actions joined with
+`, ` and ` | `), then the issue's fields, labels and where."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import io
 from collections.abc import Iterator
 from datetime import tzinfo
 
-from escalate_cli.model import RESULT_KEYS, Clock, Report
+from escalate_cli.model import JSON_ONLY_KEYS, RESULT_KEYS, Clock, Report
 from escalate_cli.writers import iso
 
-COLUMNS = (*RESULT_KEYS[:-1], "notify", "actions")
+_LEVEL = RESULT_KEYS.index("level")
+COLUMNS = (*RESULT_KEYS[:_LEVEL], *JSON_ONLY_KEYS, "level", "notify", "actions")
 
 
 def render(report: Report, *, tz: tzinfo) -> str:
