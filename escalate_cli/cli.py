@@ -295,16 +295,23 @@ def report(
         raise typer.Exit(ExitCode.INVALID_INPUT if loaded.errors else ExitCode.OK)
 
 
-def _parse_every(value: str) -> int:
+def _parse_every(value: str) -> str:
+    """The interval as the user wrote it, once it reads as a duration (`15m`, `1h30m`; a bare number is seconds
+    and gets its unit: `900s`)."""
+    if _every_seconds(value) <= 0:
+        raise typer.BadParameter(f'expected a duration such as "15m" or a number of seconds, got {value!r}')
+    text = value.strip()
+    return f"{text}s" if text.isdigit() else text
+
+
+def _every_seconds(value: str) -> int:
     from escalate_cli.durations import parse_duration
 
+    text = value.strip()
     try:
-        seconds = parse_duration(value)
+        return int(text) if text.isdigit() else parse_duration(text)
     except ValueError:
-        seconds = 0
-    if seconds <= 0:
-        raise typer.BadParameter(f'expected a duration such as "15m", got {value!r}')
-    return seconds
+        return 0
 
 
 @app.command(epilog=f"{NAIVE_NOTE} {EXIT_CODES}")
@@ -316,9 +323,9 @@ def backtest(
     ] = None,
     first: Annotated[str, typer.Option("--from", metavar="DATE", help="Start of the window (date or instant).")] = "",
     last: Annotated[str, typer.Option("--to", metavar="DATE", help="End of the window; a date counts whole.")] = "",
-    every: Annotated[int, typer.Option(parser=_parse_every, metavar="DURATION", help="Interval of the cron runs.")] = (
-        900
-    ),
+    every: Annotated[
+        str, typer.Option(callback=_parse_every, metavar="DURATION", help="Interval of the cron runs (or seconds).")
+    ] = "15m",
     fmt: Annotated[ExplainFormat, typer.Option("--format", "-f", help="Output format.")] = ExplainFormat.TEXT,
     source: SourceOption = None,
     debug: DebugOption = False,
@@ -348,7 +355,7 @@ def backtest(
                 cfg.history,
                 start,
                 end,
-                every,
+                _every_seconds(every),
                 cfg.timezone,
                 label,
                 policies_cfg.restart_on_reclassify,
@@ -357,7 +364,7 @@ def backtest(
         outcome = run(cfg, str(config))
         base = run(base_cfg, str(baseline)) if base_cfg is not None else None
         changed = compare(outcome, base) if base is not None else None
-        header = f"backtest of {config}: {iso(start, cfg.timezone)} .. {iso(end, cfg.timezone)}, every {every}s"
+        header = f"backtest of {config}: {iso(start, cfg.timezone)} .. {iso(end, cfg.timezone)}, every {every}"
         render = backtest_out.render_json if fmt is ExplainFormat.JSON else backtest_out.render_text
         sys.stdout.write(render(outcome, header, changed, base))
         for problem in loaded.errors[:MAX_PROBLEMS_SHOWN]:

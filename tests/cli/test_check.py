@@ -201,3 +201,31 @@ def test_output_into_a_closed_pipe_stops_quietly(tmp_path):
     process.stdout.close()
     assert process.wait(timeout=60) == 141
     assert process.stderr.read() == b""
+
+
+BACKTEST = [
+    "backtest",
+    "tests/cli/cases/backtest-event-log/history.csv",
+    "-c",
+    "tests/cli/cases/backtest-event-log/sla.yaml",
+    "--from",
+    "2026-03-02",
+    "--to",
+    "2026-03-03",
+]
+
+
+@pytest.mark.parametrize(("every", "shown"), [([], "15m"), (["--every", "900"], "900s"), (["--every", "15m"], "15m")])
+def test_backtest_takes_its_interval_as_written(every, shown):
+    """Without --every it runs every 15 minutes (it crashed on its own default); seconds are a duration too; the
+    header says the interval as the user wrote it (#18 point 2)."""
+    result = run([*BACKTEST, *every])
+    assert result.exit_code == 0, result.output
+    header, runs = result.stdout.splitlines()[:2]
+    assert header.endswith(f", every {shown}") and runs == "2 issues, 191 runs"
+
+
+@pytest.mark.parametrize("every", ["soon", "0", "-5m"])
+def test_backtest_refuses_an_interval_that_is_no_duration(every):
+    result = run([*BACKTEST, "--every", every])
+    assert result.exit_code == 2 and "expected a duration" in result.stderr
