@@ -186,7 +186,12 @@ def load_config(path: Path) -> Config:
         raise ConfigError(str(path), f"cannot read the config: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    return parse_config(_load_yaml(text, str(path)))
+    data = _load_yaml(text, str(path))
+    try:
+        return parse_config(data)
+    except ConfigError as exc:  # every message names the file: `escalate.yaml: policies[1].targets: ...`
+        where = str(path) if exc.where == "config" else f"{path}: {exc.where}"
+        raise ConfigError(where, exc.problem) from None
 
 
 def parse_config(data: object) -> Config:

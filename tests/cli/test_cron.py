@@ -190,7 +190,8 @@ def test_missing_environment_variable_names_it(setup, monkeypatch):
     monkeypatch.delenv("TEST_SMTP_PASSWORD")
     result = check(paths, "05T13:00")
     assert result.exit_code == 3
-    assert result.stderr == "error: channels.mail.password: environment variable TEST_SMTP_PASSWORD is not set\n"
+    expected = f"error: {paths['config']}: channels.mail.password: environment variable TEST_SMTP_PASSWORD is not set\n"
+    assert result.stderr == expected
 
 
 @pytest.mark.parametrize("flag", ["--notify", "--changes-only"])

@@ -201,8 +201,11 @@ def test_config_errors_name_the_key_and_what_was_expected(data, message):
 
 
 def test_yaml_that_is_not_a_mapping(write):
-    with pytest.raises(ConfigError, match=r"^config: expected a mapping, got 'just text'$"):
-        load_config(write("c.yaml", "just text\n"))
+    """Every config message names the file, this one too (#18 point 10)."""
+    path = write("c.yaml", "just text\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: expected a mapping, got 'just text'"
 
 
 def test_yaml_syntax_error_is_located(write):
@@ -227,7 +230,7 @@ def test_yaml_anchors_for_reuse_are_fine(write):
         "ladder: &ladder [{after: 100%, level: L2}]\n"
         "policies: [{name: a, targets: {resolution: 1h}, escalate: *ladder}]\n",
     )
-    with pytest.raises(ConfigError, match=r"^ladder: unknown key"):  # anchors parse; the extra key is refused
+    with pytest.raises(ConfigError, match=r"c\.yaml: ladder: unknown key"):  # anchors parse; the extra key is refused
         load_config(path)
 
 
