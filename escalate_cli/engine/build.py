@@ -19,6 +19,7 @@ from escalate_cli.model import Problem, Statuses
 from escalate_cli.readers.issues import IssueBuilder
 
 STAMPS = ("created", "first_response", "resolved", "updated")
+_LABEL = r"[^,;\s](?:[^,;]*[^,;\s])?"
 
 
 @dataclass
@@ -87,7 +88,6 @@ def build(
             selected[S.raw(key)] = columns.cells(key) if columns.repeated(key) else pl.concat_list(columns.cells(key))
     present = [f for f in STAMPS if columns.has(mapped[f])]
     selected.update({f"cell:{f}": columns.first(mapped[f]) for f in present})
-    selected.update({f"text:{f}": columns.text(mapped[f]) for f in present})
     frame = cells.frame.select(LINE, **selected)
     parsed = {f: parse_instants(frame.get_column(f"cell:{f}"), builder.parsers[f]) for f in present}
     frame = frame.with_columns(
@@ -95,20 +95,20 @@ def build(
         *(parsed[f][1].alias(f"error:{f}") for f in present),
     )
     failed = _failed(frame, present, has_id)
-    errors = [
-        Problem(row[S.WHERE], _message(row, present, has_id)) for row in frame.filter(failed).iter_rows(named=True)
-    ]
-    issues = (
-        frame.filter(~failed)
-        .with_columns(
-            pl.lit(None, pl.Int64).alias(S.PAUSED_SINCE),
-            pl.lit(None, pl.Int64).alias(S.CHANGED),
-            pl.lit(None, pl.Utf8).alias(S.PREVIOUS),
-            pl.lit(False).alias(S.ORACLE),
-            pl.lit(None, pl.Int64).alias(S.OBJECT),
-        )
-        .select(*S.empty(fields, raw_keys).columns)
-    )
+    errors: list[Problem] = []
+    if failed.any():  # few rows: their messages quote the cells as the export has them
+        bad = frame.with_row_index("at").filter(failed)
+        texts = cells.frame[bad.get_column("at")].select(**{f"text:{f}": columns.text(mapped[f]) for f in present})
+        rows = pl.concat([bad, texts], how="horizontal").iter_rows(named=True)
+        errors = [Problem(row[S.WHERE], _message(row, present, has_id)) for row in rows]
+        frame = frame.filter(~failed)
+    issues = frame.with_columns(
+        pl.lit(None, pl.Int64).alias(S.PAUSED_SINCE),
+        pl.lit(None, pl.Int64).alias(S.CHANGED),
+        pl.lit(None, pl.Utf8).alias(S.PREVIOUS),
+        pl.lit(False).alias(S.ORACLE),
+        pl.lit(None, pl.Int64).alias(S.OBJECT),
+    ).select(*S.empty(fields, raw_keys).columns)
     single = frozenset(k for k in raw_keys if columns.has(k) and not columns.repeated(k))
     return Built(IssueFrame(issues, fields, raw_keys, single=single), errors)
 
@@ -119,9 +119,8 @@ def _labels(columns: _Columns, column: str) -> pl.Expr:
         return pl.lit([], pl.List(pl.Utf8))
     if columns.repeated(column):
         items = columns.cells(column).list.eval(pl.element().str.strip_chars())
-    else:
-        items = columns.cells(column).str.strip_chars().str.replace_all(";", ",", literal=True).str.split(",")
-        items = items.list.eval(pl.element().str.strip_chars())
+    else:  # the items between commas and semicolons, stripped, the empty ones dropped
+        return columns.cells(column).str.extract_all(_LABEL).fill_null([])
     return items.list.eval(pl.element().filter(pl.element() != ""))
 
 

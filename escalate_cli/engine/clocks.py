@@ -35,6 +35,7 @@ STOPPED = "stopped_at"  # Int64, null while running
 ELAPSED = "elapsed_seconds"  # Int64: business seconds used, paused time not counted
 PAUSED = "paused_seconds"  # Int64
 STATE = "state"  # Utf8: State value
+CODE = "state_code"  # UInt8: the state's index in STATES
 REACHED = "reached"  # Int32: escalation steps reached (running clocks only)
 
 
@@ -81,7 +82,8 @@ def measure(
                     TARGET: pl.Series([target] * len(rows), dtype=pl.Int64),
                     **{name: pl.Series(values, dtype=pl.Int64) for name, values in columns.items() if name != REACHED},
                     STOPPED: pl.Series(stopped, dtype=pl.Int64).replace(NONE, None),
-                    STATE: pl.Series(_STATES, dtype=pl.Utf8).gather(states),
+                    STATE: pl.Series(STATES, dtype=pl.Utf8).gather(states),
+                    CODE: pl.Series(states, dtype=pl.UInt8),
                     REACHED: pl.Series(columns[REACHED], dtype=pl.Int32),
                 }
             )
@@ -89,7 +91,7 @@ def measure(
     return pl.concat(out) if out else pl.DataFrame()
 
 
-_STATES = [s.value for s in (State.OK, State.WARNING, State.BREACHED, State.PAUSED, State.MET, State.MISSED)]
+STATES = [s.value for s in (State.OK, State.WARNING, State.BREACHED, State.PAUSED, State.MET, State.MISSED)]
 OK, WARNING, BREACHED, PAUSED_STATE, MET, MISSED = range(6)
 
 
@@ -125,14 +127,19 @@ def _clock(
     lo = np.maximum(pause, start)
     holds = (pause != NONE) & (lo <= end)  # an open pause that began by the end holds the clock
     lo = np.where(holds, lo, end)
-    paused = kernel.elapsed(lo, end)
-    elapsed = kernel.elapsed(start, end) - paused
+    if len(start):  # open seconds at each instant, counted once: spans are their differences
+        first, last = int(min(start.min(), as_of)), int(max(end.max(), as_of))
+        at_start, at_end, at_lo = (kernel.opened(x, first, last) for x in (start, end, lo))
+    else:
+        at_start = at_end = at_lo = start
+    paused = kernel.elapsed_between(lo, end, at_lo, at_end)
+    elapsed = kernel.elapsed_between(start, end, at_start, at_end) - paused
     targets = np.full(len(start), target, dtype=np.int64)
     due = kernel.add(start, targets)
     resumed = holds & (due > lo)  # due after the pause began: when it would be if resumed now
     if resumed.any():
         cursor = np.maximum(as_of, lo[resumed])
-        left = target - kernel.elapsed(start[resumed], lo[resumed])
+        left = target - kernel.elapsed_between(start[resumed], lo[resumed], at_start[resumed], at_lo[resumed])
         due[resumed] = kernel.add(cursor, left)
     state = np.where(
         running,
@@ -186,4 +193,4 @@ def _oracle(
         columns[STOPPED][row] = NONE if clock.stopped_at is None else clock.stopped_at
         columns[ELAPSED][row] = clock.elapsed
         columns[PAUSED][row] = clock.paused_seconds
-        columns[STATE][row] = _STATES.index(clock.state.value)
+        columns[STATE][row] = STATES.index(clock.state.value)

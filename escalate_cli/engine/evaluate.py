@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+import numpy as np
 import polars as pl
 
 from escalate_cli.engine import clocks as C
@@ -60,10 +61,9 @@ def evaluate(
             clocks, existing, policies, lambda rows: _clock_objects(existing, rows, policies, show_instant)
         )
     if not keep_clocks:
-        states = pl.concat([part.select(C.STATE) for part in parts]) if parts else None
-        report.counted = Counter(
-            dict(states.get_column(C.STATE).value_counts().iter_rows()) if states is not None else {}
-        )
+        codes = np.concatenate([part.get_column(C.CODE).to_numpy() for part in parts]) if parts else np.zeros(0, int)
+        counts = np.bincount(codes, minlength=len(C.STATES))
+        report.counted = Counter({state: int(n) for state, n in zip(C.STATES, counts) if n})
         return report
     if parts:
         clocks = pl.concat(parts).sort(C.ROW, C.ORDER)

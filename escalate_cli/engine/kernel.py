@@ -59,6 +59,16 @@ class Kernel:
         opened: Instants = np.where(i < 0, 0, arrays.cum[j] + inside)
         return opened
 
+    def opened(self, moments: Instants, lo: int, hi: int) -> Instants:
+        """Open seconds before each instant, counted from a fixed origin, for instants in [lo, hi]: differences
+        of two such columns (with the same lo and hi) are elapsed times; see `elapsed_between`."""
+        return self._opened(self._cover(lo, hi), moments)
+
+    @staticmethod
+    def elapsed_between(start: Instants, end: Instants, opened_start: Instants, opened_end: Instants) -> Instants:
+        spans: Instants = np.where(end > start, opened_end - opened_start, 0)
+        return spans
+
     def elapsed(self, start: Instants, end: Instants) -> Instants:
         """Open seconds in [start, end) per row; 0 where end <= start."""
         if not len(start):
