@@ -56,11 +56,15 @@ def parse_instants(cells: pl.Series, parser: TimestampParser) -> tuple[pl.Series
 
 
 _PLAIN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}[Zz]?$"
+# Python reads a year 69 as 1969 and Polars as 2069, and only Polars takes `9:15AM`: both go to the scalar parser
+_JIRA = r"^[0-9]{1,2}/[A-Za-z]{3}/(?:[0-57-9][0-9]|6[0-8]) [0-9]{1,2}:[0-9]{2} [AaPp][Mm]$"
+_OFFSET = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
 def _plain(text: pl.Series, zone: str) -> pl.Series:
-    """`2024-03-04T09:15:00Z` or a naive `2024-03-04 09:15:00`, the forms most exports write, each by one fixed
-    format (the naive one only if some cell has it); null for any other text."""
+    """`2024-03-04T09:15:00Z`, a naive `2024-03-04 09:15:00`, `2024-03-04T09:15:00+01:00` or Jira's
+    `04/Mar/24 9:15 AM`, the forms most exports write, each by one fixed format (the others only where some cell
+    has them); null for any other text."""
     plain = text.str.contains(_PLAIN).fill_null(False)
     utc = text.str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%SZ", strict=False).dt.epoch("s")
     at = pl.select(pl.when(pl.lit(plain)).then(pl.lit(utc))).to_series()
@@ -70,6 +74,15 @@ def _plain(text: pl.Series, zone: str) -> pl.Series:
         wall = pl.concat_str([cell.str.slice(0, 10), pl.lit(" "), cell.str.slice(11, 8)])
         local = pl.select(_placed(wall.str.strptime(pl.Datetime("us"), _WALL, strict=False), zone)).to_series()
         at = pl.select(pl.when(pl.lit(naive)).then(pl.lit(local)).otherwise(pl.lit(at))).to_series()
+    offset = at.is_null() & text.str.contains(_OFFSET).fill_null(False)
+    if offset.any():  # `2024-03-04T09:15:00+01:00`: the offset as the scalar parser's pattern reads it
+        aware = text.str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%:z", strict=False).dt.epoch("s")
+        at = pl.select(pl.when(pl.lit(offset)).then(pl.lit(aware)).otherwise(pl.lit(at))).to_series()
+    jira = at.is_null() & text.str.contains(_JIRA).fill_null(False)
+    if jira.any():  # Jira's `04/Mar/24 9:15 AM`: the format the scalar parser settles on for it
+        wall = text.str.strptime(pl.Datetime("us"), "%d/%b/%y %I:%M %p", strict=False)
+        local = pl.select(_placed(pl.lit(wall), zone)).to_series()
+        at = pl.select(pl.when(pl.lit(jira)).then(pl.lit(local)).otherwise(pl.lit(at))).to_series()
     return pl.select(_bounded(pl.lit(at))).to_series().alias("at")
 
 
@@ -93,7 +106,8 @@ def _iso(text: pl.Series, zone: str) -> pl.Series:
         .then(_placed(wall, zone))
         .when(offset.is_in(pl.Series(["Z", "z", "UTC"]).implode()))
         .then(utc)
-        .otherwise(utc - sign * seconds)
+        .when(seconds < 86_400)  # datetime.timezone refuses a day or more: the scalar parser says so
+        .then(utc - sign * seconds)
     )
     return parts.select(_bounded(moment).alias("at")).to_series()
 

@@ -25,9 +25,21 @@ def stamp(draw) -> str:
     kind = draw(st.integers(0, 9))
     moment = BASE + timedelta(minutes=draw(st.integers(-3000, 3000)) * 7, seconds=draw(st.sampled_from([0, 0, 13])))
     if kind == 0:
-        return draw(st.sampled_from(["", "  ", "n/a", "NULL", "tomorrow", "2026-02-30 10:00:00", "1850-01-01"]))
+        garbage = [
+            "",
+            "  ",
+            "n/a",
+            "NULL",
+            "tomorrow",
+            "2026-02-30 10:00:00",
+            "1850-01-01",
+            "2026-11-18T14:12:23+99:00",
+        ]
+        return draw(st.sampled_from([*garbage, "2026-11-18 14:12:23+2399", "2026-11-18T14:12:23+23:59"]))
     if kind == 1:
-        return moment.strftime("%d/%b/%y %I:%M %p")  # Jira
+        return moment.strftime(
+            draw(st.sampled_from(["%d/%b/%y %I:%M %p", "%d/%b/69 %I:%M %p", "%d/%b/%y %I:%M%p"]))
+        )  # Jira
     if kind == 2:
         return moment.strftime("%Y-%m-%dT%H:%M:%S") + draw(st.sampled_from(["Z", "+01:00", "-0530", "+02"]))
     if kind == 3:
