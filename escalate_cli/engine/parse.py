@@ -80,8 +80,8 @@ def _plain(text: pl.Series, zone: str) -> pl.Series:
         at = pl.select(pl.when(pl.lit(offset)).then(pl.lit(aware)).otherwise(pl.lit(at))).to_series()
     jira = at.is_null() & text.str.contains(_JIRA).fill_null(False)
     if jira.any():  # Jira's `04/Mar/24 9:15 AM`: the format the scalar parser settles on for it
-        wall = text.str.strptime(pl.Datetime("us"), "%d/%b/%y %I:%M %p", strict=False)
-        local = pl.select(_placed(pl.lit(wall), zone)).to_series()
+        named = text.str.strptime(pl.Datetime("us"), "%d/%b/%y %I:%M %p", strict=False)
+        local = pl.select(_placed(pl.lit(named), zone)).to_series()
         at = pl.select(pl.when(pl.lit(jira)).then(pl.lit(local)).otherwise(pl.lit(at))).to_series()
     return pl.select(_bounded(pl.lit(at))).to_series().alias("at")
 

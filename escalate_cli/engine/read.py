@@ -8,6 +8,7 @@ issues join the frame as objects. Rows keep their statuses unapplied: `fold.at_i
 from __future__ import annotations
 
 import gzip
+import itertools
 import zlib
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ from escalate_cli.engine.read_csv import Cells, read_cells
 from escalate_cli.errors import InputError
 from escalate_cli.model import Issue, Problem
 from escalate_cli.readers import ReadOptions
-from escalate_cli.readers.issues import IssueBuilder, collect
+from escalate_cli.readers.issues import IssueBuilder, issues_of
 from escalate_cli.readers.records import Record, Rows
 from escalate_cli.readers.source import open_export
 
@@ -43,14 +44,26 @@ def read_exports(
     warnings: list[Problem] = []
     for name in exports:
         frame = _columnar(name, config, options, fields, raw_keys, errors, warnings)
-        if frame is None:
-            collected = collect([name], config, options)
-            issues = [issue for group in collected.groups.values() for issue in group]
-            frame = from_issues(issues, fields, raw_keys)
-            errors += collected.errors
-            warnings += collected.warnings
-        parts.append(frame)
+        if frame is not None:
+            parts.append(frame)
+            continue
+        issues = issues_of(name, config, options, errors, warnings)
+        while chunk := list(itertools.islice(issues, _CHUNK)):
+            parts.append(_chunk_frame(chunk, fields, raw_keys))
     return Read(concat(parts, fields, raw_keys), errors, warnings)
+
+
+_CHUNK = 50_000  # issues the Python readers hand over at a time, so that only that many are objects at once
+
+
+def _chunk_frame(issues: list[Issue], fields: tuple[str, ...], raw_keys: tuple[str, ...]) -> IssueFrame:
+    """Issues the Python readers built, as a frame. Where every raw value kept is text (as in most JSON exports'
+    matched columns), the columns hold all of them and the objects go; otherwise they stay, for their records."""
+    frame = from_issues(issues, fields, raw_keys)
+    if all(type(value) is str for issue in issues for value in issue.record.values()):
+        rows = frame.frame.with_columns(pl.lit(None, pl.Int64).alias(S.OBJECT))
+        return IssueFrame(rows, fields, raw_keys, single=frozenset(raw_keys))
+    return frame
 
 
 def concat(parts: list[IssueFrame], fields: tuple[str, ...], raw_keys: tuple[str, ...]) -> IssueFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from escalate_cli.config import STANDARD_FIELDS, TIMESTAMP_FIELDS, Config
@@ -196,20 +196,29 @@ class Collected:
 def collect(names: Iterable[str], config: Config, options: ReadOptions) -> Collected:
     out = Collected()
     for name in names:
-        label = "<stdin>" if name == "-" else name
-        rows = read_export(name, options)
-        try:
-            _collect_one(label, rows, config, out, options.keep)
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{label}: not {encoding_label(options.encoding)} text ({exc.reason}); try --encoding"
-            ) from exc
-        finally:
-            rows.close()
+        for issue in issues_of(name, config, options, out.errors, out.warnings):
+            out.groups.setdefault(issue.id, []).append(issue)
     return out
 
 
-def _collect_one(name: str, rows: Rows, config: Config, out: Collected, keep: frozenset[str] | None) -> None:
+def issues_of(
+    name: str, config: Config, options: ReadOptions, errors: list[Problem], warnings: list[Problem]
+) -> Iterator[Issue]:
+    """The issues of one export in file order, as they are read; bad rows go to `errors`."""
+    label = "<stdin>" if name == "-" else name
+    rows = read_export(name, options)
+    try:
+        yield from _issues_of(label, rows, config, errors, warnings, options.keep)
+    except UnicodeDecodeError as exc:
+        what = encoding_label(options.encoding)
+        raise InputError(f"{label}: not {what} text ({exc.reason}); try --encoding") from exc
+    finally:
+        rows.close()
+
+
+def _issues_of(
+    name: str, rows: Rows, config: Config, errors: list[Problem], warnings: list[Problem], keep: frozenset[str] | None
+) -> Iterator[Issue]:
     head = list(itertools.islice(rows.rows, _SNIFF_ROWS))  # enough rows to tell day-first dates
     builder = IssueBuilder(config, name, rows, [r for _, r in head if not isinstance(r, Malformed)], keep)
     count = skipped = 0
@@ -217,21 +226,19 @@ def _collect_one(name: str, rows: Rows, config: Config, out: Collected, keep: fr
         count += 1
         where = rows.where(position)
         if isinstance(record, Malformed):
-            out.errors.append(Problem(where, record.message))
+            errors.append(Problem(where, record.message))
             continue
         if builder.is_skipped(record):
             skipped += 1
             continue
         try:
-            issue = builder.build(record, where)
+            yield builder.build(record, where)
         except RowError as exc:
-            out.errors.append(Problem(where, str(exc)))
-            continue
-        out.groups.setdefault(issue.id, []).append(issue)
+            errors.append(Problem(where, str(exc)))
     if count == 0:
-        out.warnings.append(Problem(name, "the export has no records"))
+        warnings.append(Problem(name, "the export has no records"))
     if skipped:
-        out.warnings.append(
+        warnings.append(
             Problem(
                 name, f"skipped {skipped} pull request{'s' * (skipped != 1)} (include_pull_requests: true keeps them)"
             )

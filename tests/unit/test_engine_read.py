@@ -142,3 +142,27 @@ def test_the_columnar_reader_takes_a_plain_export(tmp_path):
     fields, raw = ("title", "priority", "status"), ()
     frame = _columnar(str(path), CONFIG, read_options(CONFIG, keep=frozenset()), fields, raw, [], [])
     assert frame is not None and frame.frame.get_column("where").to_list() == [f"{path}:2", f"{path}:5"]
+
+
+def test_json_records_whose_matched_values_are_not_text_keep_their_meaning(tmp_path):
+    """Issues the Python readers build join the frame in chunks; a chunk whose kept values are all text is held
+    by the columns alone, any other keeps its objects (a number matches as its text, a list by its items)."""
+    import json
+
+    records = [
+        {"id": "A-1", "created": "2026-11-02T09:00:00Z", "team": 5},
+        {"id": "A-2", "created": "2026-11-02T09:00:00Z", "team": "5"},
+        {"id": "A-3", "created": "2026-11-02T09:00:00Z", "team": ["4", 5]},
+        {"id": "A-4", "created": "2026-11-02T09:00:00Z", "team": "6"},
+    ]
+    config = parse_config({"policies": [{"name": "five", "match": {"team": "5"}, "targets": {"resolution": "1h"}}]})
+    for name, rows in (("mixed.json", records), ("text.json", [records[1], records[3]])):
+        path = tmp_path / name
+        path.write_text(json.dumps(rows), encoding="utf-8")
+        loaded = load_prepared([str(path)], config, AS_OF, read_options(config, keep=frozenset()))
+        from escalate_cli.pipeline import evaluate_loaded
+
+        report = evaluate_loaded(loaded)
+        matched = sorted(c.issue.id for c in report.clocks)
+        assert matched == (["A-1", "A-2", "A-3"] if name == "mixed.json" else ["A-2"])
+        assert [i.id for i in report.unmatched] == ["A-4"]
