@@ -133,7 +133,7 @@ def check(
         options = read_options(cfg, encoding=encoding, delimiter=delimiter, keep=frozenset())
         plain = state is None and summary_file is None  # nothing but the output reads the clocks
         counts_only = quiet and plain  # no Clock object is needed
-        as_table = plain and not quiet and fmt is OutputFormat.JSON  # written from the clock frame
+        as_table = plain and not quiet and fmt in (OutputFormat.JSON, OutputFormat.CSV)  # written from the frame
         loaded = load_prepared(exports, cfg, now, options)
         report = evaluate_loaded(loaded, keep_clocks=not (counts_only or as_table), as_table=as_table)
         _problems_to_stderr(report, quiet=quiet)

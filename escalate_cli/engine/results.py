@@ -1,10 +1,11 @@
-"""The clock frame -> JSON results text (schema v1, `writers.json_`), a batch of clocks at a time, by columns.
+"""The clock frame -> JSON results (schema v1, `writers.json_`) and CSV rows (`writers.csv_`), a batch of
+clocks at a time, by columns.
 
 Each result is one `concat_str` of its keys' texts: instants in the config's zone with its offset, strings
 escaped as `json.encoder.encode_basestring` escapes them. A clock that reached an escalation step (its message
-is a template filled in per clock), or whose texts hold a control character other than the common five, or an
-instant whose zone offset has seconds (historical local mean time), is written by `json_.result_text` from its
-`Clock`: the scalar writer is the oracle, and tests hold the two to the same bytes.
+is a template filled in per clock), or whose texts hold a control character other than the common five (JSON),
+or an instant whose zone offset has seconds (historical local mean time), is written by the format's scalar
+writer from its `Clock`: the scalar writers are the oracles, and tests hold the two to the same bytes.
 """
 
 from __future__ import annotations
@@ -56,6 +57,77 @@ def json_results(table: ClockTable, tz: tzinfo, separator: str) -> Iterator[str]
             written = [result_text(clock, tz) for clock in table.clock_objects(rows)]
             texts = texts.scatter(scalar.arg_true(), pl.Series(written, dtype=pl.Utf8))
         yield "".join(separator + text for text in texts.to_list())
+
+
+def csv_rows(table: ClockTable, tz: tzinfo) -> Iterator[str]:
+    """Every clock's CSV row (`writers.csv_.row`, as csv.writer writes it), in batches."""
+    import csv
+    import io
+
+    from escalate_cli.writers.csv_ import row
+
+    zone = zone_name(tz)
+    extra = list(table.issues.fields)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for batch in _joined(table).iter_slices(_BATCH):
+        if zone is None:
+            scalar = pl.Series([True] * batch.height)
+            texts = pl.Series([""] * batch.height, dtype=pl.Utf8)
+        else:
+            texts = batch.select(_csv_row(table, zone).alias("text")).to_series()
+            scalar = batch.select(_csv_needs_scalar(zone).alias("scalar")).to_series()
+        if scalar.any():
+            written = []
+            for clock in table.clock_objects(batch.filter(scalar)):
+                out.seek(0)
+                out.truncate()
+                writer.writerow(row(clock, tz, extra))
+                written.append(out.getvalue())
+            texts = texts.scatter(scalar.arg_true(), pl.Series(written, dtype=pl.Utf8))
+        yield "".join(texts.to_list())
+
+
+def _csv_needs_scalar(zone: str) -> pl.Expr:
+    instants = (C.STARTED, C.DUE, C.STOPPED, S.CHANGED)
+    return (pl.col(C.REACHED) > 0) | pl.any_horizontal(*(_odd_offset(c, zone) for c in instants))
+
+
+def _csv_cell(text: pl.Expr) -> pl.Expr:
+    """A cell as csv.writer writes it (QUOTE_MINIMAL, a line feed ending rows): quoted where it holds the
+    delimiter, a quote or a line feed, its quotes doubled."""
+    quoted = pl.concat_str([pl.lit('"'), text.str.replace_all('"', '""', literal=True), pl.lit('"')])
+    return pl.when(text.str.contains(r'[,"\n]')).then(quoted).otherwise(text)
+
+
+def _csv_row(table: ClockTable, zone: str) -> pl.Expr:
+    def instant(column: str) -> pl.Expr:
+        moment = pl.from_epoch(pl.col(column), "s").dt.convert_time_zone(zone).dt.to_string("%Y-%m-%dT%H:%M:%S%:z")
+        return moment.fill_null("")
+
+    cells = [
+        _csv_cell(pl.col(S.ID)),
+        _csv_cell(pl.col(C.METRIC)),
+        _csv_cell(pl.col("policy_name")),
+        _csv_cell(pl.col("calendar_name")),
+        pl.col(C.STATE),
+        instant(C.STARTED),
+        instant(C.DUE),
+        instant(C.STOPPED),
+        pl.col(C.ELAPSED).cast(pl.Utf8),
+        pl.col(C.TARGET).cast(pl.Utf8),
+        (pl.col(C.TARGET) - pl.col(C.ELAPSED)).cast(pl.Utf8),
+        pl.col(C.PAUSED).cast(pl.Utf8),
+        instant(S.CHANGED),
+        _csv_cell(pl.col(S.PREVIOUS).fill_null("")),
+        pl.lit(""),  # level, notify and actions: a clock with them reached a step, which the scalar writer writes
+        pl.lit(""),
+        pl.lit(""),
+        *(_csv_cell(pl.col(name)) for name in table.issues.fields),
+        _csv_cell(pl.col(S.LABELS).list.join(", ")),
+        _csv_cell(pl.col(S.WHERE)),
+    ]
+    return pl.concat_str([pl.concat_str(cells, separator=","), pl.lit("\n")])
 
 
 def _joined(table: ClockTable) -> pl.DataFrame:

@@ -20,7 +20,16 @@ def render(report: Report, *, tz: tzinfo) -> str:
 
 
 def chunks(report: Report, *, tz: tzinfo) -> Iterator[str]:
-    """The rows in batches, so a million of them never sit in memory as one string."""
+    """The rows in batches, so a million of them never sit in memory as one string; from the clock frame when
+    the report has one (`engine.results`)."""
+    if report.table is not None:
+        from escalate_cli.engine.results import csv_rows
+
+        head = io.StringIO()
+        csv.writer(head, lineterminator="\n").writerow(header(list(report.table.issues.fields)))
+        yield head.getvalue() if report.table.clocks.height else ",".join(header([])) + "\n"
+        yield from csv_rows(report.table, tz)
+        return
     extra: list[str] = []
     for clock in report.clocks:
         extra += [key for key in clock.issue.fields if key not in extra]

@@ -1,5 +1,5 @@
-"""JSON results written from the clock frame (`engine.results`) against those written from `Clock`s (the scalar
-writer): the same bytes, for random exports under configs with pauses, ladders and templates, in zones whose
+"""JSON results and CSV rows written from the clock frame (`engine.results`) against those written from
+`Clock`s (the scalar writers): the same bytes, for random exports under configs with pauses, ladders and templates, in zones whose
 offsets once had seconds, with titles holding quotes, backslashes and control characters."""
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ import yaml
 
 from escalate_cli.config import parse_config
 from escalate_cli.pipeline import evaluate_loaded, load_prepared, read_options
-from escalate_cli.writers import json_
+from escalate_cli.writers import csv_, json_
 from tests.cli.test_columnar import BASE, CONFIGS, export
 
 
-def both(path, config, as_of):
+def both(path, config, as_of, writer=json_):
     options = read_options(config, keep=frozenset())
     loaded = load_prepared([str(path)], config, as_of, options)
-    from_clocks = json_.render(evaluate_loaded(loaded), tz=config.timezone)
-    from_frame = json_.render(evaluate_loaded(loaded, keep_clocks=False, as_table=True), tz=config.timezone)
+    from_clocks = writer.render(evaluate_loaded(loaded), tz=config.timezone)
+    from_frame = writer.render(evaluate_loaded(loaded, keep_clocks=False, as_table=True), tz=config.timezone)
     return from_clocks, from_frame
 
 
@@ -36,6 +36,9 @@ def test_results_from_the_frame_are_the_scalar_writers(tmp_path, zone, name):
     from_clocks, from_frame = both(path, config, BASE)
     assert "\\u0001" in from_clocks and "\\f" in from_clocks
     assert from_frame == from_clocks
+    from_clocks, from_frame = both(path, config, BASE, csv_)
+    assert '"Slow ""page""' in from_clocks and '"two\nlines"' in from_clocks
+    assert from_frame == from_clocks
 
 
 def test_an_offset_with_seconds_is_written_as_python_writes_it(tmp_path):
@@ -46,3 +49,5 @@ def test_an_offset_with_seconds_is_written_as_python_writes_it(tmp_path):
     from_clocks, from_frame = both(path, config, BASE)
     assert '"started_at": "1901-01-01T10:00:00+05:21:10"' in from_clocks
     assert from_frame == from_clocks
+    from_clocks, from_frame = both(path, config, BASE, csv_)
+    assert "1901-01-01T10:00:00+05:21:10" in from_clocks and from_frame == from_clocks
