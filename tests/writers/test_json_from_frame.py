@@ -1,6 +1,7 @@
 """JSON results and CSV rows written from the clock frame (`engine.results`) against those written from
-`Clock`s (the scalar writers): the same bytes, for random exports under configs with pauses, ladders and templates, in zones whose
-offsets once had seconds, with titles holding quotes, backslashes and control characters."""
+`Clock`s (the scalar writers): the same bytes, for random exports under configs with pauses, ladders and
+templates, in zones whose offsets once had seconds, with titles holding quotes, backslashes and control
+characters."""
 
 from __future__ import annotations
 
