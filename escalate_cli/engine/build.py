@@ -31,10 +31,12 @@ class Built:
 class _Columns:
     """The export's columns by name; a name the header repeats (Jira's Labels x4) is a list of its cells."""
 
-    def __init__(self, header: list[str]) -> None:
+    def __init__(self, header: list[str], read: list[str]) -> None:
         self.positions: dict[str, list[str]] = {}
+        self.header = frozenset(header)  # every column the export has; `read`: the positions that were read
         for n, column in enumerate(header):
-            self.positions.setdefault(column, []).append(str(n))
+            if str(n) in read:
+                self.positions.setdefault(column, []).append(str(n))
 
     def has(self, column: str) -> bool:
         return column in self.positions
@@ -71,7 +73,7 @@ def build(
     raw_keys: tuple[str, ...],
 ) -> Built:
     """The rows as they are, statuses not applied yet (see `with_status`): repeated ids need them so."""
-    columns = _Columns(cells.header)
+    columns = _Columns(cells.header, cells.frame.columns)
     mapped = builder.columns
     where = pl.concat_str([pl.lit(f"{name}:"), pl.col(LINE).cast(pl.Utf8)])
     has_id = columns.has(mapped["id"])

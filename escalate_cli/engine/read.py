@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -96,7 +97,7 @@ def _columnar(
     if data is None:
         return None
     label = "<stdin>" if name == "-" else name
-    cells = read_cells(label, data, options.delimiter)
+    cells = read_cells(label, data, options.delimiter, _wanted(config, raw_keys))
     del data  # the cells hold what is needed; a million issues' bytes need not stay for the build
     if cells is None:
         return None
@@ -108,6 +109,19 @@ def _columnar(
     if cells.records == 0:
         warnings.append(Problem(label, "the export has no records"))
     return built.issues
+
+
+def _wanted(config: Config, raw_keys: tuple[str, ...]) -> Callable[[list[str]], set[str]]:
+    """The columns a field may be read from (every candidate the header has: the builder picks the first) and
+    the raw columns kept."""
+    from escalate_cli.config import STANDARD_FIELDS
+
+    names = (*STANDARD_FIELDS, *config.fields)
+
+    def wanted(header: list[str]) -> set[str]:
+        return {column for name in names for column in config.columns(name)} | set(raw_keys)
+
+    return wanted
 
 
 def _is_csv(name: str, options: ReadOptions) -> bool:
@@ -134,9 +148,11 @@ def _sample(cells: Cells) -> list[Record]:
     header = cells.header
     repeated = {c for c in header if header.count(c) > 1}
     out: list[Record] = []
-    for row in cells.frame.head(cells.sample).drop("line").iter_rows():
+    sampled = cells.frame.head(cells.sample).drop("line")
+    names = [header[int(position)] for position in sampled.columns]
+    for row in sampled.iter_rows():
         record: Record = {}
-        for column, value in zip(header, row):
+        for column, value in zip(names, row):
             if column in repeated:
                 values = record.setdefault(column, [])
                 if isinstance(values, list) and str(value).strip():

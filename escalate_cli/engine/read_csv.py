@@ -9,7 +9,9 @@ error. Either way the same issues come out; tests hold the two to each other.
 
 from __future__ import annotations
 
+import csv
 import io
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +35,10 @@ class Cells:
     sample: int  # good rows among the first SAMPLE records, which the day-first vote reads
 
 
-def read_cells(name: str, data: bytes, delimiter: str | None) -> Cells | None:
+def read_cells(
+    name: str, data: bytes, delimiter: str | None, wanted: Callable[[list[str]], Collection[str]] | None = None
+) -> Cells | None:
+    """`wanted`: the columns worth reading, given the header (default: all); the others are never read."""
     text_head = data[: 1 << 16].decode("utf-8", "replace").lstrip("\ufeff")
     if not text_head.strip():
         return None  # the plain reader says the export is empty
@@ -41,12 +46,17 @@ def read_cells(name: str, data: bytes, delimiter: str | None) -> Cells | None:
     if len(separator.encode()) != 1:
         return None
     layout = scan(data, separator)
-    if layout is None:
+    header = _header(data[: layout.lengths[0]], separator) if layout is not None else None
+    if layout is None or header is None:
         return None
+    width = len(header)
+    names = set(wanted(header)) if wanted is not None else set(header)
+    positions = sorted({0} | {n for n, column in enumerate(header) if column in names})  # 0: to tell blank lines
     try:
         frame = pl.read_csv(
             io.BytesIO(data),
             has_header=False,
+            columns=positions,
             infer_schema=False,
             empty_string_is_null=False,
             separator=separator,
@@ -55,13 +65,9 @@ def read_cells(name: str, data: bytes, delimiter: str | None) -> Cells | None:
         )
     except (pl.exceptions.PolarsError, UnicodeDecodeError):
         return None
-    if frame.height != len(layout.lines) or not frame.height:
+    if frame.height != len(layout.lines) or not frame.height or frame.width != len(positions):
         return None
-    header = [str(cell).strip() for cell in frame.row(0)]
-    width = len(header)
-    if frame.width != width:  # a data row longer than the header: Polars widened the frame
-        return None
-    frame = frame.rename({old: str(n) for n, old in enumerate(frame.columns)}).with_columns(
+    frame = frame.rename({old: str(n) for n, old in zip(positions, frame.columns)}).with_columns(
         pl.Series(LINE, layout.lines, dtype=pl.UInt32)
     )
     fields, lines = layout.fields[1:], layout.lines[1:]
@@ -78,6 +84,16 @@ def read_cells(name: str, data: bytes, delimiter: str | None) -> Cells | None:
     if not keep.all():
         body = body.filter(pl.Series(keep))
     return Cells(header, body, errors, int((~blank).sum()), sample)
+
+
+def _header(raw: bytes, separator: str) -> list[str] | None:
+    """The header's names as Python's reader reads them (stripped); None where it would refuse them."""
+    try:
+        text = raw.decode("utf-8").lstrip("\ufeff")
+        row = next(csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True), [])
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    return [column.strip() for column in row] or None
 
 
 def _blank_first_cells(body: pl.DataFrame, lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
