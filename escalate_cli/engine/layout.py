@@ -31,7 +31,7 @@ def scan(data: bytes, separator: str) -> Layout | None:
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None
     buffer = np.frombuffer(data, dtype=np.uint8)
-    feeds, quotes, separators = (_positions(buffer, byte) for byte in (_LF, _QUOTE, ord(separator)))
+    feeds, quotes = _positions(buffer, _LF), _positions(buffer, _QUOTE)
     if len(quotes) % 2:
         return None  # a quote left open: Python's reader says where
     opened, closed = quotes[0::2], quotes[1::2]
@@ -40,15 +40,24 @@ def scan(data: bytes, separator: str) -> Layout | None:
     if not len(ends) or ends[-1] != len(data) - 1:  # the last record has no line break after it
         ends = np.append(ends, len(data))
     starts = np.concatenate(([0], ends[:-1] + 1))
-    fields = np.diff(np.searchsorted(separators, np.append(starts, len(data) + 1))) + 1
-    if len(opened):
-        quoted = np.searchsorted(separators, closed) - np.searchsorted(separators, opened)
-        record = np.searchsorted(ends, opened, side="left")
-        fields -= np.bincount(record, weights=quoted, minlength=len(starts)).astype(np.int64)
+    fields = _separators(buffer, ord(separator), ends, opened, closed) + 1
     lines = np.searchsorted(feeds, starts) + 1
     last = buffer[np.clip(ends - 1, 0, max(len(buffer) - 1, 0))] if len(buffer) else np.zeros(len(ends), np.uint8)
     lengths = ends - starts - ((last == _CR) & (ends > starts))
     return Layout(lines.astype(np.int64), fields.astype(np.int64), lengths.astype(np.int64))
+
+
+def _separators(buffer: npt.NDArray[np.uint8], byte: int, ends: Ints, opened: Ints, closed: Ints) -> Ints:
+    """Separators outside quoted stretches per record, a chunk at a time: their positions are never all held
+    (a 40-column export of a million rows has 39 million)."""
+    counts = np.zeros(len(ends), dtype=np.int64)
+    for at in range(0, len(buffer), _CHUNK):
+        found = np.flatnonzero(buffer[at : at + _CHUNK] == byte) + at
+        if len(opened):
+            quoted = np.searchsorted(opened, found, side="right") > np.searchsorted(closed, found, side="right")
+            found = found[~quoted]
+        counts += np.bincount(np.searchsorted(ends, found), minlength=len(ends))[: len(ends)]
+    return counts
 
 
 def _positions(buffer: npt.NDArray[np.uint8], byte: int) -> Ints:
