@@ -55,7 +55,6 @@ def parse_instants(cells: pl.Series, parser: TimestampParser) -> tuple[pl.Series
     return out.get_column("at"), out.get_column("error")
 
 
-_PLAIN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}[Zz]?$"
 # Python reads a year 69 as 1969 and Polars as 2069, and only Polars takes `9:15AM`: both go to the scalar parser
 _JIRA = r"^[0-9]{1,2}/[A-Za-z]{3}/(?:[0-57-9][0-9]|6[0-8]) [0-9]{1,2}:[0-9]{2} [AaPp][Mm]$"
 _OFFSET = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -63,27 +62,45 @@ _OFFSET = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-](?:[01][0-
 
 def _plain(text: pl.Series, zone: str) -> pl.Series:
     """`2024-03-04T09:15:00Z`, a naive `2024-03-04 09:15:00`, `2024-03-04T09:15:00+01:00` or Jira's
-    `04/Mar/24 9:15 AM`, the forms most exports write, each by one fixed format (the others only where some cell
-    has them); null for any other text."""
-    plain = text.str.contains(_PLAIN).fill_null(False)
-    utc = text.str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%SZ", strict=False).dt.epoch("s")
-    at = pl.select(pl.when(pl.lit(plain)).then(pl.lit(utc))).to_series()
-    naive = plain & at.is_null() & (text.str.len_bytes() == 19)
-    if naive.any():
-        cell = pl.lit(text)
-        wall = pl.concat_str([cell.str.slice(0, 10), pl.lit(" "), cell.str.slice(11, 8)])
-        local = pl.select(_placed(wall.str.strptime(pl.Datetime("us"), _WALL, strict=False), zone)).to_series()
-        at = pl.select(pl.when(pl.lit(naive)).then(pl.lit(local)).otherwise(pl.lit(at))).to_series()
-    offset = at.is_null() & text.str.contains(_OFFSET).fill_null(False)
-    if offset.any():  # `2024-03-04T09:15:00+01:00`: the offset as the scalar parser's pattern reads it
-        aware = text.str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%:z", strict=False).dt.epoch("s")
-        at = pl.select(pl.when(pl.lit(offset)).then(pl.lit(aware)).otherwise(pl.lit(at))).to_series()
-    jira = at.is_null() & text.str.contains(_JIRA).fill_null(False)
-    if jira.any():  # Jira's `04/Mar/24 9:15 AM`: the format the scalar parser settles on for it
-        named = text.str.strptime(pl.Datetime("us"), "%d/%b/%y %I:%M %p", strict=False)
-        local = pl.select(_placed(pl.lit(named), zone)).to_series()
-        at = pl.select(pl.when(pl.lit(jira)).then(pl.lit(local)).otherwise(pl.lit(at))).to_series()
+    `04/Mar/24 9:15 AM`, the forms most exports write, each by one fixed format; null for any other text. A form
+    sees only the cells its pattern admits and no form has read yet (Polars' strptime is slow on the others)."""
+    at = pl.Series("at", [None] * len(text), dtype=pl.Int64)
+    for pattern, read in _FORMS:
+        mask = at.is_null() & text.str.contains(pattern).fill_null(False)
+        if mask.any():
+            cells = pl.select(pl.when(pl.lit(mask)).then(pl.lit(text))).to_series()
+            at = pl.select(pl.when(pl.lit(mask)).then(read(pl.lit(cells), zone)).otherwise(pl.lit(at))).to_series()
     return pl.select(_bounded(pl.lit(at))).to_series().alias("at")
+
+
+def _utc(cell: pl.Expr, zone: str) -> pl.Expr:
+    return cell.str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%SZ", strict=False).dt.epoch("s")
+
+
+def _naive(cell: pl.Expr, zone: str) -> pl.Expr:
+    wall = pl.concat_str([cell.str.slice(0, 10), pl.lit(" "), cell.str.slice(11, 8)])
+    return _placed(wall.str.strptime(pl.Datetime("us"), _WALL, strict=False), zone)
+
+
+def _offset(cell: pl.Expr, zone: str) -> pl.Expr:
+    """The offset as the scalar parser's pattern reads it: `+HH:MM` after the wall time."""
+    wall = cell.str.slice(0, 19).str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S", strict=False).dt.epoch("s")
+    hours, minutes = (cell.str.slice(n, 2).cast(pl.Int64, strict=False) for n in (20, 23))
+    sign = pl.when(cell.str.slice(19, 1) == "-").then(-1).otherwise(1)
+    return wall - sign * (hours * 3600 + minutes * 60)
+
+
+def _jira(cell: pl.Expr, zone: str) -> pl.Expr:
+    """The format the scalar parser settles on for Jira's dates."""
+    return _placed(cell.str.strptime(pl.Datetime("us"), "%d/%b/%y %I:%M %p", strict=False), zone)
+
+
+_FORMS = (
+    (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$", _utc),
+    (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}$", _naive),
+    (_OFFSET, _offset),
+    (_JIRA, _jira),
+)
 
 
 def _iso(text: pl.Series, zone: str) -> pl.Series:
