@@ -2,10 +2,10 @@
 clocks at a time, by columns.
 
 Each result is one `concat_str` of its keys' texts: instants in the config's zone with its offset, strings
-escaped as `json.encoder.encode_basestring` escapes them. A clock that reached an escalation step (its message
-is a template filled in per clock), or whose texts hold a control character other than the common five (JSON),
-or an instant whose zone offset has seconds (historical local mean time), is written by the format's scalar
-writer from its `Clock`: the scalar writers are the oracles, and tests hold the two to the same bytes.
+escaped as `json.encoder.encode_basestring` escapes them. Escalation actions come from `engine.actions`. A clock whose
+step's template only the scalar code fills in, or whose texts hold a control character other than the common
+five (JSON), or an instant whose zone offset has seconds (historical local mean time), is written by the
+format's scalar writer from its `Clock`: the scalar writers are the oracles, and tests hold the two to the same bytes.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from datetime import tzinfo
 
 import polars as pl
 
+from escalate_cli.engine import actions as A
 from escalate_cli.engine import clocks as C
 from escalate_cli.engine import schema as S
 from escalate_cli.engine.frame import IssueFrame
 from escalate_cli.engine.parse import zone_name
-from escalate_cli.model import Clock, Policy
+from escalate_cli.model import Action, Clock, Policy, Step
 
 _BATCH = 20_000
 ITEM = "\n      "
@@ -50,13 +51,13 @@ def json_results(table: ClockTable, tz: tzinfo, separator: str) -> Iterator[str]
             scalar = pl.Series([True] * batch.height)
             texts = pl.Series([""] * batch.height, dtype=pl.Utf8)
         else:
-            texts = batch.select(_result(table, zone).alias("text")).to_series()
+            texts = batch.select(_result(table, zone, _plain_columns(batch)).alias("text")).to_series()
             scalar = batch.select(_needs_scalar(table, zone).alias("scalar")).to_series()
         if scalar.any():
             rows = batch.filter(scalar)
             written = [result_text(clock, tz) for clock in table.clock_objects(rows)]
             texts = texts.scatter(scalar.arg_true(), pl.Series(written, dtype=pl.Utf8))
-        yield "".join(separator + text for text in texts.to_list())
+        yield pl.select(pl.concat_str([pl.lit(separator), pl.lit(texts)]).str.join("")).item()
 
 
 def csv_rows(table: ClockTable, tz: tzinfo) -> Iterator[str]:
@@ -76,7 +77,7 @@ def csv_rows(table: ClockTable, tz: tzinfo) -> Iterator[str]:
             texts = pl.Series([""] * batch.height, dtype=pl.Utf8)
         else:
             texts = batch.select(_csv_row(table, zone).alias("text")).to_series()
-            scalar = batch.select(_csv_needs_scalar(zone).alias("scalar")).to_series()
+            scalar = batch.select(_csv_needs_scalar(table, zone).alias("scalar")).to_series()
         if scalar.any():
             written = []
             for clock in table.clock_objects(batch.filter(scalar)):
@@ -85,12 +86,13 @@ def csv_rows(table: ClockTable, tz: tzinfo) -> Iterator[str]:
                 writer.writerow(row(clock, tz, extra))
                 written.append(out.getvalue())
             texts = texts.scatter(scalar.arg_true(), pl.Series(written, dtype=pl.Utf8))
-        yield "".join(texts.to_list())
+        yield pl.select(pl.lit(texts).str.join("")).item()
 
 
-def _csv_needs_scalar(zone: str) -> pl.Expr:
+def _csv_needs_scalar(table: ClockTable, zone: str) -> pl.Expr:
     instants = (C.STARTED, C.DUE, C.STOPPED, S.CHANGED)
-    return (pl.col(C.REACHED) > 0) | pl.any_horizontal(*(_odd_offset(c, zone) for c in instants))
+    escalated = (pl.col(C.REACHED) > 0) & ~A.vectorised(table.policies)
+    return escalated | pl.any_horizontal(*(_odd_offset(c, zone) for c in instants))
 
 
 def _csv_cell(text: pl.Expr) -> pl.Expr:
@@ -101,6 +103,8 @@ def _csv_cell(text: pl.Expr) -> pl.Expr:
 
 
 def _csv_row(table: ClockTable, zone: str) -> pl.Expr:
+    fields = table.issues.fields
+
     def instant(column: str) -> pl.Expr:
         moment = pl.from_epoch(pl.col(column), "s").dt.convert_time_zone(zone).dt.to_string("%Y-%m-%dT%H:%M:%S%:z")
         return moment.fill_null("")
@@ -120,9 +124,9 @@ def _csv_row(table: ClockTable, zone: str) -> pl.Expr:
         pl.col(C.PAUSED).cast(pl.Utf8),
         instant(S.CHANGED),
         _csv_cell(pl.col(S.PREVIOUS).fill_null("")),
-        pl.lit(""),  # level, notify and actions: a clock with them reached a step, which the scalar writer writes
-        pl.lit(""),
-        pl.lit(""),
+        _csv_cell(A.by_step(table.policies, lambda step, _: pl.lit(step.level), pl.lit(""))),
+        _csv_cell(A.by_step(table.policies, lambda step, _: pl.lit(", ".join(step.notify)), pl.lit(""))),
+        _csv_cell(A.by_step(table.policies, lambda step, policy: A.message(step, policy, fields, zone), pl.lit(""))),
         *(_csv_cell(pl.col(name)) for name in table.issues.fields),
         _csv_cell(pl.col(S.LABELS).list.join(", ")),
         _csv_cell(pl.col(S.WHERE)),
@@ -139,15 +143,26 @@ def _joined(table: ClockTable) -> pl.DataFrame:
             "calendar_name": [p.calendar_name for p in table.policies],
         }
     )
-    return table.clocks.join(names, on=C.POLICY, how="left", maintain_order="left").join(
+    clocks = A.with_steps(table.clocks, table.policies)
+    return clocks.join(names, on=C.POLICY, how="left", maintain_order="left").join(
         issues, on=C.ROW, how="left", maintain_order="left"
     )
 
 
-def quoted(text: pl.Expr) -> pl.Expr:
-    for raw, escaped in _ESCAPES:
-        text = text.str.replace_all(raw, escaped, literal=True)
+def quoted(text: pl.Expr, plain: bool = False) -> pl.Expr:
+    """A JSON string; `plain`: the text has nothing to escape (see `_plain_columns`)."""
+    if not plain:
+        for raw, escaped in _ESCAPES:
+            text = text.str.replace_all(raw, escaped, literal=True)
     return pl.concat_str([pl.lit('"'), text, pl.lit('"')])
+
+
+def _plain_columns(batch: pl.DataFrame) -> frozenset[str]:
+    """The text columns of a batch with nothing JSON escapes: most ids, states and `file:line`s."""
+    escaped = r'[\\"\x00-\x1f]'
+    texts = [name for name, dtype in batch.schema.items() if dtype == pl.Utf8]
+    found = batch.select(pl.col(name).str.contains(escaped).any() for name in texts).row(0) if texts else ()
+    return frozenset(name for name, has in zip(texts, found) if not has)
 
 
 def _instant(column: str, zone: str) -> pl.Expr:
@@ -166,11 +181,25 @@ def _needs_scalar(table: ClockTable, zone: str) -> pl.Expr:
     odd = pl.any_horizontal(*(pl.col(c).str.contains(_ODD_CONTROL).fill_null(False) for c in texts))
     odd = odd | pl.col(S.LABELS).list.eval(pl.element().str.contains(_ODD_CONTROL)).list.any().fill_null(False)
     instants = (C.STARTED, C.DUE, C.STOPPED, S.CHANGED)
-    return (pl.col(C.REACHED) > 0) | odd | pl.any_horizontal(*(_odd_offset(c, zone) for c in instants))
+    escalated = (pl.col(C.REACHED) > 0) & ~A.vectorised(table.policies)
+    return escalated | odd | pl.any_horizontal(*(_odd_offset(c, zone) for c in instants))
 
 
-def _result(table: ClockTable, zone: str) -> pl.Expr:
+def _json_action(step: Step, policy: Policy, fields: tuple[str, ...], zone: str) -> pl.Expr:
+    """The `actions` value of a clock that reached `step`, as `json_.actions_text` writes it."""
+    from escalate_cli.writers.json_ import actions_text
+
+    mark = "\u0000message\u0000"
+    around = actions_text([Action(step.level, step.notify, mark)]).split(_json_string(mark))
+    return pl.concat_str([pl.lit(around[0]), quoted(A.message(step, policy, fields, zone)), pl.lit(around[1])])
+
+
+def _result(table: ClockTable, zone: str, plain: frozenset[str] = frozenset()) -> pl.Expr:
     i = ITEM
+    fields = table.issues.fields
+
+    def text(column: str) -> pl.Expr:
+        return quoted(pl.col(column), column in plain)
 
     def key(name: str) -> pl.Expr:
         return pl.lit(f"{i}{_json_string(name)}: ")
@@ -188,19 +217,19 @@ def _result(table: ClockTable, zone: str) -> pl.Expr:
     parts: list[pl.Expr] = [
         pl.lit("{"),
         key("issue"),
-        quoted(pl.col(S.ID)),
+        text(S.ID),
         pl.lit(","),
         key("metric"),
-        quoted(pl.col(C.METRIC)),
+        text(C.METRIC),
         pl.lit(","),
         key("policy"),
-        quoted(pl.col("policy_name")),
+        text("policy_name"),
         pl.lit(","),
         key("calendar"),
-        quoted(pl.col("calendar_name")),
+        text("calendar_name"),
         pl.lit(","),
         key("state"),
-        quoted(pl.col(C.STATE)),
+        text(C.STATE),
         pl.lit(","),
         key("started_at"),
         _instant(C.STARTED, zone),
@@ -230,15 +259,15 @@ def _result(table: ClockTable, zone: str) -> pl.Expr:
         nullable(S.PREVIOUS),
         pl.lit(","),
         key("level"),
-        pl.lit("null"),  # a clock with a level reached a step: the scalar writer writes it
+        A.by_step(table.policies, lambda step, _: pl.lit(_json_string(step.level)), pl.lit("null")),
         pl.lit(","),
         key("actions"),
-        pl.lit("[]"),
+        A.by_step(table.policies, lambda step, policy: _json_action(step, policy, fields, zone), pl.lit("[]")),
         pl.lit(","),
     ]
     for name in table.issues.fields:
-        parts += [key(name), quoted(pl.col(name)), pl.lit(",")]
-    parts += [key("labels"), labels, pl.lit(","), key("where"), quoted(pl.col(S.WHERE)), pl.lit("\n    }")]
+        parts += [key(name), text(name), pl.lit(",")]
+    parts += [key("labels"), labels, pl.lit(","), key("where"), text(S.WHERE), pl.lit("\n    }")]
     return pl.concat_str(parts)
 
 

@@ -52,3 +52,33 @@ def test_an_offset_with_seconds_is_written_as_python_writes_it(tmp_path):
     assert from_frame == from_clocks
     from_clocks, from_frame = both(path, config, BASE, csv_)
     assert "1901-01-01T10:00:00+05:21:10" in from_clocks and from_frame == from_clocks
+
+
+def test_every_placeholder_of_a_template_is_filled_in_by_columns_as_by_the_scalar_writer(tmp_path):
+    """Every placeholder (a field the export lacks prints as nothing; nobody notified reads "nobody"), literal
+    braces, and a template with a format spec, which the scalar writer fills in."""
+    every = " ".join(f"{{{name}}}" for name in ("id", "metric", "policy", "calendar", "state", "level", "notify"))
+    every += " {overdue} {remaining} {elapsed} {target} {due} {labels} {title} {team} {created} {{braces}}"
+    config = parse_config(
+        {
+            "timezone": "Europe/Berlin",
+            "fields": {"team": {"column": "team"}},
+            "policies": [
+                {
+                    "name": "all",
+                    "targets": {"first_response": "30m", "resolution": "4h", "update": "1d"},
+                    "escalate": [
+                        {"after": "25%", "level": "L1", "action": every},
+                        {"after": "50%", "level": "L2", "notify": ["lead"]},
+                        {"after": "100%", "level": "L3", "notify": ["head"], "action": "{id}: {elapsed:>12}"},
+                    ],
+                }
+            ],
+        }
+    )
+    path = tmp_path / "issues.csv"
+    path.write_text(export(random.Random(11), 800, titles=True), encoding="utf-8")
+    for writer in (json_, csv_):
+        from_clocks, from_frame = both(path, config, BASE, writer)
+        assert "nobody" in from_clocks and "{braces}" in from_clocks and ": " + " " * 4 in from_clocks
+        assert from_frame == from_clocks
