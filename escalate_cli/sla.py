@@ -136,7 +136,7 @@ def clock_for(
     elapsed = calendar.elapsed_ts(start, end) - paused
     due = instant_reaching(policy, start, target, pauses, as_of)
     is_paused = stop is None and bool(pauses) and pauses[-1][1] is None
-    state = _state(policy, elapsed, target, running=stop is None, paused=is_paused)
+    state = _state(policy, elapsed, target, running=stop is None, paused=is_paused, in_time=stop is None or stop <= due)
     clock = Clock(
         issue,
         metric,
@@ -183,9 +183,13 @@ def instant_reaching(policy: Policy, start: int, seconds: int, pauses: list[tupl
     return calendar.add_ts(cursor, remaining)
 
 
-def _state(policy: Policy, elapsed: int, target: int, *, running: bool, paused: bool = False) -> State:
+def _state(
+    policy: Policy, elapsed: int, target: int, *, running: bool, paused: bool = False, in_time: bool = True
+) -> State:
+    """`in_time`: a stopped clock stopped at or before its due time. Stopping after it is late even when no
+    business time passed since (due at 17:00 closing, stopped at 20:00): the verdict follows the instants."""
     if not running:
-        return State.MET if elapsed <= target else State.MISSED
+        return State.MET if in_time else State.MISSED
     if elapsed >= target:
         return State.BREACHED  # a pause does not undo a breach
     if paused:

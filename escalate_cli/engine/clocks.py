@@ -148,7 +148,7 @@ def _clock(
             BREACHED,
             np.where(holds, PAUSED_STATE, np.where(elapsed >= _warn_at(policy, target), WARNING, OK)),
         ),
-        np.where(elapsed <= target, MET, MISSED),
+        np.where(stop <= due, MET, MISSED),  # stopped after due_at is late, business time or not (sla._state)
     )
     return {STARTED: start, DUE: due, STOPPED: stop, ELAPSED: elapsed, PAUSED: paused, STATE: state}
 

@@ -166,3 +166,37 @@ def test_highest_step_wins_and_ties_go_to_the_later_step():
     assert [s.level for s in reached_steps(steps, 4 * H, 4 * H)] == ["L1", "L2", "L2b"]
     assert [s.level for s in reached_steps(steps, 3 * H, 4 * H)] == ["L1"]
     assert reached_steps(steps, 3 * H - 1, 4 * H) == []
+
+
+@pytest.mark.parametrize(
+    ("resolved", "state"),
+    [
+        pytest.param("2026-11-16T17:00:00+01:00", State.MET, id="at-due"),
+        pytest.param("2026-11-16T20:00:00+01:00", State.MISSED, id="same-evening"),
+        pytest.param("2026-11-17T09:00:00+01:00", State.MISSED, id="next-opening"),
+        pytest.param("2026-11-16T16:59:59+01:00", State.MET, id="a-second-early"),
+    ],
+)
+def test_a_clock_stopped_after_its_due_time_is_missed(resolved, state):
+    """4h from 13:00 runs out at 17:00 closing: stopping after due_at is late even if no business time passed
+    since (#18 point 3); the engine gives the same verdict."""
+    from datetime import datetime
+
+    from escalate_cli.engine.evaluate import evaluate as columnar
+    from escalate_cli.engine.frame import from_issues
+
+    config = parse_config(
+        {
+            "calendars": {"office": {"timezone": "Europe/Berlin", "hours": {"mon-fri": ["09:00-17:00"]}}},
+            "policies": [{"name": "p", "calendar": "office", "targets": {"resolution": "4h"}}],
+        }
+    )
+    created = int(datetime.fromisoformat("2026-11-16T13:00:00+01:00").timestamp())
+    stop = int(datetime.fromisoformat(resolved).timestamp())
+    item = issue(created=created, resolved=stop)
+    as_of = stop + 3600
+    (clock,) = evaluate([item], config.policies, as_of, str).clocks
+    assert clock.due_at == int(datetime.fromisoformat("2026-11-16T17:00:00+01:00").timestamp())
+    assert clock.state is state
+    frame = from_issues([item], ("title", "priority", "status"), ())
+    assert columnar(frame, config.policies, as_of, str).clocks == [clock]
