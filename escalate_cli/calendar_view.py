@@ -41,15 +41,18 @@ def days(
     return out
 
 
-def _instant(calendar: Calendar, day: date, seconds: int) -> int:
-    """The first instant at or after the wall time `seconds` after `day`'s midnight (gap times move forward)."""
+def _instant(calendar: Calendar, day: date, seconds: int, *, last: bool = False) -> int:
+    """The first instant at or after the wall time `seconds` after `day`'s midnight (gap times move forward);
+    with `last`, a wall time that comes twice (fall back) is its second occurrence: a window that ends inside
+    the repeated hour holds every instant whose wall time is in it, as the clock counts (`business_time`)."""
     wall = datetime.combine(day, datetime.min.time()) + timedelta(seconds=seconds)
-    moment = int(wall.replace(tzinfo=calendar.tz).timestamp())
+    first, second = (int(wall.replace(tzinfo=calendar.tz, fold=fold).timestamp()) for fold in (0, 1))
+    moment = second if last else first
     if _wall(calendar, moment) == wall:
         return moment
     # In a gap: the two readings of the wall time fall either side of the jump; the jump is the first instant
     # whose wall time is at or after the one asked for.
-    lo, hi = sorted((int(wall.replace(tzinfo=calendar.tz, fold=1).timestamp()), moment))
+    lo, hi = sorted((first, second))
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if _wall(calendar, mid) < wall else (lo, mid)
@@ -61,7 +64,7 @@ def _wall(calendar: Calendar, moment: int) -> datetime:
 
 
 def _real_seconds(calendar: Calendar, day: date, window: Window) -> int:
-    start, end = _instant(calendar, day, window[0]), _instant(calendar, day, window[1])
+    start, end = _instant(calendar, day, window[0]), _instant(calendar, day, window[1], last=True)
     return calendar.elapsed_ts(start, end) if end > start else 0
 
 

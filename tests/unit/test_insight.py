@@ -199,3 +199,34 @@ def test_compare_lists_clocks_whose_verdict_changes():
     candidate = replay(groups, strict.policies, *args)
     baseline = replay(groups, lenient.policies, *args)
     assert compare(candidate, baseline) == [(("A", "resolution"), "met", "missed")]
+
+
+def test_a_window_ending_in_the_repeated_hour_is_previewed_as_the_clock_counts_it():
+    """01:00-02:30 on Berlin's fall-back night: the clock counts every instant whose wall time is in the window,
+    the repeated half hour twice (2h); the preview said 1h30m (#18 point 12). The lint says so too."""
+    config = parse_config(
+        {"calendars": {"c": {"timezone": "Europe/Berlin", "hours": {"sun": ["01:00-02:30"]}}}, "policies": []}
+    )
+    calendar = config.calendars["c"]
+    night = date(2026, 10, 25)
+    (view,) = days(calendar, night, night, holiday_name)
+    midnight = int(datetime(2026, 10, 25, tzinfo=ZoneInfo("Europe/Berlin")).timestamp())
+    assert view.open_seconds == calendar.elapsed_ts(midnight, midnight + 25 * H) == 2 * H
+    assert lint(calendar, night, night, holiday_name, (1991, 2100)) == [
+        "Sun 2026-10-25: window 01:00-02:30 spans the repeated hour of the DST change and holds 30 minutes more "
+        "than on other days"
+    ]
+
+
+def test_a_window_ending_in_the_dst_gap_closes_at_the_jump():
+    config = parse_config(
+        {"calendars": {"c": {"timezone": "Europe/Berlin", "hours": {"sun": ["01:00-02:30"]}}}, "policies": []}
+    )
+    calendar = config.calendars["c"]
+    spring = date(2026, 3, 29)
+    (view,) = days(calendar, spring, spring, holiday_name)
+    midnight = int(datetime(2026, 3, 29, tzinfo=ZoneInfo("Europe/Berlin")).timestamp())
+    assert view.open_seconds == calendar.elapsed_ts(midnight, midnight + 23 * H) == H
+    assert lint(calendar, spring, spring, holiday_name, (1991, 2100)) == [
+        "Sun 2026-03-29: window 01:00-02:30 ends in the DST gap; it closes at 03:00"
+    ]
