@@ -64,7 +64,10 @@ def fold(snapshots: Sequence[Issue], as_of: int, statuses: Statuses, policy_of: 
         status = status_of(snapshot)
         if status != previous_status:
             status_since = moment
-            closed_since = moment if status in statuses.closed else None
+            if status not in statuses.closed:
+                closed_since = None  # reopened: a later closing stops the clock anew
+            elif closed_since is None:  # closed -> another closed status keeps the first stop (Solved -> Closed)
+                closed_since = moment
         if status in statuses.paused and paused_since is None:
             paused_since = moment
         elif status not in statuses.paused and paused_since is not None:

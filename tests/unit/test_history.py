@@ -162,3 +162,16 @@ def test_a_pause_that_ends_at_the_instant_evaluated_is_over():
     issue = fold(events, T0 + 2 * H, STATUSES, lambda _: "p")
     clock = clocks(issue, T0 + 2 * H)[Metric.RESOLUTION]
     assert (clock.state, clock.elapsed, clock.paused_seconds) == (State.OK, H, H)
+
+
+def test_a_move_from_one_closed_status_to_another_keeps_the_first_stop():
+    """Solved -> Closed (Zendesk, four days later) or Resolved -> Closed (ServiceNow): the clock stopped when the
+    issue first entered a closed status (#18 point 4)."""
+    statuses = Statuses(closed=frozenset({"solved", "closed"}))
+    rows = [snap("Open", T0), snap("Solved", T0 + 3 * H), snap("Closed", T0 + 99 * H)]
+    issue = fold(rows, T0 + 100 * H, statuses, lambda _: "p")
+    assert issue is not None and issue.resolved == T0 + 3 * H
+    assert clocks(issue, T0 + 100 * H)[Metric.RESOLUTION].state is State.MET
+    reopened = [*rows, snap("Open", T0 + 100 * H), snap("Closed", T0 + 101 * H)]
+    again = fold(reopened, T0 + 102 * H, statuses, lambda _: "p")
+    assert again is not None and again.resolved == T0 + 101 * H  # a reopen starts over: the last closing counts
