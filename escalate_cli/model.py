@@ -38,7 +38,7 @@ JSON_ONLY_KEYS = ("paused_seconds", "policy_changed_at", "previous_policy")
 
 
 class Metric(str, Enum):
-    FIRST_RESPONSE = "first_response"  # created -> first_response (or resolved, if there was no reply)
+    FIRST_RESPONSE = "first_response"  # created -> the first reply or the resolution, whichever came first
     RESOLUTION = "resolution"  # created -> resolved
     UPDATE = "update"  # last update -> resolved: keep the customer informed
 

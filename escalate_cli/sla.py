@@ -106,8 +106,9 @@ def field_values(issue: Issue, key: str) -> list[str]:
 
 def clock_span(issue: Issue, metric: Metric) -> tuple[int, int | None]:
     """When the metric's clock starts, and when it stopped (None while running)."""
-    if metric is Metric.FIRST_RESPONSE:
-        return issue.created, issue.first_response if issue.first_response is not None else issue.resolved
+    if metric is Metric.FIRST_RESPONSE:  # whichever came first: a reply after the resolution is too late to count
+        stops = [t for t in (issue.first_response, issue.resolved) if t is not None]
+        return issue.created, min(stops) if stops else None
     if metric is Metric.RESOLUTION:
         return issue.created, issue.resolved
     start = max(issue.updated, issue.created) if issue.updated is not None else issue.created

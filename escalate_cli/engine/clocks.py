@@ -104,8 +104,8 @@ def _span(rows: pl.DataFrame, metric: Metric) -> tuple[Ints, Ints]:
     created = _instants(rows, S.CREATED)
     resolved = _instants(rows, S.RESOLVED)
     if metric is Metric.FIRST_RESPONSE:
-        first = _instants(rows, S.FIRST_RESPONSE)
-        return created, np.where(first != NONE, first, resolved)
+        first = _instants(rows, S.FIRST_RESPONSE)  # whichever came first (sla.clock_span)
+        return created, np.where((first != NONE) & ((resolved == NONE) | (first < resolved)), first, resolved)
     if metric is Metric.RESOLUTION:
         return created, resolved
     updated = _instants(rows, S.UPDATED)

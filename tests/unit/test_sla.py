@@ -200,3 +200,20 @@ def test_a_clock_stopped_after_its_due_time_is_missed(resolved, state):
     assert clock.state is state
     frame = from_issues([item], ("title", "priority", "status"), ())
     assert columnar(frame, config.policies, as_of, str).clocks == [clock]
+
+
+@pytest.mark.parametrize(("at", "state"), [(H, State.MET), (3 * H, State.MET)])
+def test_first_response_stops_at_the_resolution_when_that_comes_before_the_reply(at, state):
+    """Resolved at 1h, a reply at 3h, target 2h: the response clock stopped at the resolution, and is met at 1h30
+    as after the reply (#18 point 6); the engine agrees."""
+    from escalate_cli.engine.evaluate import evaluate as columnar
+    from escalate_cli.engine.frame import from_issues
+
+    config = parse_config({"policies": [{"name": "p", "targets": {"first_response": "2h"}}]})
+    item = issue(resolved=T0 + H, first_response=T0 + 3 * H)
+    as_of = T0 + at + 30 * M
+    (clock,) = evaluate([item], config.policies, as_of, str).clocks
+    assert (clock.stopped_at, clock.state) == (T0 + H, state)
+    assert columnar(from_issues([item], ("title", "priority", "status"), ()), config.policies, as_of, str).clocks == [
+        clock
+    ]
