@@ -47,9 +47,9 @@ class Run:
     code: int
 
 
-def measure(args: list[str], timeout: float, repeat: int = 1) -> Run:
+def measure(args: list[str], timeout: float, repeat: int = 1, cwd: Path = HERE.parent) -> Run:
     """Best wall time of `repeat` runs and that run's peak RSS (os.wait4 gives it per child); a run killed at
-    `timeout` has code -9."""
+    `timeout` has code -9. `cwd`: the checkout whose escalate runs."""
     best: Run | None = None
     for _ in range(repeat):
         os.sync()
@@ -58,8 +58,8 @@ def measure(args: list[str], timeout: float, repeat: int = 1) -> Run:
             args,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            cwd=HERE.parent,
-            env={**os.environ, "PYTHONPATH": str(HERE.parent)},
+            cwd=cwd,
+            env={**os.environ, "PYTHONPATH": str(cwd)},
         )
         while True:  # wait4, not Popen.wait, which would reap the child and lose its usage
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
