@@ -45,8 +45,9 @@ def json_results(table: ClockTable, tz: tzinfo, separator: str) -> Iterator[str]
     from escalate_cli.writers.json_ import result_text
 
     zone = zone_name(tz)
-    joined = _joined(table)
-    for batch in joined.iter_slices(_BATCH):
+    if not table.clocks.height:
+        return  # no clock: no results (and a clock frame without its columns)
+    for batch in _joined(table).iter_slices(_BATCH):
         if zone is None:
             scalar = pl.Series([True] * batch.height)
             texts = pl.Series([""] * batch.height, dtype=pl.Utf8)
@@ -71,6 +72,8 @@ def csv_rows(table: ClockTable, tz: tzinfo) -> Iterator[str]:
     extra = list(table.issues.fields)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    if not table.clocks.height:
+        return
     for batch in _joined(table).iter_slices(_BATCH):
         if zone is None:
             scalar = pl.Series([True] * batch.height)

@@ -82,3 +82,13 @@ def test_every_placeholder_of_a_template_is_filled_in_by_columns_as_by_the_scala
         from_clocks, from_frame = both(path, config, BASE, writer)
         assert "nobody" in from_clocks and "{braces}" in from_clocks and ": " + " " * 4 in from_clocks
         assert from_frame == from_clocks
+
+
+def test_a_report_without_clocks_is_written_from_the_frame_as_from_clocks(tmp_path):
+    """No issue matches a policy: no clock at all (it stopped JSON and CSV output with an internal error)."""
+    config = parse_config({"policies": [{"name": "p", "match": {"priority": "P1"}, "targets": {"resolution": "4h"}}]})
+    path = tmp_path / "issues.csv"
+    path.write_text("id,created,priority\nA-1,2026-11-02 09:00:00,P9\n", encoding="utf-8")
+    for writer in (json_, csv_):
+        from_clocks, from_frame = both(path, config, BASE, writer)
+        assert from_frame == from_clocks
