@@ -153,7 +153,12 @@ class TimestampParser:
         offset = self._offsets.get(text[:13])
         if offset is None:
             wall = datetime(*date.fromordinal(day // 86_400 + _EPOCH_DAY).timetuple()[:3], hour)
-            offset = self._offsets[text[:13]] = _utc_offset(wall, self.tz)
+            offset = _utc_offset(wall, self.tz)
+            if offset != _utc_offset(wall.replace(minute=59, second=59), self.tz):
+                offset = _VARIES  # the offset changes inside this hour (Lord Howe moves by 30 minutes)
+            self._offsets[text[:13]] = offset
+        if offset == _VARIES:
+            return self._epoch(datetime.fromisoformat(text))
         return day + hour * 3600 + minute * 60 + second - offset
 
     def _from_iso(self, match: re.Match[str]) -> int | None:
@@ -188,6 +193,7 @@ class TimestampParser:
 
 
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
+_VARIES = 1 << 40  # an hour's cached offset: not one offset all through the hour
 
 
 def _utc_offset(wall: datetime, tz: tzinfo) -> int:

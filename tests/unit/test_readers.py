@@ -350,3 +350,12 @@ def test_csv_breaks_lines_only_where_the_file_does(write, odd):
     assert len(got.issues) == 1500
     assert got.issues[2].fields["title"] == got.issues[1400].fields["title"] == f"pasted{odd}title"
     assert [str(e) for e in got.errors] == [f"{path}:1502: created: cannot parse 'soon'"]
+
+
+def test_a_naive_time_in_an_hour_whose_offset_changes_inside_it_is_placed_exactly():
+    """Lord Howe moves its clocks by 30 minutes: 02:30 on 2021-10-03 follows a gap from 02:00, so the hour's
+    02:00 offset must not be reused for it (the fast path cached one offset per wall-clock hour)."""
+    tz = ZoneInfo("Australia/Lord_Howe")
+    parser = TimestampParser(tz)
+    for text in ("2021-10-03 02:45:00", "2021-10-03 02:30:00", "2021-10-03 03:00:00"):
+        assert parser.parse(text) == int(datetime.fromisoformat(text).replace(tzinfo=tz).timestamp())
