@@ -11,6 +11,8 @@ import csv
 import io
 import json
 import random
+import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -273,3 +275,69 @@ def test_quoted_cells_and_line_breaks_read_as_the_csv_reader_reads_them(tmp_path
     broken = newline.join([*lines[:at], f'X-1{delimiter}"ends"early{delimiter}' + lines[at], *lines[at + 1 :]])
     _, stderr = file_and_stdin(tmp_path, broken, "-q", exit_code=3)
     assert "malformed CSV" in stderr
+
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG_PATH = REPO / "benchmarks" / "config.yaml"
+
+
+def _run_check(path, *options):
+    args = ["check", str(path), "-c", str(CONFIG_PATH), "--as-of", AS_OF, "--fail-on", "never", *options]
+    return args, CliRunner().invoke(app, args)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    sys.path.insert(0, str(CONFIG_PATH.parent))
+    import generate
+
+    return generate.write(tmp_path_factory.mktemp("gen") / "issues.csv", "csv", 2000, seed=3)
+
+
+@pytest.mark.filterwarnings("error::ResourceWarning", "error::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("fmt", [["-q"], ["-f", "json"], ["-f", "table"]])
+def test_the_export_file_is_closed_once_read(generated, fmt):
+    """Read by columns or not, nothing is left for the garbage collector to close."""
+    import gc
+
+    _, result = _run_check(generated, *fmt)
+    assert result.exit_code == 0, result.output
+    gc.collect()
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_output_to_a_file_is_what_stdout_gets(generated, fmt, tmp_path):
+    out = tmp_path / f"out.{fmt}"
+    _, to_file = _run_check(generated, "-f", fmt, "-o", str(out))
+    _, to_stdout = _run_check(generated, "-f", fmt)
+    assert to_file.exit_code == to_stdout.exit_code == 0
+    assert out.read_bytes() == to_stdout.stdout_bytes
+
+
+@pytest.mark.parametrize("fmt", [["-f", "json"], ["-f", "csv"], ["-q"], ["--bogus"]])
+def test_the_command_leaves_with_its_output_whole_and_its_exit_code(generated, fmt):
+    """`main` ends the process with os._exit once the output is flushed: the command's stdout, stderr and exit
+    code are those of the same run inside the test process."""
+    import subprocess
+
+    args, inside = _run_check(generated, *fmt)
+    done = subprocess.run([sys.executable, "-m", "escalate_cli", *args], capture_output=True, cwd=REPO, check=False)
+    assert done.returncode == inside.exit_code == (2 if "--bogus" in fmt else 0)
+    if "--bogus" in fmt:
+        assert b"No such option" in done.stderr
+    else:
+        assert done.stdout == inside.stdout_bytes and done.stdout.endswith(b"\n")
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (b"id,created\r\nA-1,2026-01-01\rB-2,2026-01-02\r\n", "a bare CR, which Python's reader takes as a line break"),
+        (b"id,created\nA-\xff,2026-01-01\n", "not UTF-8"),
+        (b'id,created\nA-1,"2026-01-01\n', "a quote left open"),
+    ],
+)
+def test_the_columnar_reader_leaves_what_it_cannot_read_to_the_python_reader(tmp_path, data, why):
+    from escalate_cli.engine.read_csv import read_cells
+
+    assert read_cells("x.csv", data, None) is None, why
