@@ -8,13 +8,11 @@ seconds, so `elapsed` is two bisections and `add` is one: the cost of a call doe
 
 from __future__ import annotations
 
-from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone, tzinfo
 from types import MappingProxyType
-from typing import NamedTuple, Union
 
 DAY = 86_400
 Window = tuple[int, int]
@@ -24,9 +22,6 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _PROBE_STEP = 3 * 3600  # offset changes are looked for at this spacing, then pinned to the second
 _EDGE = 3 * DAY  # instants this close to the edge of the built years may see windows of unbuilt days
 _MIN_YEAR, _MAX_YEAR = 1900, 2999
-_MAX_DAYS = 1 << 14  # days an `opened_function` remembers (about 45 years); it forgets them all past that
-_REACH_DAYS = 64  # days `reach` looks through before it leaves the rest to add_ts
-_MAX_SHAPES = 64  # shapes of day it keeps a table for (345 kB each); a day of another shape is worked out per call
 # IANA names of UTC itself (links to Etc/UTC), whose offset never changes
 UTC_NAMES = frozenset(
     prefix + name
@@ -73,97 +68,6 @@ class Calendar:
         index.cover(end)
         return index.opened_before(end) - index.opened_before(start)
 
-    def opened_function(self, anchor: int) -> Callable[[int], int] | None:
-        """For hot loops: a function of an instant giving the open seconds from `anchor` to it (negative before
-        it), so that `opened(end) - opened(start)` is `elapsed_ts(start, end)` for start <= end. None for an
-        always-open calendar, whose open seconds are wall seconds. See `tables`."""
-        tables = self.tables(anchor)
-        return None if tables is None else tables.opened
-
-    def tables(self, anchor: int) -> OpenTables | None:
-        """For hot loops: `opened` (see `opened_function`) and `reach`, which is `add_ts`, by tables of the days
-        they see. Each UTC day is kept as its open seconds before midnight and a table of the open seconds
-        before each second of the day, shared by the days of the same shape: `opened` is a dictionary lookup
-        and two indexings. `reach` also keeps `opened` at each midnight in a list, so it bisects that list for
-        the day and the day's table for the second. None for an always-open calendar."""
-        if (
-            self.week == (((0, DAY),),) * 7
-            and not self.special
-            and isinstance(self.closed, frozenset)
-            and not self.closed
-        ):
-            return None
-        days: dict[int, tuple[int, _Table, Sequence[int] | None]] = {}  # day -> its midnight's, table, inverse
-        shapes: dict[tuple[Window, ...], tuple[_Table, Sequence[int] | None]] = {}
-        days_get, elapsed, add = days.get, self.elapsed_ts, self.add_ts
-
-        def learn(day: int) -> tuple[int, _Table, Sequence[int] | None]:
-            midnight = day * DAY
-            shape = tuple((lo - midnight, hi - midnight) for lo, hi in self.open_spans(midnight, midnight + DAY))
-            tables = shapes.get(shape)
-            if tables is None and len(shapes) < _MAX_SHAPES:
-                tables = shapes[shape] = (_day_table(shape), _day_inverse(shape))
-            elif tables is None:
-                tables = (_DayShape(shape), None)
-            before = elapsed(anchor, midnight) if midnight >= anchor else -elapsed(midnight, anchor)
-            if len(days) >= _MAX_DAYS:
-                days.clear()
-            found = days[day] = (before, *tables)
-            return found
-
-        def opened(moment: int) -> int:
-            day = moment // DAY
-            before, table, _ = days_get(day) or learn(day)
-            return before + table[moment - day * DAY]
-
-        # opened() at the midnights of the days `first`, `first` + 1, ... (for `reach`), extended on demand
-        midnights: list[int] = []
-        first = 0
-
-        def cover(lo: int, hi: int) -> bool:
-            """Make `midnights` hold the days lo..hi; False if that would take too many days."""
-            nonlocal first, midnights
-            if midnights and first <= lo and hi < first + len(midnights):
-                return True
-            if hi - lo > _MAX_DAYS // 4:
-                return False
-            if not midnights or lo < first - _MAX_DAYS // 4 or hi >= first + len(midnights) + _MAX_DAYS // 4:
-                first, midnights = lo, [opened(lo * DAY)]  # far from what is held: start afresh
-            if lo < first:  # days before, a year at a time
-                start = min(lo, first - 366)
-                values = [midnights[0]]
-                for day in range(first - 1, start - 1, -1):
-                    values.append(values[-1] - elapsed(day * DAY, day * DAY + DAY))
-                values.reverse()
-                first, midnights = start, values[:-1] + midnights
-            last = first + len(midnights) - 1
-            if hi > last:  # days after, a year at a time
-                value = midnights[-1]
-                for day in range(last, max(hi, last + 366)):
-                    value += elapsed(day * DAY, day * DAY + DAY)
-                    midnights.append(value)
-            return True
-
-        def reach(start: int, seconds: int) -> int:
-            day = start // DAY
-            before, table, _ = days_get(day) or learn(day)
-            goal = before + table[start - day * DAY] + seconds  # opened() of the instant sought
-            lo = day + 1 - first
-            if seconds <= 0 or lo < 0 or lo + _REACH_DAYS > len(midnights):  # not among the midnights held
-                if seconds <= 0 or not cover(day + 1, day + _REACH_DAYS):
-                    return add(start, seconds)
-                lo = day + 1 - first
-            at = bisect_left(midnights, goal, lo, lo + _REACH_DAYS)  # the first midnight that has reached it
-            if at == lo + _REACH_DAYS:
-                return add(start, seconds)  # not within the days looked at
-            day = first + at - 1
-            before, _, inverse = days_get(day) or learn(day)
-            if inverse is None:
-                return add(start, seconds)
-            return day * DAY + inverse[goal - before]  # the earliest second with that many
-
-        return OpenTables(opened, reach)
-
     def add_ts(self, start: int, seconds: int) -> int:
         """The earliest instant u with elapsed_ts(start, u) == seconds."""
         if seconds < 0:
@@ -196,47 +100,6 @@ class Calendar:
         if seconds == 0:
             return start
         return datetime.fromtimestamp(self.add_ts(to_epoch(start), seconds), self.tz)
-
-
-class OpenTables(NamedTuple):
-    """See `Calendar.tables`."""
-
-    opened: Callable[[int], int]  # open seconds from the anchor to an instant (negative before it)
-    reach: Callable[[int, int], int]  # add_ts
-
-
-def _day_table(shape: tuple[Window, ...]) -> Sequence[int]:
-    """The open seconds before each second of a day whose open spans (seconds after its midnight) are `shape`."""
-    values: list[int] = []
-    total = done = 0
-    for lo, hi in shape:
-        values += [total] * (lo - done)
-        values += range(total, total + hi - lo)
-        total, done = total + hi - lo, hi
-    values += [total] * (DAY - done)
-    return array("i", values)
-
-
-def _day_inverse(shape: tuple[Window, ...]) -> Sequence[int]:
-    """The earliest second of a day before which it has been open n seconds, for each n from 0 to its total:
-    `bisect_left` of the day's table, by index."""
-    values = array("i", [0])
-    for lo, hi in shape:
-        values.extend(range(lo + 1, hi + 1))
-    return values
-
-
-_Table = Union[Sequence[int], "_DayShape"]  # the open seconds before each second of a day, by its index
-
-
-class _DayShape:
-    """A day's table computed per second, for calendars with more shapes of day than are worth a table each."""
-
-    def __init__(self, shape: tuple[Window, ...]) -> None:
-        self.shape = shape
-
-    def __getitem__(self, second: int) -> int:
-        return sum(min(hi, second) - lo for lo, hi in self.shape if lo < second)
 
 
 def to_epoch(moment: datetime) -> int:
