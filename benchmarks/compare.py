@@ -19,6 +19,8 @@ sys.path.insert(0, str(HERE))
 
 import run  # noqa: E402
 
+_OTHER_FORMATS = ("table", "junit", "github", "markdown")
+
 
 def cases(n: int) -> list[tuple[str, Path, list[str]]]:
     """(name, export, arguments after the export) for `check`, then the event-log commands."""
@@ -35,6 +37,8 @@ def cases(n: int) -> list[tuple[str, Path, list[str]]]:
         ("ndjson --quiet", run.export("ndjson", n), ["--quiet"]),
         ("csv iso -f json", run.export("csv", n), ["-f", "json", "-o", str(out)]),
         ("csv iso -f csv", run.export("csv", n), ["-f", "csv", "-o", str(out)]),
+        *((f"csv iso -f {fmt}", run.export("csv", n), ["-f", fmt, "-o", str(out)]) for fmt in _OTHER_FORMATS),
+        ("csv iso --quiet --state", run.export("csv", n), ["--quiet", "--state", str(run.OUT / "compare.sqlite")]),
     ]
     common = ["-c", str(run.CONFIG), "--as-of", run.AS_OF, "--fail-on", "never"]
     return [(name, path, ["check", str(path), *common, *extra]) for name, path, extra in check]
@@ -62,6 +66,7 @@ def main() -> int:
         bare = bench.baseline(path).wall
         for label, root in checkouts.items():
             # From the checkout's own folder, so that `-m escalate_cli` imports that checkout's package
+            (run.OUT / "compare.sqlite").unlink(missing_ok=True)  # each --state run starts without a state file
             result = run.measure([*run.ESCALATE, *command], args.timeout, cwd=root)
             print(
                 f"{name:<24}{label:<10}{result.wall:>9.2f}{result.rss_mb:>9.1f}{result.wall / bare:>9.2f}", flush=True
