@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -79,6 +78,12 @@ DebugOption = Annotated[bool, typer.Option("--debug", help="Show the traceback o
 DEFAULT_CONFIG = Path("escalate.yaml")
 
 
+class ColorChoice(str, Enum):
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
 @app.command(epilog=f"{NAIVE_NOTE} {EXIT_CODES}")
 def check(
     exports: Annotated[
@@ -119,6 +124,13 @@ def check(
     allow_invalid: Annotated[
         bool, typer.Option("--allow-invalid", help="Report rows that cannot be evaluated without failing.")
     ] = False,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Table: every column whole, however long the lines get.")
+    ] = False,
+    color: Annotated[
+        ColorChoice,
+        typer.Option(help="Table colours. auto: at a terminal, off with NO_COLOR or TERM=dumb, on with FORCE_COLOR."),
+    ] = ColorChoice.AUTO,
     debug: DebugOption = False,
 ) -> None:
     """Print warnings, breaches and escalation actions; exit 1 if any running clock reaches --fail-on."""
@@ -133,7 +145,7 @@ def check(
         options = read_options(cfg, encoding=encoding, delimiter=delimiter, keep=frozenset())
         plain = state is None and summary_file is None  # nothing but the output reads the clocks
         counts_only = quiet and plain  # no Clock object is needed
-        as_table = plain and not quiet and fmt in (OutputFormat.JSON, OutputFormat.CSV)  # written from the frame
+        as_table = plain and not quiet and fmt in (OutputFormat.JSON, OutputFormat.CSV, OutputFormat.TABLE)
         loaded = load_prepared(exports, cfg, now, options)
         report = evaluate_loaded(loaded, keep_clocks=not (counts_only or as_table), as_table=as_table)
         _problems_to_stderr(report, quiet=quiet)
@@ -149,8 +161,6 @@ def check(
             text: str | Iterable[str] = summary_line(report, cfg.timezone) + "\n"
         else:
             tty = output is None and sys.stdout.isatty()
-            width = shutil.get_terminal_size().columns if tty else 120
-            color = tty and "NO_COLOR" not in os.environ
             in_pieces = stream_for(fmt, tz=cfg.timezone)
             if in_pieces is not None:
                 text = in_pieces(report)
@@ -158,8 +168,9 @@ def check(
                 write = writer_for(
                     fmt,
                     tz=cfg.timezone,
-                    color=color,
-                    width=width,
+                    color=_use_color(color, tty),
+                    width=_width(tty),
+                    wide=wide,
                     show_all=show_all,
                     fail_on=fail_on,
                     changes_only=changes_only,
@@ -402,6 +413,27 @@ def _emit(text: str | Iterable[str], output: Path | None) -> None:
 def _say(line: str) -> None:
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
+
+
+def _width(tty: bool) -> int:
+    """The terminal's width, else COLUMNS when set, else 120."""
+    if tty:
+        with suppress(OSError):
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 120
+
+
+def _use_color(choice: ColorChoice, tty: bool) -> bool:
+    """--color always/never as given; auto: NO_COLOR (non-empty) turns colour off, FORCE_COLOR (non-empty) on,
+    then TERM=dumb off, then on at a terminal only (no-color.org, force-color.org)."""
+    if choice is not ColorChoice.AUTO:
+        return choice is ColorChoice.ALWAYS
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return tty and os.environ.get("TERM") != "dumb"
 
 
 def _keep_changed(report: Report) -> None:

@@ -19,37 +19,44 @@ from escalate_cli.escalation import DEFAULT_AFTER_DUE, DEFAULT_BEFORE_DUE
 from escalate_cli.model import Policy, Step
 
 STEP = "step"  # Int64: index in its policy's steps of the highest step a clock reached (null: none)
+LEVEL = "step_level"  # Utf8: that step's level (null: none)
+NOTIFY = "step_notify"  # Utf8: who it notifies, comma-separated
+PLAIN = "step_plain"  # Boolean: its template can be filled in by columns (`_parts`)
 Texts = Callable[[Step, Policy], pl.Expr]
 
 
 def with_steps(clocks: pl.DataFrame, policies: tuple[Policy, ...]) -> pl.DataFrame:
-    """Adds STEP from POLICY, TARGET and REACHED (`clocks.step_order`)."""
+    """Adds STEP, LEVEL, NOTIFY and PLAIN from POLICY, TARGET and REACHED (`clocks.step_order`)."""
     rows = [
-        (index, target, reached, order[reached - 1])
+        (index, target, reached, k, step.level, ", ".join(step.notify), _parts(step.action) is not None)
         for index, policy in enumerate(policies)
         for target in set(policy.targets.values())
         for order in [C.step_order(policy, target)]
         for reached in range(1, len(order) + 1)
+        for k in [order[reached - 1]]
+        for step in [policy.steps[k]]
     ]
-    steps = pl.DataFrame(
-        rows, schema={C.POLICY: pl.Int32, C.TARGET: pl.Int64, C.REACHED: pl.Int32, STEP: pl.Int64}, orient="row"
-    )
+    schema: dict[str, type[pl.DataType]] = {C.POLICY: pl.Int32, C.TARGET: pl.Int64, C.REACHED: pl.Int32}
+    schema.update({STEP: pl.Int64, LEVEL: pl.Utf8, NOTIFY: pl.Utf8, PLAIN: pl.Boolean})
+    steps = pl.DataFrame(rows, schema=schema, orient="row")
     return clocks.join(steps, on=[C.POLICY, C.TARGET, C.REACHED], how="left", maintain_order="left")
 
 
-def by_step(policies: tuple[Policy, ...], text: Texts, default: pl.Expr) -> pl.Expr:
-    """One expression over every (policy, step): `text(step, policy)` where the clock reached that step."""
-    out = default
-    for index, policy in enumerate(policies):
-        for k, step in enumerate(policy.steps):
-            out = pl.when((pl.col(C.POLICY) == index) & (pl.col(STEP) == k)).then(text(step, policy)).otherwise(out)
+def per_step(frame: pl.DataFrame, policies: tuple[Policy, ...], text: Texts, default: str | None) -> pl.Series:
+    """`text(step, policy)` for the rows of `frame` (with STEP) that reached each step, evaluated on those rows
+    only; `default` for the rows that reached none."""
+    out = pl.repeat(default, frame.height, dtype=pl.Utf8, eager=True)
+    groups = frame.select(C.POLICY, STEP).with_row_index("row").drop_nulls(STEP).group_by(C.POLICY, STEP).agg("row")
+    for index, k, rows in groups.iter_rows():
+        policy = policies[index]
+        values = frame[rows].select(text(policy.steps[k], policy)).to_series()
+        out = out.scatter(rows, values)
     return out
 
 
-def vectorised(policies: tuple[Policy, ...]) -> pl.Expr:
-    """Whether a clock's action can be written by columns."""
-    plain = by_step(policies, lambda step, _: pl.lit(_parts(step.action) is not None), pl.lit(True))
-    return plain & (pl.col(C.ELAPSED) >= 0)
+def vectorised() -> pl.Expr:
+    """Whether a clock's action can be written by columns (needs PLAIN)."""
+    return pl.col(PLAIN).fill_null(True) & (pl.col(C.ELAPSED) >= 0)
 
 
 def message(step: Step, policy: Policy, fields: tuple[str, ...], zone: str) -> pl.Expr:

@@ -24,6 +24,7 @@ from escalate_cli.engine.parse import zone_name
 from escalate_cli.model import Action, Clock, Policy, Step
 
 _BATCH = 20_000
+_MESSAGE, _LEVEL_JSON, _ACTIONS_JSON = "_message", "_level_json", "_actions_json"  # per-step texts of a batch
 ITEM = "\n      "
 _ODD_CONTROL = r"[\x00-\x07\x0b\x0e-\x1f]"
 _ESCAPES = (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"), ("\b", "\\b"), ("\f", "\\f"))
@@ -45,13 +46,22 @@ def json_results(table: ClockTable, tz: tzinfo, separator: str) -> Iterator[str]
     from escalate_cli.writers.json_ import result_text
 
     zone = zone_name(tz)
+    fields = table.issues.fields
     if not table.clocks.height:
         return  # no clock: no results (and a clock frame without its columns)
-    for batch in _joined(table).iter_slices(_BATCH):
+    for batch in joined(table).iter_slices(_BATCH):
         if zone is None:
             scalar = pl.Series([True] * batch.height)
             texts = pl.Series([""] * batch.height, dtype=pl.Utf8)
         else:
+            batch = batch.with_columns(
+                A.per_step(batch, table.policies, lambda step, _: pl.lit(_json_string(step.level)), "null").alias(
+                    _LEVEL_JSON
+                ),
+                A.per_step(
+                    batch, table.policies, lambda step, policy: _json_action(step, policy, fields, zone), "[]"
+                ).alias(_ACTIONS_JSON),
+            )
             texts = batch.select(_result(table, zone, _plain_columns(batch)).alias("text")).to_series()
             scalar = batch.select(_needs_scalar(table, zone).alias("scalar")).to_series()
         if scalar.any():
@@ -69,17 +79,19 @@ def csv_rows(table: ClockTable, tz: tzinfo) -> Iterator[str]:
     from escalate_cli.writers.csv_ import row
 
     zone = zone_name(tz)
-    extra = list(table.issues.fields)
+    fields = table.issues.fields
+    extra = list(fields)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     if not table.clocks.height:
         return
-    for batch in _joined(table).iter_slices(_BATCH):
+    for batch in joined(table).iter_slices(_BATCH):
         if zone is None:
             scalar = pl.Series([True] * batch.height)
             texts = pl.Series([""] * batch.height, dtype=pl.Utf8)
         else:
-            texts = batch.select(_csv_row(table, zone).alias("text")).to_series()
+            message = A.per_step(batch, table.policies, lambda step, policy: A.message(step, policy, fields, zone), "")
+            texts = batch.with_columns(message.alias(_MESSAGE)).select(_csv_row(table, zone).alias("text")).to_series()
             scalar = batch.select(_csv_needs_scalar(table, zone).alias("scalar")).to_series()
         if scalar.any():
             written = []
@@ -94,7 +106,7 @@ def csv_rows(table: ClockTable, tz: tzinfo) -> Iterator[str]:
 
 def _csv_needs_scalar(table: ClockTable, zone: str) -> pl.Expr:
     instants = (C.STARTED, C.DUE, C.STOPPED, S.CHANGED)
-    escalated = (pl.col(C.REACHED) > 0) & ~A.vectorised(table.policies)
+    escalated = (pl.col(C.REACHED) > 0) & ~A.vectorised()
     return escalated | pl.any_horizontal(*(_odd_offset(c, zone) for c in instants))
 
 
@@ -106,7 +118,6 @@ def _csv_cell(text: pl.Expr) -> pl.Expr:
 
 
 def _csv_row(table: ClockTable, zone: str) -> pl.Expr:
-    fields = table.issues.fields
 
     def instant(column: str) -> pl.Expr:
         moment = pl.from_epoch(pl.col(column), "s").dt.convert_time_zone(zone).dt.to_string("%Y-%m-%dT%H:%M:%S%:z")
@@ -127,9 +138,9 @@ def _csv_row(table: ClockTable, zone: str) -> pl.Expr:
         pl.col(C.PAUSED).cast(pl.Utf8),
         instant(S.CHANGED),
         _csv_cell(pl.col(S.PREVIOUS).fill_null("")),
-        _csv_cell(A.by_step(table.policies, lambda step, _: pl.lit(step.level), pl.lit(""))),
-        _csv_cell(A.by_step(table.policies, lambda step, _: pl.lit(", ".join(step.notify)), pl.lit(""))),
-        _csv_cell(A.by_step(table.policies, lambda step, policy: A.message(step, policy, fields, zone), pl.lit(""))),
+        _csv_cell(pl.col(A.LEVEL).fill_null("")),
+        _csv_cell(pl.col(A.NOTIFY).fill_null("")),
+        _csv_cell(pl.col(_MESSAGE)),
         *(_csv_cell(pl.col(name)) for name in table.issues.fields),
         _csv_cell(pl.col(S.LABELS).list.join(", ")),
         _csv_cell(pl.col(S.WHERE)),
@@ -137,7 +148,9 @@ def _csv_row(table: ClockTable, zone: str) -> pl.Expr:
     return pl.concat_str([pl.concat_str(cells, separator=","), pl.lit("\n")])
 
 
-def _joined(table: ClockTable) -> pl.DataFrame:
+def joined(table: ClockTable, clocks: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The clock frame (or `clocks`, some of its rows) with each clock's step, policy and calendar names and
+    its issue's texts."""
     issues = table.issues.frame.select(C.ROW, S.ID, S.WHERE, S.LABELS, S.CHANGED, S.PREVIOUS, *table.issues.fields)
     names = pl.DataFrame(
         {
@@ -146,7 +159,7 @@ def _joined(table: ClockTable) -> pl.DataFrame:
             "calendar_name": [p.calendar_name for p in table.policies],
         }
     )
-    clocks = A.with_steps(table.clocks, table.policies)
+    clocks = A.with_steps(table.clocks if clocks is None else clocks, table.policies)
     return clocks.join(names, on=C.POLICY, how="left", maintain_order="left").join(
         issues, on=C.ROW, how="left", maintain_order="left"
     )
@@ -184,7 +197,7 @@ def _needs_scalar(table: ClockTable, zone: str) -> pl.Expr:
     odd = pl.any_horizontal(*(pl.col(c).str.contains(_ODD_CONTROL).fill_null(False) for c in texts))
     odd = odd | pl.col(S.LABELS).list.eval(pl.element().str.contains(_ODD_CONTROL)).list.any().fill_null(False)
     instants = (C.STARTED, C.DUE, C.STOPPED, S.CHANGED)
-    escalated = (pl.col(C.REACHED) > 0) & ~A.vectorised(table.policies)
+    escalated = (pl.col(C.REACHED) > 0) & ~A.vectorised()
     return escalated | odd | pl.any_horizontal(*(_odd_offset(c, zone) for c in instants))
 
 
@@ -199,7 +212,6 @@ def _json_action(step: Step, policy: Policy, fields: tuple[str, ...], zone: str)
 
 def _result(table: ClockTable, zone: str, plain: frozenset[str] = frozenset()) -> pl.Expr:
     i = ITEM
-    fields = table.issues.fields
 
     def text(column: str) -> pl.Expr:
         return quoted(pl.col(column), column in plain)
@@ -262,10 +274,10 @@ def _result(table: ClockTable, zone: str, plain: frozenset[str] = frozenset()) -
         nullable(S.PREVIOUS),
         pl.lit(","),
         key("level"),
-        A.by_step(table.policies, lambda step, _: pl.lit(_json_string(step.level)), pl.lit("null")),
+        pl.col(_LEVEL_JSON),
         pl.lit(","),
         key("actions"),
-        A.by_step(table.policies, lambda step, policy: _json_action(step, policy, fields, zone), pl.lit("[]")),
+        pl.col(_ACTIONS_JSON),
         pl.lit(","),
     ]
     for name in table.issues.fields:

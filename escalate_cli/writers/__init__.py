@@ -28,12 +28,15 @@ def writer_for(
     show_all: bool = False,
     fail_on: Severity = Severity.BREACH,
     changes_only: bool = False,
+    wide: bool = False,
 ) -> Callable[[Report], str]:
     match fmt:
         case OutputFormat.TABLE:
             from escalate_cli.writers import table
 
-            return partial(table.render, tz=tz, color=color, width=width, show_all=show_all, changes_only=changes_only)
+            return partial(
+                table.render, tz=tz, color=color, width=width, show_all=show_all, changes_only=changes_only, wide=wide
+            )
         case OutputFormat.JSON:
             from escalate_cli.writers import json_
 
