@@ -49,19 +49,21 @@ def json_results(table: ClockTable, tz: tzinfo, separator: str) -> Iterator[str]
     fields = table.issues.fields
     if not table.clocks.height:
         return  # no clock: no results (and a clock frame without its columns)
-    for batch in joined(table).iter_slices(_BATCH):
+    rows = joined(table)
+    if zone is not None:
+        rows = rows.with_columns(
+            A.per_step(rows, table.policies, lambda step, _: pl.lit(_json_string(step.level)), "null").alias(
+                _LEVEL_JSON
+            ),
+            A.per_step(rows, table.policies, lambda step, policy: _json_action(step, policy, fields, zone), "[]").alias(
+                _ACTIONS_JSON
+            ),
+        )
+    for batch in rows.iter_slices(_BATCH):
         if zone is None:
             scalar = pl.Series([True] * batch.height)
             texts = pl.Series([""] * batch.height, dtype=pl.Utf8)
         else:
-            batch = batch.with_columns(
-                A.per_step(batch, table.policies, lambda step, _: pl.lit(_json_string(step.level)), "null").alias(
-                    _LEVEL_JSON
-                ),
-                A.per_step(
-                    batch, table.policies, lambda step, policy: _json_action(step, policy, fields, zone), "[]"
-                ).alias(_ACTIONS_JSON),
-            )
             texts = batch.select(_result(table, zone, _plain_columns(batch)).alias("text")).to_series()
             scalar = batch.select(_needs_scalar(table, zone).alias("scalar")).to_series()
         if scalar.any():
@@ -85,13 +87,16 @@ def csv_rows(table: ClockTable, tz: tzinfo) -> Iterator[str]:
     writer = csv.writer(out, lineterminator="\n")
     if not table.clocks.height:
         return
-    for batch in joined(table).iter_slices(_BATCH):
+    rows = joined(table)
+    if zone is not None:
+        message = A.per_step(rows, table.policies, lambda step, policy: A.message(step, policy, fields, zone), "")
+        rows = rows.with_columns(message.alias(_MESSAGE))
+    for batch in rows.iter_slices(_BATCH):
         if zone is None:
             scalar = pl.Series([True] * batch.height)
             texts = pl.Series([""] * batch.height, dtype=pl.Utf8)
         else:
-            message = A.per_step(batch, table.policies, lambda step, policy: A.message(step, policy, fields, zone), "")
-            texts = batch.with_columns(message.alias(_MESSAGE)).select(_csv_row(table, zone).alias("text")).to_series()
+            texts = batch.select(_csv_row(table, zone).alias("text")).to_series()
             scalar = batch.select(_csv_needs_scalar(table, zone).alias("scalar")).to_series()
         if scalar.any():
             written = []
