@@ -145,7 +145,7 @@ def check(
         options = read_options(cfg, encoding=encoding, delimiter=delimiter, keep=frozenset())
         plain = state is None and summary_file is None  # nothing but the output reads the clocks
         counts_only = quiet and plain  # no Clock object is needed
-        as_table = plain and not quiet and fmt in (OutputFormat.JSON, OutputFormat.CSV, OutputFormat.TABLE)
+        as_table = plain and not quiet  # every format is written from the clock frame
         loaded = load_prepared(exports, cfg, now, options)
         report = evaluate_loaded(loaded, keep_clocks=not (counts_only or as_table), as_table=as_table)
         _problems_to_stderr(report, quiet=quiet)
@@ -161,7 +161,7 @@ def check(
             text: str | Iterable[str] = summary_line(report, cfg.timezone) + "\n"
         else:
             tty = output is None and sys.stdout.isatty()
-            in_pieces = stream_for(fmt, tz=cfg.timezone)
+            in_pieces = stream_for(fmt, tz=cfg.timezone, fail_on=fail_on)
             if in_pieces is not None:
                 text = in_pieces(report)
             else:

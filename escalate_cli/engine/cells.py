@@ -7,6 +7,7 @@ Columns (one row per clock):
         last escalation step the clock reached)
     due_at, elapsed_seconds, target_seconds, remaining_seconds: Int64
     state_code: UInt8 (the state's index in `clocks.STATES`)
+    escalated: Boolean (the clock reached an escalation step)
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ STATE, ISSUE, METRIC, POLICY, LEVEL, MESSAGE, TITLE, WHERE = (
     "where",
 )
 DUE, ELAPSED, TARGET, REMAINING, CODE = "due_at", "elapsed_seconds", "target_seconds", "remaining_seconds", "state_code"
+ESCALATED = "escalated"
 SCHEMA: dict[str, pl.DataType] = {
     **{name: pl.Utf8() for name in (STATE, ISSUE, METRIC, POLICY, LEVEL, MESSAGE, TITLE, WHERE)},
     **{name: pl.Int64() for name in (DUE, ELAPSED, TARGET, REMAINING)},
     CODE: pl.UInt8(),
+    ESCALATED: pl.Boolean(),
 }
 _URGENCY = [State.BREACHED, State.WARNING, State.PAUSED, State.OK, State.MISSED, State.MET]  # `writers.urgency_order`
 _RANK = "rank"
@@ -51,7 +54,7 @@ def of_report(report: Report, tz: tzinfo, states: Iterable[State] | None = None)
     table = report.table
     if not table.clocks.height:
         return pl.DataFrame(schema=SCHEMA)
-    from escalate_cli.engine.results import joined
+    from escalate_cli.engine.results import joined, odd_offset
 
     chosen = table.clocks if wanted is None else table.clocks.filter(pl.col(C.STATE).is_in(wanted))
     if not chosen.height:
@@ -62,7 +65,7 @@ def of_report(report: Report, tz: tzinfo, states: Iterable[State] | None = None)
         scalar = pl.col(C.REACHED) > 0
         message = pl.repeat(None, rows.height, dtype=pl.Utf8, eager=True)
     else:
-        scalar = (pl.col(C.REACHED) > 0) & ~A.vectorised()
+        scalar = (pl.col(C.REACHED) > 0) & (~A.vectorised() | odd_offset(C.DUE, zone))  # {due} shows the offset
         fields = table.issues.fields
         message = A.per_step(rows, table.policies, lambda step, policy: A.message(step, policy, fields, zone), "")
     frame = rows.select(
@@ -79,6 +82,7 @@ def of_report(report: Report, tz: tzinfo, states: Iterable[State] | None = None)
         pl.col(C.TARGET).alias(TARGET),
         (pl.col(C.TARGET) - pl.col(C.ELAPSED)).alias(REMAINING),
         pl.col(C.CODE).cast(pl.UInt8).alias(CODE),
+        (pl.col(C.REACHED) > 0).alias(ESCALATED),
         scalar.alias("scalar"),
     )
     by_scalar = frame.get_column("scalar")
@@ -107,6 +111,7 @@ def of_clocks(clocks: list[Clock]) -> pl.DataFrame:
             (TARGET, clock.target),
             (REMAINING, clock.remaining),
             (CODE, C.STATES.index(clock.state.value)),
+            (ESCALATED, bool(clock.actions)),
         ):
             columns[name].append(value)
     return pl.DataFrame(columns, schema=SCHEMA)
@@ -133,6 +138,24 @@ def local(column: str, tz: tzinfo, layout: str) -> pl.Expr:
     return pl.col(column).map_elements(
         lambda moment: datetime.fromtimestamp(moment, tz).strftime(layout), return_dtype=pl.Utf8
     )
+
+
+def iso(frame: pl.DataFrame, column: str, tz: tzinfo) -> pl.Series:
+    """Epoch seconds as `datetime.isoformat()` writes them in `tz` (`writers.iso`): by Polars, and by
+    `datetime` for the instants whose offset has seconds (local mean time before 1900), which Polars cuts."""
+    zone = zone_name(tz)
+    if zone is None:
+        values = frame.get_column(column).to_list()
+        return pl.Series([datetime.fromtimestamp(m, tz).isoformat() for m in values], dtype=pl.Utf8)
+    moment = pl.from_epoch(pl.col(column), "s").dt.convert_time_zone(zone)
+    odd = (moment.dt.replace_time_zone(None).dt.epoch("s") - pl.col(column)) % 60 != 0
+    texts, odd_rows = frame.select(
+        moment.dt.to_string("%Y-%m-%dT%H:%M:%S%:z").alias("text"), odd.fill_null(False).alias("odd")
+    ).get_columns()
+    if odd_rows.any():
+        moments = frame.get_column(column).filter(odd_rows).to_list()
+        texts = texts.scatter(odd_rows.arg_true(), [datetime.fromtimestamp(m, tz).isoformat() for m in moments])
+    return texts
 
 
 def duration(seconds: pl.Expr) -> pl.Expr:

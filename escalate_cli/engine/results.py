@@ -112,7 +112,7 @@ def csv_rows(table: ClockTable, tz: tzinfo) -> Iterator[str]:
 def _csv_needs_scalar(table: ClockTable, zone: str) -> pl.Expr:
     instants = (C.STARTED, C.DUE, C.STOPPED, S.CHANGED)
     escalated = (pl.col(C.REACHED) > 0) & ~A.vectorised()
-    return escalated | pl.any_horizontal(*(_odd_offset(c, zone) for c in instants))
+    return escalated | pl.any_horizontal(*(odd_offset(c, zone) for c in instants))
 
 
 def _csv_cell(text: pl.Expr) -> pl.Expr:
@@ -192,7 +192,8 @@ def _instant(column: str, zone: str) -> pl.Expr:
     return pl.when(pl.col(column).is_null()).then(pl.lit("null")).otherwise(text)
 
 
-def _odd_offset(column: str, zone: str) -> pl.Expr:
+def odd_offset(column: str, zone: str) -> pl.Expr:
+    """The instant's offset in the zone has seconds (local mean time), which Polars' `%:z` cuts."""
     local = pl.from_epoch(pl.col(column), "s").dt.convert_time_zone(zone).dt.replace_time_zone(None).dt.epoch("s")
     return ((local - pl.col(column)) % 60 != 0).fill_null(False)
 
@@ -203,7 +204,7 @@ def _needs_scalar(table: ClockTable, zone: str) -> pl.Expr:
     odd = odd | pl.col(S.LABELS).list.eval(pl.element().str.contains(_ODD_CONTROL)).list.any().fill_null(False)
     instants = (C.STARTED, C.DUE, C.STOPPED, S.CHANGED)
     escalated = (pl.col(C.REACHED) > 0) & ~A.vectorised()
-    return escalated | odd | pl.any_horizontal(*(_odd_offset(c, zone) for c in instants))
+    return escalated | odd | pl.any_horizontal(*(odd_offset(c, zone) for c in instants))
 
 
 def _json_action(step: Step, policy: Policy, fields: tuple[str, ...], zone: str) -> pl.Expr:

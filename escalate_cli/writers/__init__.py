@@ -73,7 +73,9 @@ def urgency_order(clocks: list[Clock]) -> list[Clock]:
     return sorted(clocks, key=lambda c: (_ORDER[c.state], c.remaining, c.issue.id, c.metric.value))
 
 
-def stream_for(fmt: OutputFormat, *, tz: tzinfo) -> Callable[[Report], Iterable[str]] | None:
+def stream_for(
+    fmt: OutputFormat, *, tz: tzinfo, fail_on: Severity = Severity.BREACH
+) -> Callable[[Report], Iterable[str]] | None:
     """A writer that yields its output in pieces, for the formats that can be big; None for the others."""
     if fmt is OutputFormat.JSON:
         from escalate_cli.writers import json_
@@ -83,6 +85,10 @@ def stream_for(fmt: OutputFormat, *, tz: tzinfo) -> Callable[[Report], Iterable[
         from escalate_cli.writers import csv_
 
         return partial(csv_.chunks, tz=tz)
+    if fmt is OutputFormat.JUNIT:
+        from escalate_cli.writers import junit
+
+        return partial(junit.chunks, tz=tz, fail_on=fail_on)
     return None
 
 

@@ -3,46 +3,64 @@
 Each command points at the export row (file=..., line=...) so the annotation lands on it, has a title naming the
 issue and metric, and a message with the time overdue or left and the escalation action. Data is escaped as the
 runner requires (% CR LF), property values also , and : (actions/toolkit, packages/core/src/command.ts).
+Written by columns (`engine.cells`).
 """
 
 from __future__ import annotations
 
 from datetime import tzinfo
 
-from escalate_cli.durations import format_duration
-from escalate_cli.model import Clock, Report, State
-from escalate_cli.writers import urgency_order
+import polars as pl
+
+from escalate_cli.engine import cells as K
+from escalate_cli.model import Report, State
+
+_DATA = (("%", "%25"), ("\r", "%0D"), ("\n", "%0A"))
+_PROPERTY = (*_DATA, (":", "%3A"), (",", "%2C"))
 
 
 def render(report: Report, *, tz: tzinfo) -> str:
-    lines = []
-    for clock in urgency_order(report.clocks):
-        if clock.state is State.BREACHED:
-            lines.append(_command("error", clock))
-        elif clock.state is State.WARNING:
-            lines.append(_command("warning", clock))
+    clocks = K.by_urgency(K.of_report(report, tz, (State.BREACHED, State.WARNING)))
+    text: str = clocks.select(pl.concat_str([_command(), pl.lit("\n")]).str.join("")).item() if clocks.height else ""
     for problem in report.errors:
-        lines.append(f"::error title={_property('escalate: bad input')}::{_data(str(problem))}")
-    return "".join(line + "\n" for line in lines)
+        text += f"::error title={_property_text('escalate: bad input')}::{_data_text(str(problem))}\n"
+    return text
 
 
-def _command(kind: str, clock: Clock) -> str:
-    where, _, line = clock.issue.where.rpartition(":")
-    props = [f"title={_property(f'SLA {clock.state.value}: {clock.issue.id} {clock.metric.value}')}"]
-    if where and line.isdigit():
-        props[:0] = [f"file={_property(where)}", f"line={line}"]
-    if clock.remaining <= 0:
-        timing = f"overdue by {format_duration(-clock.remaining)}"
-    else:
-        timing = f"{format_duration(clock.remaining)} left"
-    parts = [f"{clock.policy}: {clock.metric.value} {timing}", clock.issue.fields.get("title", "")]
-    parts += [action.message for action in clock.actions]
-    return f"::{kind} {','.join(props)}::{_data(' — '.join(p for p in parts if p))}"
+def _command() -> pl.Expr:
+    state, remaining = pl.col(K.STATE), pl.col(K.REMAINING)
+    kind = pl.when(state == State.BREACHED.value).then(pl.lit("error")).otherwise(pl.lit("warning"))
+    located = pl.col(K.WHERE).str.extract_groups(r"^(.+):([0-9]+)$")
+    title = pl.concat_str([pl.lit("SLA "), state, pl.lit(": "), pl.col(K.ISSUE), pl.lit(" "), pl.col(K.METRIC)])
+    where = pl.concat_str(
+        [pl.lit("file="), _escaped(located.struct[0], _PROPERTY), pl.lit(",line="), located.struct[1]]
+    )
+    props = pl.concat_str([where, pl.lit(","), pl.lit("title="), _escaped(title, _PROPERTY)], ignore_nulls=False)
+    props = props.fill_null(pl.concat_str([pl.lit("title="), _escaped(title, _PROPERTY)]))
+    timing = (
+        pl.when(remaining <= 0)
+        .then(pl.concat_str([pl.lit("overdue by "), K.duration(-remaining)]))
+        .otherwise(pl.concat_str([K.duration(remaining), pl.lit(" left")]))
+    )
+    head = pl.concat_str([pl.col(K.POLICY), pl.lit(": "), pl.col(K.METRIC), pl.lit(" "), timing])
+    parts = [head, *(pl.when(pl.col(c) != "").then(pl.col(c)) for c in (K.TITLE, K.MESSAGE))]
+    message = pl.concat_str(parts, separator=" — ", ignore_nulls=True)
+    return pl.concat_str([pl.lit("::"), kind, pl.lit(" "), props, pl.lit("::"), _escaped(message, _DATA)])
 
 
-def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+def _escaped(text: pl.Expr, escapes: tuple[tuple[str, str], ...]) -> pl.Expr:
+    for raw, escaped in escapes:
+        text = text.str.replace_all(raw, escaped, literal=True)
+    return text
 
 
-def _property(text: str) -> str:
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
+def _data_text(text: str) -> str:
+    for raw, escaped in _DATA:
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _property_text(text: str) -> str:
+    for raw, escaped in _PROPERTY:
+        text = text.replace(raw, escaped)
+    return text

@@ -4,69 +4,131 @@ A breached clock is a <failure type="breached">; a warning is a <failure type="w
 --fail-on warning (else it passes, with the warning in <system-out>). Stopped clocks (met, missed) and ok or
 paused ones pass. Each testcase carries due_at, elapsed_seconds, target_seconds, remaining_seconds, state and
 level as <properties>; its classname is the policy and its name "<issue> <metric>".
+
+Written by columns (`engine.cells`), as ElementTree writes it (indented by two spaces, its escaping); tests hold
+it to ElementTree's bytes.
 """
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from datetime import tzinfo
-from itertools import groupby
 
-from escalate_cli.durations import format_duration
-from escalate_cli.model import Clock, Report, Severity, State
-from escalate_cli.writers import iso
+import polars as pl
+
+from escalate_cli.engine import cells as K
+from escalate_cli.model import Report, Severity, State
+
+_TEXT = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))  # as ElementTree escapes text, and attributes:
+_ATTRIBUTE = (*_TEXT, ('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+_BATCH = 50_000
+_DUE, _FAILED = "due_text", "failed"
+_PROPERTIES = ("state", "due_at", "elapsed_seconds", "target_seconds", "remaining_seconds", "level", "where")
 
 
 def render(report: Report, *, tz: tzinfo, fail_on: Severity = Severity.BREACH) -> str:
-    suites = ET.Element("testsuites", name="escalate")
-    total = failed = 0
-    by_policy = sorted(report.clocks, key=lambda c: c.policy)
-    for policy, clocks in groupby(by_policy, key=lambda c: c.policy):
-        suite = ET.SubElement(suites, "testsuite", name=policy)
-        cases = list(clocks)
-        failures = sum(_is_failure(c, fail_on) for c in cases)
-        for clock in cases:
-            _testcase(suite, clock, tz, fail_on)
-        suite.set("tests", str(len(cases)))
-        suite.set("failures", str(failures))
-        suite.set("errors", "0")
-        total, failed = total + len(cases), failed + failures
-    suites.set("tests", str(total))
-    suites.set("failures", str(failed))
-    suites.set("errors", str(len(report.errors)))
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return "".join(chunks(report, tz=tz, fail_on=fail_on))
 
 
-def _is_failure(clock: Clock, fail_on: Severity) -> bool:
-    return fail_on.fails(clock.state)
+def chunks(report: Report, *, tz: tzinfo, fail_on: Severity = Severity.BREACH) -> Iterator[str]:
+    """The document piece by piece (a batch of testcases at a time), so a million clocks never sit in memory
+    as one string."""
+    failing = [state.value for state in State if fail_on.fails(state)]
+    clocks = K.of_report(report, tz).sort(K.POLICY, maintain_order=True)  # suites by name, clocks in report order
+    clocks = clocks.with_columns(K.iso(clocks, K.DUE, tz).alias(_DUE), pl.col(K.STATE).is_in(failing).alias(_FAILED))
+    suites = clocks.group_by(K.POLICY, maintain_order=True).agg(pl.len(), pl.col(_FAILED).sum()).rows()
+    total, failed = clocks.height, sum(failures for _, _, failures in suites)
+    head = f'<testsuites name="escalate" tests="{total}" failures="{failed}" errors="{len(report.errors)}"'
+    if not total:
+        yield f'<?xml version="1.0" encoding="UTF-8"?>\n{head} />\n'
+        return
+    yield f'<?xml version="1.0" encoding="UTF-8"?>\n{head}>\n'
+    start = 0
+    for policy, tests, failures in suites:
+        yield f'  <testsuite name="{_attribute_text(policy)}" tests="{tests}" failures="{failures}" errors="0">\n'
+        for offset in range(start, start + tests, _BATCH):
+            batch = clocks.slice(offset, min(_BATCH, start + tests - offset))
+            yield batch.select(_testcase(batch).str.join("")).item()
+        yield "  </testsuite>\n"
+        start += tests
+    yield "</testsuites>\n"
 
 
-def _testcase(suite: ET.Element, clock: Clock, tz: tzinfo, fail_on: Severity) -> None:
-    case = ET.SubElement(suite, "testcase", classname=clock.policy, name=f"{clock.issue.id} {clock.metric.value}")
-    props = ET.SubElement(case, "properties")
-    for name, value in (
-        ("state", clock.state.value),
-        ("due_at", iso(clock.due_at, tz)),
-        ("elapsed_seconds", clock.elapsed),
-        ("target_seconds", clock.target),
-        ("remaining_seconds", clock.remaining),
-        ("level", clock.level or ""),
-        ("where", clock.issue.where),
-    ):
-        ET.SubElement(props, "property", name=name, value=str(value))
-    summary = _summary(clock)
-    if _is_failure(clock, fail_on):
-        failure = ET.SubElement(case, "failure", type=clock.state.value, message=summary)
-        failure.text = "\n".join([summary, *(a.message for a in clock.actions)])
-    elif clock.state is State.WARNING:
-        ET.SubElement(case, "system-out").text = summary
+def _testcase(batch: pl.DataFrame) -> pl.Expr:
+    """Each clock's <testcase> element; texts are escaped only in the columns of the batch that need it."""
+    escaped = _escaping(batch)
+    state, remaining = pl.col(K.STATE), pl.col(K.REMAINING)
+    running = state.is_in([s.value for s in State if s.is_running])
+    timing = (
+        pl.when(running & (remaining <= 0))
+        .then(pl.concat_str([pl.lit(": overdue by "), K.duration(-remaining)]))
+        .otherwise(pl.concat_str([pl.lit(": "), K.duration(remaining), pl.lit(" left")]))
+    )
+    title = pl.when(pl.col(K.TITLE) != "").then(pl.concat_str([pl.lit(" ("), pl.col(K.TITLE), pl.lit(")")]))
+    summary = pl.concat_str(
+        [pl.col(K.ISSUE), pl.lit(" "), pl.col(K.METRIC), pl.lit(" "), state, timing, title.otherwise(pl.lit(""))]
+    )
+    summary_attribute = _attribute(summary) if {K.ISSUE, K.TITLE} & escaped else summary
+    values = {
+        "state": state,
+        "due_at": pl.col(_DUE),
+        "elapsed_seconds": pl.col(K.ELAPSED).cast(pl.Utf8),
+        "target_seconds": pl.col(K.TARGET).cast(pl.Utf8),
+        "remaining_seconds": remaining.cast(pl.Utf8),
+        "level": _attribute(pl.col(K.LEVEL)) if K.LEVEL in escaped else pl.col(K.LEVEL),
+        "where": _attribute(pl.col(K.WHERE)) if K.WHERE in escaped else pl.col(K.WHERE),
+    }
+    parts: list[pl.Expr] = [
+        pl.lit('    <testcase classname="'),
+        _attribute(pl.col(K.POLICY)) if K.POLICY in escaped else pl.col(K.POLICY),
+        pl.lit('" name="'),
+        _attribute(pl.col(K.ISSUE)) if K.ISSUE in escaped else pl.col(K.ISSUE),
+        pl.lit(" "),
+        pl.col(K.METRIC),
+        pl.lit('">\n      <properties>\n'),
+    ]
+    for name in _PROPERTIES:
+        parts += [pl.lit(f'        <property name="{name}" value="'), values[name], pl.lit('" />\n')]
+    message = pl.when(pl.col(K.ESCALATED)).then(pl.concat_str([pl.lit("\n"), pl.col(K.MESSAGE)])).otherwise(pl.lit(""))
+    body = pl.concat_str([summary, message])
+    failure = pl.concat_str(
+        [
+            pl.lit('      <failure type="'),
+            state,
+            pl.lit('" message="'),
+            summary_attribute,
+            pl.lit('">'),
+            _text(body) if {K.ISSUE, K.TITLE, K.MESSAGE} & escaped else body,
+            pl.lit("</failure>\n"),
+        ]
+    )
+    shown = _text(summary) if {K.ISSUE, K.TITLE} & escaped else summary
+    warning = pl.concat_str([pl.lit("      <system-out>"), shown, pl.lit("</system-out>\n")])
+    outcome = pl.when(pl.col(_FAILED)).then(failure).when(state == State.WARNING.value).then(warning)
+    parts += [pl.lit("      </properties>\n"), outcome.otherwise(pl.lit("")), pl.lit("    </testcase>\n")]
+    return pl.concat_str(parts)
 
 
-def _summary(clock: Clock) -> str:
-    title = clock.issue.fields.get("title", "")
-    if clock.remaining <= 0 and clock.state.is_running:
-        text = f"{clock.metric.value} {clock.state.value}: overdue by {format_duration(-clock.remaining)}"
-    else:
-        text = f"{clock.metric.value} {clock.state.value}: {format_duration(clock.remaining)} left"
-    return f"{clock.issue.id} {text}" + (f" ({title})" if title else "")
+def _escaping(batch: pl.DataFrame) -> set[str]:
+    """The text columns of the batch holding a character that XML escapes."""
+    columns = (K.POLICY, K.ISSUE, K.TITLE, K.MESSAGE, K.LEVEL, K.WHERE)
+    found = batch.select(pl.col(c).str.contains(r'[&<>"\r\n\t]').any() for c in columns).row(0)
+    return {column for column, has in zip(columns, found) if has}
+
+
+def _attribute(text: pl.Expr) -> pl.Expr:
+    for raw, escaped in _ATTRIBUTE:
+        text = text.str.replace_all(raw, escaped, literal=True)
+    return text
+
+
+def _text(text: pl.Expr) -> pl.Expr:
+    for raw, escaped in _TEXT:
+        text = text.str.replace_all(raw, escaped, literal=True)
+    return text
+
+
+def _attribute_text(text: str) -> str:
+    for raw, escaped in _ATTRIBUTE:
+        text = text.replace(raw, escaped)
+    return text

@@ -1,13 +1,15 @@
 """Markdown: a summary line and a table of breaches and warnings (all clocks with show_all), for a pull-request
-comment, a ticket or $GITHUB_STEP_SUMMARY. Pipes and newlines in cells are escaped."""
+comment, a ticket or $GITHUB_STEP_SUMMARY. Pipes and newlines in cells are escaped. Written by columns
+(`engine.cells`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from escalate_cli.durations import format_duration
-from escalate_cli.model import Clock, Report, State
-from escalate_cli.writers import urgency_order
+import polars as pl
+
+from escalate_cli.engine import cells as K
+from escalate_cli.model import Report, State
 
 _ICON = {
     State.BREACHED: "🔴",
@@ -17,11 +19,12 @@ _ICON = {
     State.MET: "✅",
     State.MISSED: "❌",
 }
+_ESCAPES = (("\\", "\\\\"), ("|", "\\|"), ("\r", " "), ("\n", " "))
 
 
 def render(report: Report, *, tz: tzinfo, show_all: bool = False) -> str:
     counts = report.counts()
-    shown = [c for c in urgency_order(report.clocks) if show_all or c.state in (State.BREACHED, State.WARNING)]
+    shown = K.by_urgency(K.of_report(report, tz, None if show_all else (State.BREACHED, State.WARNING)))
     as_of = datetime.fromtimestamp(report.as_of, tz).isoformat()
     states = ", ".join(f"{counts[s.value]} {s.value}" for s in _ICON if counts[s.value] or s is not State.PAUSED)
     lines = [
@@ -30,37 +33,34 @@ def render(report: Report, *, tz: tzinfo, show_all: bool = False) -> str:
         f"**{states}** across {report.issues} issues ({len(report.unmatched)} unmatched, {len(report.errors)} errors)",
         "",
     ]
-    if shown:
-        lines += [
-            "| State | Issue | Metric | Policy | Due | Business time | Level | Action / title |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        lines += [_row(clock, tz) for clock in shown]
-    else:
-        lines.append("No breaches or warnings.")
-    return "\n".join(lines) + "\n"
-
-
-def _row(clock: Clock, tz: tzinfo) -> str:
-    if clock.remaining <= 0 and clock.state.is_running:
-        timing = f"{format_duration(-clock.remaining)} overdue"
-    else:
-        timing = (
-            f"{format_duration(clock.remaining)} left" if clock.state.is_running else format_duration(clock.elapsed)
-        )
-    detail = "; ".join(a.message for a in clock.actions) or clock.issue.fields.get("title", "")
-    cells = [
-        f"{_ICON[clock.state]} {clock.state.value}",
-        clock.issue.id,
-        clock.metric.value,
-        clock.policy,
-        datetime.fromtimestamp(clock.due_at, tz).strftime("%Y-%m-%d %H:%M"),
-        timing,
-        clock.level or "",
-        detail,
+    if not shown.height:
+        return "\n".join([*lines, "No breaches or warnings."]) + "\n"
+    lines += [
+        "| State | Issue | Metric | Policy | Due | Business time | Level | Action / title |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+    rows: str = shown.select(_row(tz).str.join("\n")).item()
+    return "\n".join(lines) + "\n" + rows + "\n"
 
 
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+def _row(tz: tzinfo) -> pl.Expr:
+    state, remaining = pl.col(K.STATE), pl.col(K.REMAINING)
+    running = state.is_in([s.value for s in State if s.is_running])
+    timing = (
+        pl.when(running & (remaining <= 0))
+        .then(pl.concat_str([K.duration(-remaining), pl.lit(" overdue")]))
+        .when(running)
+        .then(pl.concat_str([K.duration(remaining), pl.lit(" left")]))
+        .otherwise(K.duration(pl.col(K.ELAPSED)))
+    )
+    icon = state.replace_strict({s.value: f"{icon} {s.value}" for s, icon in _ICON.items()}, return_dtype=pl.Utf8)
+    detail = pl.when(pl.col(K.MESSAGE) != "").then(pl.col(K.MESSAGE)).otherwise(pl.col(K.TITLE))
+    cells = [icon, pl.col(K.ISSUE), pl.col(K.METRIC), pl.col(K.POLICY)]
+    cells += [K.local(K.DUE, tz, "%Y-%m-%d %H:%M"), timing, pl.col(K.LEVEL), detail]
+    return pl.concat_str([pl.lit("| "), pl.concat_str([_cell(c) for c in cells], separator=" | "), pl.lit(" |")])
+
+
+def _cell(text: pl.Expr) -> pl.Expr:
+    for raw, escaped in _ESCAPES:
+        text = text.str.replace_all(raw, escaped, literal=True)
+    return text
