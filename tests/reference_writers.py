@@ -9,7 +9,14 @@ from itertools import groupby
 
 from escalate_cli.durations import format_duration
 from escalate_cli.model import Clock, Report, Severity, State
-from escalate_cli.writers import iso, urgency_order
+from escalate_cli.writers import iso
+
+_ORDER = {State.BREACHED: 0, State.WARNING: 1, State.PAUSED: 2, State.OK: 3, State.MISSED: 4, State.MET: 5}
+
+
+def urgency_order(clocks: list[Clock]) -> list[Clock]:
+    """Breaches first, most overdue first; then warnings, soonest due first; then paused, ok, missed, met."""
+    return sorted(clocks, key=lambda c: (_ORDER[c.state], c.remaining, c.issue.id, c.metric.value))
 
 
 def junit(report: Report, *, tz: tzinfo, fail_on: Severity = Severity.BREACH) -> str:

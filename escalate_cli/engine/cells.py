@@ -41,7 +41,7 @@ SCHEMA: dict[str, pl.DataType] = {
     CODE: pl.UInt8(),
     ESCALATED: pl.Boolean(),
 }
-_URGENCY = [State.BREACHED, State.WARNING, State.PAUSED, State.OK, State.MISSED, State.MET]  # `writers.urgency_order`
+_URGENCY = [State.BREACHED, State.WARNING, State.PAUSED, State.OK, State.MISSED, State.MET]
 _RANK = "rank"
 
 
@@ -122,7 +122,7 @@ def _message(clock: Clock) -> str:
 
 
 def by_urgency(frame: pl.DataFrame) -> pl.DataFrame:
-    """`writers.urgency_order`: breaches first, most overdue first; then warnings, soonest due first; then
+    """Breaches first, most overdue first; then warnings, soonest due first; then
     paused, ok, missed, met; ties by issue id and metric."""
     ranks = pl.Series([_URGENCY.index(State(name)) for name in C.STATES], dtype=pl.UInt8)
     ranked = frame.with_columns(pl.lit(ranks).gather(pl.col(CODE)).alias(_RANK))

@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 from enum import Enum
 from functools import partial
 
-from escalate_cli.model import Clock, Report, Severity, State
+from escalate_cli.model import Report, Severity, State
 
 
 class OutputFormat(str, Enum):
@@ -63,14 +63,6 @@ def writer_for(
 def iso(moment: int | None, tz: tzinfo) -> str | None:
     """ISO 8601 with the offset of `tz`; None stays None."""
     return None if moment is None else datetime.fromtimestamp(moment, tz).isoformat()
-
-
-_ORDER = {State.BREACHED: 0, State.WARNING: 1, State.PAUSED: 2, State.OK: 3, State.MISSED: 4, State.MET: 5}
-
-
-def urgency_order(clocks: list[Clock]) -> list[Clock]:
-    """Breaches first, most overdue first; then warnings, soonest due first; then paused, ok, missed, met."""
-    return sorted(clocks, key=lambda c: (_ORDER[c.state], c.remaining, c.issue.id, c.metric.value))
 
 
 def stream_for(
