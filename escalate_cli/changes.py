@@ -1,15 +1,24 @@
 """What changed since the last run, and which escalation steps are still to be announced. Pure: the state file
-hands in what it remembers and takes back what to remember."""
+hands in what it remembers and takes back what to remember.
+
+Two forms of the same rules: `diff` and `announcements` over `Clock`s (the oracle, and what `backtest` uses one
+clock at a time), and `diff_frame` and `unannounced` over the columns of a whole run (`--state`), which tests
+hold to them."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from escalate_cli.model import Clock, State
 
+if TYPE_CHECKING:
+    import polars as pl
+
 ClockKey = tuple[str, str]  # (issue id, metric)
+REMEMBERED = ("issue", "metric", "policy", "state", "level", "due_at", "title")  # columns of a run's clocks
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +51,8 @@ class Change:
     before: str | None  # state in the last run
     after: str | None  # state now (None: gone from the export)
     level: str | None
-    clock: Clock | None = None
+    due_at: int | None = None  # of the clock now (None: gone)
+    detail: str = ""  # its escalation message, else its title
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +97,8 @@ def diff(previous: Mapping[ClockKey, Remembered], clocks: Sequence[Clock]) -> li
         kind = _kind(previous.get(key), clock)
         if kind is not None:
             before = previous[key].state if key in previous else None
-            changes.append(Change(kind, key[0], key[1], before, clock.state.value, clock.level, clock))
+            detail = "; ".join(a.message for a in clock.actions) or clock.issue.fields.get("title", "")
+            changes.append(Change(kind, key[0], key[1], before, clock.state.value, clock.level, clock.due_at, detail))
     for key, old in previous.items():
         if key not in seen and State(old.state).is_running:
             changes.append(Change(ChangeKind.DISAPPEARED, key[0], key[1], old.state, None, old.level))
@@ -122,4 +133,58 @@ def announcements(clocks: Sequence[Clock], announced: Collection[str]) -> list[A
             )
             if item.key not in announced:
                 out.append(item)
+    return out
+
+
+def remembered_frame(clocks: pl.DataFrame) -> pl.DataFrame:
+    """What to remember of a run's clocks (`engine.cells` columns) : the REMEMBERED columns, level null for none."""
+    import polars as pl
+
+    level = pl.when(pl.col("level") != "").then(pl.col("level"))
+    return clocks.select("issue", "metric", "policy", "state", level.alias("level"), "due_at", "title")
+
+
+def diff_frame(previous: pl.DataFrame, clocks: pl.DataFrame) -> list[Change]:
+    """`diff` by columns: `previous` has the REMEMBERED columns, `clocks` the `engine.cells` ones."""
+    import polars as pl
+
+    running = [s.value for s in State if s.is_running]
+    alarming = sorted(_ALARMING)
+    old = previous.unique(["issue", "metric"], keep="last", maintain_order=True)
+    old = old.select("issue", "metric", pl.col("state").alias("before"), pl.col("level").alias("old_level"))
+    now = remembered_frame(clocks).with_columns(
+        pl.when(clocks.get_column("message") != "")
+        .then(clocks.get_column("message"))
+        .otherwise(pl.col("title"))
+        .alias("detail")
+    )
+    joined = now.join(old, on=["issue", "metric"], how="left", maintain_order="left")
+    state, before, level = pl.col("state"), pl.col("before"), pl.col("level")
+    kind = (
+        pl.when((state == State.BREACHED.value) & before.ne_missing(State.BREACHED.value))
+        .then(pl.lit(ChangeKind.NEW_BREACH.value))
+        .when((state == State.WARNING.value) & ~before.is_in(alarming).fill_null(False))
+        .then(pl.lit(ChangeKind.NEW_WARNING.value))
+        .when(level.is_not_null() & (before.is_null() | pl.col("old_level").ne_missing(level)))
+        .then(pl.lit(ChangeKind.LEVEL.value))
+        .when(before.is_null())
+        .then(pl.lit(None, pl.Utf8))
+        .when(~state.is_in(running) & before.is_in(running))
+        .then(pl.lit(ChangeKind.STOPPED.value))
+        .when(state.is_in([State.OK.value, State.PAUSED.value]) & before.is_in(alarming))
+        .then(pl.lit(ChangeKind.RECOVERED.value))
+    )
+    changed = joined.with_columns(kind.alias("kind")).drop_nulls("kind")
+    gone = old.join(now.select("issue", "metric"), on=["issue", "metric"], how="anti", maintain_order="left")
+    gone = gone.filter(pl.col("before").is_in(running))
+    out = [
+        Change(ChangeKind(k), issue, metric, b, state_now, lvl, due, detail)
+        for k, issue, metric, b, state_now, lvl, due, detail in changed.select(
+            "kind", "issue", "metric", "before", "state", "level", "due_at", "detail"
+        ).iter_rows()
+    ]
+    out += [
+        Change(ChangeKind.DISAPPEARED, issue, metric, b, None, lvl)
+        for issue, metric, b, lvl in gone.select("issue", "metric", "before", "old_level").iter_rows()
+    ]
     return out

@@ -144,10 +144,9 @@ def check(
         cfg, now = prepare(config, as_of=as_of, source=source)
         options = read_options(cfg, encoding=encoding, delimiter=delimiter, keep=frozenset())
         plain = state is None and summary_file is None  # nothing but the output reads the clocks
-        counts_only = quiet and plain  # no Clock object is needed
-        as_table = plain and not quiet  # every format is written from the clock frame
+        counts_only = quiet and plain  # nothing reads the clocks but their counts
         loaded = load_prepared(exports, cfg, now, options)
-        report = evaluate_loaded(loaded, keep_clocks=not (counts_only or as_table), as_table=as_table)
+        report = evaluate_loaded(loaded, keep_clocks=False, as_table=not counts_only)  # written from the frame
         _problems_to_stderr(report, quiet=quiet)
         if state is not None:
             from escalate_cli.watch import remember_and_notify
@@ -438,8 +437,10 @@ def _use_color(choice: ColorChoice, tty: bool) -> bool:
 
 def _keep_changed(report: Report) -> None:
     """Only the clocks that changed stay in the report (the changes themselves include the disappeared ones)."""
-    changed = {(c.issue, c.metric) for c in report.changes or ()}
-    report.clocks = [c for c in report.clocks if (c.issue.id, c.metric.value) in changed]
+    from escalate_cli.engine.cells import only
+
+    if report.table is not None:
+        report.table = only(report.table, [(c.issue, c.metric) for c in report.changes or ()])
 
 
 def _env_path(name: str) -> Path | None:

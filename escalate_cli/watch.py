@@ -1,12 +1,18 @@
-"""Cron mode: compare this run with the state file, record it, and announce escalation steps once each."""
+"""Cron mode: compare this run with the state file, record it, and announce escalation steps once each.
+
+By columns (`changes.diff_frame`, `engine.actions.unannounced`): `Clock` objects are built only for the clocks
+with a step still to announce, and `changes.announcements` makes their announcements as it always has.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from escalate_cli.changes import announcements, diff, remember
+from escalate_cli.changes import announcements, diff_frame, remembered_frame
 from escalate_cli.config import Config
+from escalate_cli.engine import cells
+from escalate_cli.engine.actions import unannounced
 from escalate_cli.model import Report
 from escalate_cli.notify import channels_for, deliver, is_quiet, payload
 from escalate_cli.state import StateStore
@@ -16,14 +22,21 @@ def remember_and_notify(
     report: Report, config: Config, state: Path, *, notify: bool, lock_timeout: float, say: Callable[[str], None]
 ) -> None:
     """Sets report.changes; records the run; with `notify`, delivers every pending announcement (this run's and
-    any an earlier run could not deliver), else says what it would send. `say` writes a line to stderr."""
+    any an earlier run could not deliver), else says what it would send. `say` writes a line to stderr.
+    `report` holds its clocks as a frame (report.table)."""
+    table = report.table
+    assert table is not None, "evaluate with as_table"
+    clocks = cells.of_report(report, config.timezone)
     with StateStore(state, lock_timeout=lock_timeout, on_wait=say) as store:
-        report.changes = diff(store.remembered(), report.clocks)
-        new = announcements(report.clocks, store.announced())
+        report.changes = diff_frame(store.remembered(), clocks)
+        new = []
+        if notify or config.contacts:  # else nothing is sent, said or recorded
+            announced = store.announced()
+            new = announcements(table.clock_objects(unannounced(table, announced)), announced)
         routed = [
             (item, payload(item, report.as_of, config.timezone), channels_for(item, config.contacts)) for item in new
         ]
-        store.save_run(report.as_of, [remember(c) for c in report.clocks], routed if notify else ())
+        store.save_run(report.as_of, remembered_frame(clocks), routed if notify else ())
         if not notify:
             for item, _, channels in routed if config.contacts else ():  # no contacts: nothing is ever sent
                 where = ", ".join(config.channels[c].describe() for c in channels) or "no channel"

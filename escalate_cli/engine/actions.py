@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -17,6 +18,9 @@ from escalate_cli.engine import clocks as C
 from escalate_cli.engine import schema as S
 from escalate_cli.escalation import DEFAULT_AFTER_DUE, DEFAULT_BEFORE_DUE
 from escalate_cli.model import Policy, Step
+
+if TYPE_CHECKING:
+    from escalate_cli.engine.results import ClockTable
 
 STEP = "step"  # Int64: index in its policy's steps of the highest step a clock reached (null: none)
 LEVEL = "step_level"  # Utf8: that step's level (null: none)
@@ -129,3 +133,37 @@ def duration(seconds: pl.Expr) -> pl.Expr:
 
     long = pl.concat_str([unit(days, "d"), unit(hours, "h"), unit(mins, "m")])
     return pl.when(seconds < 3600).then(short).otherwise(long)
+
+
+def unannounced(table: ClockTable, announced: set[str]) -> pl.DataFrame:
+    """The clocks (rows of table.clocks) that reached a step whose announcement key (`changes.Announcement.key`)
+    is not in `announced`: the only ones whose announcements need building."""
+    rows = [
+        (index, target, reached, [policy.steps[k].level for k in order[:reached]])
+        for index, policy in enumerate(table.policies)
+        for target in set(policy.targets.values())
+        for order in [C.step_order(policy, target)]
+        for reached in range(1, len(order) + 1)
+    ]
+    schema = pl.Schema(
+        {C.POLICY: pl.Int32(), C.TARGET: pl.Int64(), C.REACHED: pl.Int32(), "levels": pl.List(pl.Utf8())}
+    )
+    levels = pl.DataFrame(rows, schema=schema, orient="row")
+    names = pl.DataFrame({C.POLICY: pl.Series(range(len(table.policies)), dtype=pl.Int32)}).with_columns(
+        pl.Series("policy_name", [p.name for p in table.policies])
+    )
+    clocks = table.clocks.filter(pl.col(C.REACHED) > 0)
+    keys = (
+        clocks.select(C.ROW, C.METRIC, C.POLICY, C.TARGET, C.REACHED)
+        .join(levels, on=[C.POLICY, C.TARGET, C.REACHED], how="inner")
+        .join(names, on=C.POLICY, how="left")
+        .join(table.issues.frame.select(C.ROW, S.ID), on=C.ROW, how="left")
+        .explode("levels")
+        .select(
+            C.ROW,
+            C.METRIC,
+            pl.concat_str([pl.col(S.ID), C.METRIC, "policy_name", "levels"], separator="\x1f").alias("key"),
+        )
+    )
+    new = keys.filter(~pl.col("key").is_in(pl.Series(sorted(announced), dtype=pl.Utf8).implode()))
+    return clocks.join(new.select(C.ROW, C.METRIC).unique(), on=[C.ROW, C.METRIC], how="semi", maintain_order="left")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -22,6 +23,9 @@ from escalate_cli.engine import clocks as C
 from escalate_cli.engine import schema as S
 from escalate_cli.engine.parse import zone_name
 from escalate_cli.model import Clock, Report, State
+
+if TYPE_CHECKING:
+    from escalate_cli.engine.results import ClockTable
 
 STATE, ISSUE, METRIC, POLICY, LEVEL, MESSAGE, TITLE, WHERE = (
     "state",
@@ -161,3 +165,14 @@ def iso(frame: pl.DataFrame, column: str, tz: tzinfo) -> pl.Series:
 def duration(seconds: pl.Expr) -> pl.Expr:
     """`durations.format_duration` for any seconds (a leading minus below zero)."""
     return pl.concat_str([pl.when(seconds < 0).then(pl.lit("-")).otherwise(pl.lit("")), A.duration(seconds.abs())])
+
+
+def only(table: ClockTable, keys: list[tuple[str, str]]) -> ClockTable:
+    """The table with only the clocks whose (issue id, metric) is among `keys`."""
+    from dataclasses import replace
+
+    wanted = pl.DataFrame(keys, schema={S.ID: pl.Utf8, C.METRIC: pl.Utf8}, orient="row")
+    ids = table.issues.frame.select(C.ROW, S.ID)
+    rows = table.clocks.join(ids, on=C.ROW, how="left", maintain_order="left")
+    kept = rows.join(wanted, on=[S.ID, C.METRIC], how="semi", maintain_order="left").drop(S.ID)
+    return replace(table, clocks=kept)

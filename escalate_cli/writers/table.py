@@ -141,24 +141,9 @@ def _clock_cells(clocks: pl.DataFrame, tz: tzinfo) -> pl.DataFrame:
 def _change_cells(report: Report, tz: tzinfo) -> pl.DataFrame:
     rows: list[tuple[str, ...]] = []
     for change in report.changes or ():
-        clock = change.clock
-        detail = ""
-        if clock is not None:
-            detail = "; ".join(a.message for a in clock.actions) or clock.issue.fields.get("title", "")
-        due = datetime.fromtimestamp(clock.due_at, tz).strftime("%Y-%m-%d %H:%M") if clock else ""
-        after = change.after or "gone"
-        rows.append(
-            (
-                change.kind.value,
-                change.issue,
-                change.metric,
-                change.before or "",
-                after,
-                due,
-                change.level or "",
-                detail,
-            )
-        )
+        due = "" if change.due_at is None else datetime.fromtimestamp(change.due_at, tz).strftime("%Y-%m-%d %H:%M")
+        after, before, level = change.after or "gone", change.before or "", change.level or ""
+        rows.append((change.kind.value, change.issue, change.metric, before, after, due, level, change.detail))
     return pl.DataFrame(rows, schema={c.key: pl.Utf8 for c in CHANGES}, orient="row")
 
 

@@ -291,3 +291,43 @@ def test_a_run_killed_half_way_loses_nothing(setup, hook):
     check(paths, "05T13:05", "--notify")
     check(paths, "05T13:10", "--notify")
     assert [r["json"]["text"] for r in hook.received] == ["A-1 L2: overdue by 0s"]
+
+
+def test_a_state_file_of_schema_1_keeps_its_clocks(setup):
+    """Schema 1 kept a row per clock; schema 2 a snapshot of them. A run on an old file carries on from it: a
+    breach it remembered is no new breach, and its announcements stay announced."""
+    from escalate_cli.state import MIGRATIONS
+
+    paths = setup()
+    db = sqlite3.connect(paths["state"])
+    for statement in MIGRATIONS[1]:
+        db.execute(statement)
+    db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    db.execute("INSERT INTO clocks VALUES ('A-1', 'resolution', 'p1', 'breached', 'L2', 1767628800, 'Checkout down')")
+    db.execute("INSERT INTO runs (as_of, started_at) VALUES (1767628800, 0)")
+    db.execute(
+        "INSERT INTO announcements (key, run_id, issue, metric, policy, level, payload)"
+        " VALUES ('A-1\x1fresolution\x1fp1\x1fL2', 1, 'A-1', 'resolution', 'p1', 'L2', '{}')"
+    )
+    db.commit()
+    db.close()
+    result = check(paths, "05T13:30", "--changes-only", "-f", "json")
+    assert result.exit_code == 1
+    changes = [(c["change"], c["issue"]) for c in json.loads(result.stdout)["changes"]]
+    assert changes == [("new warning", "A-2")]  # A-1 was breached at L2 already; A-2 the old file never saw
+    assert "would send" not in check(paths, "05T13:30").stderr
+    db = sqlite3.connect(paths["state"])
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+    assert db.execute("SELECT name FROM sqlite_master WHERE name = 'clocks'").fetchone() is None
+
+
+def test_a_damaged_snapshot_is_a_clear_error(setup):
+    paths = setup()
+    check(paths, "05T10:00")
+    db = sqlite3.connect(paths["state"])
+    db.execute("UPDATE snapshot SET clocks = x'00ff00ff'")
+    db.commit()
+    db.close()
+    result = check(paths, "05T11:00")
+    assert result.exit_code == 3 and "the clocks of the last run cannot be read" in result.stderr
+    assert "Traceback" not in result.stderr
