@@ -152,8 +152,9 @@ def check(
             from escalate_cli.watch import remember_and_notify
 
             remember_and_notify(report, cfg, state, notify=notify, lock_timeout=lock_timeout, say=_say)
-        if changes_only:
-            _keep_changed(report)
+        whole = report
+        if changes_only and fmt is not OutputFormat.JUNIT:  # a CI server keeps the JUnit file: every clock, always
+            report = _changed(report)
         if quiet:
             from escalate_cli.writers import summary_line
 
@@ -177,8 +178,8 @@ def check(
                 text = write(report)
         _emit(text, output)
         if summary_file is not None:
-            _append(writer_for(OutputFormat.MARKDOWN, tz=cfg.timezone)(report), summary_file)
-        raise typer.Exit(_exit_code(report, fail_on, allow_invalid))
+            _append(writer_for(OutputFormat.MARKDOWN, tz=cfg.timezone)(whole), summary_file)
+        raise typer.Exit(_exit_code(whole, fail_on, allow_invalid))
 
 
 class ExplainFormat(str, Enum):
@@ -435,12 +436,16 @@ def _use_color(choice: ColorChoice, tty: bool) -> bool:
     return tty and os.environ.get("TERM") != "dumb"
 
 
-def _keep_changed(report: Report) -> None:
-    """Only the clocks that changed stay in the report (the changes themselves include the disappeared ones)."""
+def _changed(report: Report) -> Report:
+    """The report with only the clocks that changed (the changes themselves include the disappeared ones); its
+    counts, summary and exit code stay those of every clock."""
+    from dataclasses import replace
+
     from escalate_cli.engine.cells import only
 
-    if report.table is not None:
-        report.table = only(report.table, [(c.issue, c.metric) for c in report.changes or ()])
+    if report.table is None:
+        return report
+    return replace(report, table=only(report.table, [(c.issue, c.metric) for c in report.changes or ()]))
 
 
 def _env_path(name: str) -> Path | None:

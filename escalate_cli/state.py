@@ -42,7 +42,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         " attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', sent_at REAL,"
         " UNIQUE (announcement_id, channel))",
     ),
-    2: ("CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), clocks BLOB NOT NULL)",),  # then _to_snapshot
+    2: (
+        "CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), clocks BLOB NOT NULL)",  # then _to_snapshot
+        "CREATE TABLE previewed (key TEXT PRIMARY KEY)",  # announcements a run without --notify said it would send
+    ),
 }
 
 
@@ -191,19 +194,24 @@ class StateStore:
     def announced(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT key FROM announcements")}
 
+    def previewed(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT key FROM previewed")}
+
     def save_run(
         self,
         as_of: int,
         clocks: pl.DataFrame,
         announcements: Sequence[tuple[Announcement, dict[str, object], Sequence[str]]] = (),
+        previewed: Sequence[str] = (),
     ) -> int:
-        """Record this run's clocks (replacing the last run's) and its new announcements with a pending delivery
-        per channel, in one transaction."""
+        """Record this run's clocks (replacing the last run's), its new announcements with a pending delivery per
+        channel, and the keys of those it only said it would send, in one transaction."""
         with self._transaction():
             run_id = self.db.execute(
                 "INSERT INTO runs (as_of, started_at) VALUES (?, ?)", (as_of, time.time())
             ).lastrowid
             self._write_snapshot(clocks)
+            self.db.executemany("INSERT OR IGNORE INTO previewed VALUES (?)", ((key,) for key in previewed))
             for item, payload, channels in announcements:
                 announcement_id = self.db.execute(
                     "INSERT INTO announcements (key, run_id, issue, metric, policy, level, payload)"

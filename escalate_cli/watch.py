@@ -31,14 +31,16 @@ def remember_and_notify(
         report.changes = diff_frame(store.remembered(), clocks)
         new = []
         if notify or config.contacts:  # else nothing is sent, said or recorded
-            announced = store.announced()
-            new = announcements(table.clock_objects(unannounced(table, announced)), announced)
+            known = store.announced() | (set() if notify else store.previewed())  # said once is enough
+            new = announcements(table.clock_objects(unannounced(table, known)), known)
         routed = [
             (item, payload(item, report.as_of, config.timezone), channels_for(item, config.contacts)) for item in new
         ]
-        store.save_run(report.as_of, remembered_frame(clocks), routed if notify else ())
-        if not notify:
-            for item, _, channels in routed if config.contacts else ():  # no contacts: nothing is ever sent
+        if notify:
+            store.save_run(report.as_of, remembered_frame(clocks), routed)
+        else:
+            store.save_run(report.as_of, remembered_frame(clocks), previewed=[item.key for item in new])
+            for item, _, channels in routed:
                 where = ", ".join(config.channels[c].describe() for c in channels) or "no channel"
                 say(f"would send {item.level} for {item.issue} {item.metric} to {where}: {item.message}")
             return

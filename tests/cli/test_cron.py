@@ -331,3 +331,31 @@ def test_a_damaged_snapshot_is_a_clear_error(setup):
     result = check(paths, "05T11:00")
     assert result.exit_code == 3 and "the clocks of the last run cannot be read" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_changes_only_filters_what_is_printed_never_the_verdict(setup, tmp_path):
+    """A second run with the breach still there: nothing new to print, but exit 1, a JSON summary counting the
+    breach, a JUnit file with every clock and its failure, and a --summary file listing the breach."""
+    paths = setup()
+    assert check(paths, "05T14:00").exit_code == 1
+    again = check(paths, "05T14:00", "--changes-only", "-f", "json")
+    document = json.loads(again.stdout)
+    assert again.exit_code == 1 and document["changes"] == [] and document["results"] == []
+    assert document["summary"]["breached"] == 2
+    junit = check(paths, "05T14:00", "--changes-only", "-f", "junit", "-o", str(tmp_path / "sla.xml"))
+    xml = (tmp_path / "sla.xml").read_text()
+    assert junit.exit_code == 1 and xml.count("<testcase ") == 2 and 'failures="2"' in xml
+    summary = tmp_path / "summary.md"
+    table = check(paths, "05T14:00", "--changes-only", "--summary", str(summary))
+    assert (table.exit_code, table.stdout) == (1, "") and "🔴 breached | A-1" in summary.read_text()
+
+
+def test_would_send_is_said_once_and_the_step_is_still_sent_with_notify(setup, hook):
+    paths = setup()
+    first = check(paths, "05T13:00")
+    assert first.stderr.count("would send L2 for A-1 resolution") == 1
+    assert "would send" not in check(paths, "05T13:10").stderr  # said by the run before
+    later = check(paths, "05T15:00")  # L3 is reached: only that is new
+    assert "would send L3 for A-1" in later.stderr and "would send L2 for A-1" not in later.stderr
+    check(paths, "05T15:00", "--notify")
+    assert sorted(r["json"]["level"] for r in hook.received if r["json"]["issue"] == "A-1") == ["L2", "L3"]
