@@ -205,7 +205,7 @@ def explain(
         from escalate_cli.writers import iso
         from escalate_cli.writers.explanation import render_json, render_text
 
-        loaded = load(exports, config, as_of=as_of, source=source)
+        loaded = load(exports, config, as_of=as_of, source=source, only=issue_id)
         cfg = loaded.config
         issue = find_issue(loaded, issue_id)
         story = explain_issue(

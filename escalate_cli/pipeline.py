@@ -46,20 +46,26 @@ def load(
     encoding: str | None = None,
     delimiter: str | None = None,
     keep: frozenset[str] | None = None,
+    only: str | None = None,
 ) -> Loaded:
-    """`keep`: the raw columns issues keep beyond those the config uses (None keeps whole rows)."""
+    """`keep`: the raw columns issues keep beyond those the config uses (None keeps whole rows); `only`: the id of
+    the one issue to fold."""
     config, now = prepare(config_path, as_of=as_of, source=source)
-    return load_prepared(exports, config, now, read_options(config, encoding=encoding, delimiter=delimiter, keep=keep))
+    options = read_options(config, encoding=encoding, delimiter=delimiter, keep=keep)
+    return load_prepared(exports, config, now, options, only)
 
 
-def load_prepared(exports: list[str], config: Config, now: int, options: ReadOptions) -> Loaded:
-    """Read the exports and fold each issue at `now`, with a config already loaded."""
+def load_prepared(
+    exports: list[str], config: Config, now: int, options: ReadOptions, only: str | None = None
+) -> Loaded:
+    """Read the exports and fold each issue at `now`, with a config already loaded; with `only`, fold just the
+    issue of that id (`explain`)."""
     from escalate_cli.engine.fold import at_instant
     from escalate_cli.engine.read import read_exports
 
     fields, raw_keys = frame_layout(config, options.keep)
     read = read_exports(exports, config, options, fields, raw_keys)
-    frame, notes = at_instant(read.rows, now, config.statuses, config.history, config.policies)
+    frame, notes = at_instant(read.rows, now, config.statuses, config.history, config.policies, only)
     return Loaded(config, now, read.rows, frame, read.errors, read.warnings + notes)
 
 
@@ -131,11 +137,13 @@ def find_issue(loaded: Loaded, issue_id: str) -> Issue:
     """The issue with this id as it stands at the loaded instant; a located error otherwise."""
     from difflib import get_close_matches
 
+    import polars as pl
+
+    from escalate_cli.engine.frame import to_issues
     from escalate_cli.errors import InputError
 
-    for issue in loaded.issues:
-        if issue.id == issue_id:
-            return issue
+    for issue in to_issues(loaded.frame, loaded.frame.frame.filter(pl.col("id") == issue_id)):
+        return issue
     if issue_id in loaded.rows.frame.get_column("id").to_list():
         raise InputError(f"issue {issue_id!r} did not exist yet at the instant asked for (see --as-of)")
     close = get_close_matches(issue_id, loaded.rows.frame.get_column("id").unique(maintain_order=True).to_list(), n=1)

@@ -12,6 +12,7 @@ import io
 import json
 import random
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -341,3 +342,21 @@ def test_the_columnar_reader_leaves_what_it_cannot_read_to_the_python_reader(tmp
     from escalate_cli.engine.read_csv import read_cells
 
     assert read_cells("x.csv", data, None) is None, why
+
+
+@pytest.mark.parametrize("case", ["event-log", "backtest-event-log"])
+def test_explain_folds_only_its_issue_as_it_stands_among_the_others(case):
+    """`explain ID` folds the rows of that id alone, the event-log decision taken over every id: the same
+    issue, to the field and pause, as folding every issue."""
+    from escalate_cli.pipeline import find_issue, load
+
+    folder = Path("tests/cli/cases") / case
+    export, config = [str(folder / "history.csv")], folder / "sla.yaml"
+    as_of = datetime(2026, 3, 2, 16, tzinfo=timezone.utc)
+    everything = load(export, config, as_of=as_of)
+    ids = everything.rows.frame.get_column("id").unique(maintain_order=True).to_list()
+    assert len(ids) >= 2 and everything.rows.frame.height > len(ids)  # a log
+    for issue_id in ids:
+        alone = load(export, config, as_of=as_of, only=issue_id)
+        assert alone.frame.frame.height == 1
+        assert find_issue(alone, issue_id) == find_issue(everything, issue_id)

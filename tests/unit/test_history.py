@@ -3,8 +3,11 @@ from __future__ import annotations
 import pytest
 
 from escalate_cli.config import parse_config
+from escalate_cli.engine.fold import is_event_log
+from escalate_cli.engine.frame import from_issues
 from escalate_cli.history import fold, looks_like_event_log, resolve, with_status
 from escalate_cli.model import Issue, Metric, State, Statuses
+from escalate_cli.readers.issues import TEXT_FIELDS
 from escalate_cli.sla import evaluate, policy_name
 
 H = 3600
@@ -139,6 +142,8 @@ def test_event_log_detection_needs_many_changing_ids(changing, total, expected):
             rows.append(snap("open", T0 + H, id=str(i)))
         groups[str(i)] = rows
     assert looks_like_event_log(groups) is expected
+    frame = from_issues([row for rows in groups.values() for row in rows], TEXT_FIELDS, ())
+    assert is_event_log(frame.frame) is expected  # the same rule by columns
 
 
 def test_resolve_folds_a_log_or_merges_copies():
