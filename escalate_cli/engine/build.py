@@ -109,6 +109,8 @@ def build(
         pl.lit(None, pl.Int64).alias(S.CHANGED),
         pl.lit(None, pl.Utf8).alias(S.PREVIOUS),
         pl.lit(False).alias(S.ORACLE),
+        pl.lit(None, S.BASE[S.PAUSES]).alias(S.PAUSES),
+        pl.lit(None, pl.Int64).alias(S.STATUS_SINCE),
         pl.lit(None, pl.Int64).alias(S.OBJECT),
     ).select(*S.empty(fields, raw_keys).columns)
     single = frozenset(k for k in raw_keys if columns.has(k) and not columns.repeated(k))

@@ -40,11 +40,12 @@ def evaluate(
     matched = with_policy(existing, policies)
     report = Report(as_of=as_of, issues=matched.height)
     report.unmatched = to_issues(existing, matched.filter(pl.col("policy").is_null()))
-    objects: list[Issue | None] = (
-        [issues.objects[i] if i is not None else None for i in frame.get_column(S.OBJECT).to_list()]
-        if frame.get_column(S.ORACLE).any()
-        else []
-    )
+    objects: list[Issue | None] = []  # by ROW: the issues the scalar clock measures (ORACLE rows), else None
+    oracle = frame.filter(pl.col(S.ORACLE))
+    if oracle.height:
+        objects = [None] * frame.height
+        for row, issue in zip(oracle.get_column(C.ROW).to_list(), to_issues(existing, oracle)):
+            objects[row] = issue
     kernels = C.Kernels({})
     parts = []
     measured = matched.select(C.ROW, "policy", S.ORACLE, *S.INSTANTS)  # what the clocks read, not the texts

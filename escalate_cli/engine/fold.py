@@ -1,8 +1,9 @@
 """The rows of every issue -> each issue as it stands at the instant evaluated: the fold stage.
 
 Without repeated ids (most snapshot exports), the snapshot status rules apply by columns (`build.with_status`).
-Repeated ids are copies to merge or an event log to replay: `history.resolve`, the scalar fold, takes those
-issues as objects and hands them back. Grouping and replaying event logs by columns is still to come (#17).
+Repeated ids are an event log to replay, or copies to merge. An event log is replayed by columns (`replay`:
+window functions over each id's rows, in the order of their update times); copies, which are rare and need a
+note, by `history.resolve`, the scalar fold, which is also the oracle `replay` is tested against.
 """
 
 from __future__ import annotations
@@ -37,8 +38,106 @@ def at_instant(
     if only is not None:
         frame = frame.filter(pl.col(S.ID) == only)
     chosen = IssueFrame(frame, rows.fields, rows.raw_keys, rows.objects, rows.single)
+    if is_log:
+        return replay(chosen, as_of, statuses, policies), []
     issues, notes = resolve(groups(chosen), as_of, statuses, is_log, policy_name(policies))
     return from_issues(issues, rows.fields, rows.raw_keys), notes
+
+
+_AT, _FILE, _RANK, _K = "_at", "_file", "_rank", "_k"  # an event's instant, file order, its id's, its place
+
+
+def replay(rows: IssueFrame, as_of: int, statuses: Statuses, policies: tuple[Policy, ...]) -> IssueFrame:
+    """`history.fold` of every id by columns: each issue as its event log shows it at `as_of`, in the order the
+    ids first appear; ids with no event yet are left out.
+
+    Events are ordered by update time (created without one), file order on a tie. The last event gives the
+    fields; created is the earliest; the clocks stop when the issue first entered the closed statuses it
+    stayed in (unless the export has a resolution); pauses run from entering a paused status to leaving them
+    (a pause left in the same second is none); the policy change is the last event whose policy differs from
+    the one before it."""
+    from escalate_cli.engine.match import POLICY, with_policy
+
+    names = pl.Series([p.name for p in policies], dtype=pl.Utf8)
+    first = rows.frame.with_row_index(_FILE)
+    ranks = first.group_by(S.ID, maintain_order=True).agg(pl.col(_FILE).first().alias(_RANK))
+    at = pl.coalesce(S.UPDATED, S.CREATED)
+    events = first.with_columns(at.alias(_AT)).filter(pl.col(_AT) <= as_of)
+    matched = with_policy(IssueFrame(events, rows.fields, rows.raw_keys, rows.objects, rows.single), policies)
+    events = (
+        matched.with_columns(pl.lit(names).gather(pl.col(POLICY)).alias("_policy"))
+        .drop(POLICY)
+        .join(ranks, on=S.ID, how="left")
+        .sort(_RANK, _AT, _FILE)
+    )
+    by_id = S.ID
+    status = pl.col("status").str.strip_chars().str.to_lowercase()
+    closed = status.is_in(pl.Series(sorted(statuses.closed), dtype=pl.Utf8).implode())
+    paused = status.is_in(pl.Series(sorted(statuses.paused), dtype=pl.Utf8).implode())
+    events = events.with_columns(
+        status.alias("_status"),
+        closed.alias("_closed"),
+        paused.alias("_paused"),
+        pl.int_range(pl.len()).over(by_id).alias(_K),
+    )
+    before = pl.col("_status").shift(1).over(by_id)
+    was_paused = pl.col("_paused").shift(1).over(by_id).fill_null(False)
+    policy_before = pl.col("_policy").shift(1).over(by_id)
+    events = events.with_columns(
+        ((pl.col(_K) == 0) | (pl.col("_status") != before).fill_null(True)).alias("_change"),
+        (pl.col("_paused") & ~was_paused).alias("_pause_starts"),
+        (~pl.col("_paused") & was_paused).alias("_pause_ends"),
+        ((pl.col(_K) > 0) & pl.col("_policy").ne_missing(policy_before)).alias("_moved"),
+        policy_before.alias("_policy_before"),
+    )
+    change, moved = pl.col("_change"), pl.col("_moved")
+    reopened = pl.when(change & ~pl.col("_closed")).then(pl.col(_K)).max().over(by_id).fill_null(-1)
+    events = events.with_columns(
+        (change & pl.col("_closed") & (pl.col(_K) > reopened)).alias("_closing"),
+    )
+    made = (S.CREATED, S.UPDATED, S.RESOLVED, S.STATUS_SINCE, S.CHANGED, S.PREVIOUS, S.PAUSES, S.PAUSED_SINCE, S.ORACLE)
+    kept = [c for c in rows.frame.columns if c not in made]  # as the last event has them
+    folded = events.group_by(by_id, maintain_order=True).agg(
+        *(pl.col(c).last() for c in kept if c != S.ID),
+        pl.col(S.CREATED).min(),
+        pl.col(_AT).last().alias(S.UPDATED),
+        pl.coalesce(pl.col(S.RESOLVED).last(), pl.col(_AT).filter(pl.col("_closing")).first()).alias(S.RESOLVED),
+        pl.col(_AT).filter(change).last().alias(S.STATUS_SINCE),
+        pl.col(_AT).filter(moved).last().alias(S.CHANGED),
+        pl.col("_policy_before").filter(moved).last().alias(S.PREVIOUS),
+        pl.col(_AT).filter(pl.col("_pause_starts")).alias("_starts"),
+        pl.col(_AT).filter(pl.col("_pause_ends")).alias("_ends"),
+    )
+    pauses = _pauses(folded)
+    folded = folded.drop("_starts", "_ends").join(pauses, on=by_id, how="left", maintain_order="left")
+    count = pl.col(S.PAUSES).list.len().fill_null(0)
+    last_open = pl.col(S.PAUSES).list.last().struct.field("to").is_null() & (count > 0)
+    folded = folded.with_columns(
+        pl.when((count == 1) & last_open)
+        .then(pl.col(S.PAUSES).list.first().struct.field("from"))
+        .alias(S.PAUSED_SINCE),
+        ((count > 1) | ((count == 1) & ~last_open)).alias(S.ORACLE),
+    )
+    folded = folded.with_columns(pl.when(pl.col(S.ORACLE)).then(pl.col(S.PAUSES)).alias(S.PAUSES))
+    return IssueFrame(folded.select(rows.frame.columns), rows.fields, rows.raw_keys, rows.objects, rows.single)
+
+
+def _pauses(folded: pl.DataFrame) -> pl.DataFrame:
+    """Each id's pauses (from, to) from the instants it entered and left paused statuses: the n-th exit ends
+    the n-th pause; one without an exit is still open; one left in the second it began is none."""
+
+    def listed(column: str) -> pl.DataFrame:
+        return (
+            folded.select(S.ID, pl.col(column).alias("t"))
+            .with_columns(pl.int_ranges(pl.col("t").list.len()).alias("n"))
+            .explode("t", "n")
+            .drop_nulls("t")
+        )
+
+    starts, ends = listed("_starts"), listed("_ends").rename({"t": "to"})
+    pairs = starts.rename({"t": "from"}).join(ends, on=[S.ID, "n"], how="left", maintain_order="left")
+    pairs = pairs.filter(pl.col("to").is_null() | (pl.col("to") > pl.col("from")))
+    return pairs.group_by(S.ID, maintain_order=True).agg(pl.struct("from", "to").alias(S.PAUSES))
 
 
 def is_event_log(frame: pl.DataFrame) -> bool:

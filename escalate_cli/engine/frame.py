@@ -39,7 +39,9 @@ def from_issues(issues: Sequence[Issue], fields: tuple[str, ...], raw_keys: tupl
         S.PREVIOUS: [i.previous_policy for i in issues],
         S.WHERE: [i.where for i in issues],
         S.LABELS: [list(i.labels) for i in issues],
-        S.ORACLE: [any(end is not None for _, end in i.pauses) or len(i.pauses) > 1 for i in issues],
+        S.ORACLE: [_oracle(i) for i in issues],
+        S.PAUSES: [[{"from": a, "to": b} for a, b in i.pauses] if _oracle(i) else None for i in issues],
+        S.STATUS_SINCE: [i.status_since for i in issues],
         S.OBJECT: list(range(len(issues))),
     }
     for name in fields:
@@ -51,6 +53,10 @@ def from_issues(issues: Sequence[Issue], fields: tuple[str, ...], raw_keys: tupl
     return IssueFrame(frame, fields, raw_keys, issues)
 
 
+def _oracle(issue: Issue) -> bool:
+    return any(end is not None for _, end in issue.pauses) or len(issue.pauses) > 1
+
+
 def _open_pause(issue: Issue) -> int | None:
     if len(issue.pauses) == 1 and issue.pauses[0][1] is None:
         return issue.pauses[0][0]
@@ -59,8 +65,7 @@ def _open_pause(issue: Issue) -> int | None:
 
 def to_issues(issues: IssueFrame, rows: pl.DataFrame) -> list[Issue]:
     """The `Issue` of each row of `rows` (a selection of `issues.frame`). The columns are the truth; an issue a
-    reader built as an object lends its record (any JSON value), and its history where the columns do not
-    model it (ORACLE rows: pauses that ended, the time it entered its status)."""
+    reader built as an object lends its record (any JSON value)."""
     names = rows.columns
     return [_issue(issues, dict(zip(names, values))) for values in rows.iter_rows()]
 
@@ -70,8 +75,8 @@ def _issue(issues: IssueFrame, row: Mapping[str, Any]) -> Issue:
     known = issues.objects[index] if index is not None else None
     paused: int | None = row[S.PAUSED_SINCE]
     pauses: tuple[tuple[int, int | None], ...] = ((paused, None),) if paused is not None else ()
-    if known is not None and row[S.ORACLE]:
-        pauses = known.pauses
+    if row[S.ORACLE]:
+        pauses = tuple((pause["from"], pause["to"]) for pause in row[S.PAUSES] or ())
     return Issue(
         id=str(row[S.ID]),
         created=row[S.CREATED],
@@ -82,7 +87,7 @@ def _issue(issues: IssueFrame, row: Mapping[str, Any]) -> Issue:
         labels=tuple(row[S.LABELS] or ()),
         record=known.record if known is not None else _record(issues, row),
         where=str(row[S.WHERE]),
-        status_since=known.status_since if known is not None else None,
+        status_since=row[S.STATUS_SINCE],
         pauses=pauses,
         policy_changed_at=row[S.CHANGED],
         previous_policy=row[S.PREVIOUS],

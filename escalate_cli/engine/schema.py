@@ -19,6 +19,8 @@ PREVIOUS = "previous_policy"  # Utf8: the policy it was under before
 WHERE = "where"  # Utf8: file:line of the row the issue comes from
 LABELS = "labels"  # List(Utf8)
 ORACLE = "oracle"  # Boolean: its pauses include ended ones (an event log); the scalar clock measures it
+PAUSES = "pauses"  # List(Struct{from, to: Int64}): every pause of an ORACLE row (to null: still open); else null
+STATUS_SINCE = "status_since"  # Int64: when it entered its status, where an event log tells
 OBJECT = "object"  # Int64: index of the issue among objects a reader built already (null: build from the row)
 TEXT_FIELDS = ("title", "priority", "status")  # Utf8, "" when missing; the config's extra fields follow them
 RAW = "raw:"  # prefix of List(Utf8) columns: an export column's values as `sla.field_values` reads them
@@ -32,6 +34,8 @@ BASE: dict[str, pl.DataType] = {
     WHERE: pl.Utf8(),
     LABELS: pl.List(pl.Utf8()),
     ORACLE: pl.Boolean(),
+    PAUSES: pl.List(pl.Struct({"from": pl.Int64(), "to": pl.Int64()})),
+    STATUS_SINCE: pl.Int64(),
     OBJECT: pl.Int64(),
 }
 
