@@ -8,6 +8,7 @@ first occurrence; a wall time that does not exist (spring forward) is left to th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timezone, tzinfo
 
 import polars as pl
@@ -35,7 +36,7 @@ def parse_instants(cells: pl.Series, parser: TimestampParser) -> tuple[pl.Series
     if parser.explicit or zone is None:
         at = pl.Series("at", [None] * len(text), dtype=pl.Int64)
     else:
-        at = _plain(text, zone)
+        at = _plain(text, zone, parser.dayfirst)
         todo = frame.filter(~pl.col("blank") & at.is_null())
         if todo.height:
             at = at.scatter(todo.get_column("row"), _iso(todo.get_column("text"), zone))
@@ -60,12 +61,13 @@ _JIRA = r"^[0-9]{1,2}/[A-Za-z]{3}/(?:[0-57-9][0-9]|6[0-8]) [0-9]{1,2}:[0-9]{2} [
 _OFFSET = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
-def _plain(text: pl.Series, zone: str) -> pl.Series:
-    """`2024-03-04T09:15:00Z`, a naive `2024-03-04 09:15:00`, `2024-03-04T09:15:00+01:00` or Jira's
-    `04/Mar/24 9:15 AM`, the forms most exports write, each by one fixed format; null for any other text. A form
-    sees only the cells its pattern admits and no form has read yet (Polars' strptime is slow on the others)."""
+def _plain(text: pl.Series, zone: str, dayfirst: bool) -> pl.Series:
+    """`2024-03-04T09:15:00Z`, a naive `2024-03-04 09:15:00`, `2024-03-04T09:15:00+01:00`, Jira's
+    `04/Mar/24 9:15 AM`, and ServiceNow's and Excel's `04/03/2024 09:15` (day or month first, as the field's
+    vote says), the forms most exports write, each by one fixed format; null for any other text. A form sees only
+    the cells its pattern admits and no form has read yet (Polars' strptime is slow on the others)."""
     at = pl.Series("at", [None] * len(text), dtype=pl.Int64)
-    for pattern, read in _FORMS:
+    for pattern, read in (*_FORMS, *(_DAY_FIRST if dayfirst else _MONTH_FIRST)):
         mask = at.is_null() & text.str.contains(pattern).fill_null(False)
         if mask.any():
             cells = pl.select(pl.when(pl.lit(mask)).then(pl.lit(text))).to_series()
@@ -101,6 +103,27 @@ _FORMS = (
     (_OFFSET, _offset),
     (_JIRA, _jira),
 )
+
+
+def _wall(layout: str) -> Callable[[pl.Expr, str], pl.Expr]:
+    """A naive wall time of one fixed layout, placed in the zone. The patterns below admit only zero-padded
+    cells that no other layout of the scalar parser's list reads, so its choice cannot differ."""
+
+    def read(cell: pl.Expr, zone: str) -> pl.Expr:
+        return _placed(cell.str.strptime(pl.Datetime("us"), layout, strict=False), zone)
+
+    return read
+
+
+_NUMERIC = r"^[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-9]{2}$"
+_NUMERIC_SECONDS = r"^[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
+_DAY_FIRST = (
+    (_NUMERIC, _wall("%d/%m/%Y %H:%M")),
+    (_NUMERIC_SECONDS, _wall("%d/%m/%Y %H:%M:%S")),
+    (r"^[0-9]{2}\.[0-9]{2}\.[0-9]{4} [0-9]{2}:[0-9]{2}$", _wall("%d.%m.%Y %H:%M")),
+    (r"^[0-9]{2}\.[0-9]{2}\.[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}$", _wall("%d.%m.%Y %H:%M:%S")),
+)
+_MONTH_FIRST = ((_NUMERIC, _wall("%m/%d/%Y %H:%M")), (_NUMERIC_SECONDS, _wall("%m/%d/%Y %H:%M:%S")))
 
 
 def _iso(text: pl.Series, zone: str) -> pl.Series:

@@ -22,7 +22,7 @@ BASE = datetime(2026, 10, 25, 0, 30)  # Europe/Berlin's fall-back night
 
 
 def stamp(draw) -> str:
-    kind = draw(st.integers(0, 9))
+    kind = draw(st.integers(0, 12))
     moment = BASE + timedelta(minutes=draw(st.integers(-3000, 3000)) * 7, seconds=draw(st.sampled_from([0, 0, 13])))
     if kind == 0:
         garbage = [
@@ -46,6 +46,11 @@ def stamp(draw) -> str:
         return moment.strftime("%m/%d/%Y %H:%M")
     if kind == 4:
         return moment.strftime("%Y-%m-%d")
+    if kind in (10, 11):  # day first (ServiceNow, Excel in Europe), which the field's vote may or may not take
+        layout = draw(st.sampled_from(["%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S"]))
+        return moment.strftime(layout)
+    if kind == 12:
+        return draw(st.sampled_from(["31/02/2026 10:00", "13/13/2026 10:00", "29/03/2026 02:30", "25/10/2026 02:30"]))
     if kind == 5:  # inside the hour that comes twice, or the one that never comes (Europe/Berlin)
         night = draw(st.sampled_from([datetime(2026, 10, 25, 2), datetime(2026, 3, 29, 2)]))
         return (night + timedelta(seconds=draw(st.integers(0, 3599)))).strftime("%Y-%m-%d %H:%M:%S")
