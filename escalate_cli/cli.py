@@ -284,14 +284,15 @@ def report(
     """SLA attainment per policy and metric, median and p90 business times, breaches, and a trend."""
     with error_boundary(debug):
         from escalate_cli.pipeline import evaluate_loaded, load
-        from escalate_cli.stats import summarize
+        from escalate_cli.stats import Stats, summarize_table
         from escalate_cli.writers import iso
         from escalate_cli.writers import stats as out
 
         loaded = load(exports, config, as_of=as_of, source=source, keep=frozenset(by or ()))
         cfg = loaded.config
-        evaluated = evaluate_loaded(loaded)
-        stats = summarize(evaluated.clocks, by or [], period.value, cfg.timezone)
+        evaluated = evaluate_loaded(loaded, keep_clocks=False, as_table=True)
+        table = evaluated.table
+        stats = summarize_table(table, by or [], period.value, cfg.timezone) if table else Stats((), "", [], {})
         for problem in loaded.errors[:MAX_PROBLEMS_SHOWN]:
             sys.stderr.write(f"error: {problem}\n")
         render = {

@@ -11,9 +11,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from escalate_cli.model import Clock, State
 from escalate_cli.sla import field_values
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from escalate_cli.engine.results import ClockTable
 
 
 @dataclass
@@ -97,3 +103,68 @@ def period_of(moment: int, period: str, tz: tzinfo) -> str:
     if period == "day":
         return when.strftime("%Y-%m-%d")
     return when.strftime("%Y-%m")
+
+
+def summarize_table(table: ClockTable, by: Sequence[str], period: str, tz: tzinfo) -> Stats:
+    """`summarize` of a report's clock frame, by columns: the same `Stats`, without a `Clock` per clock."""
+    import polars as pl
+
+    from escalate_cli.engine import cells
+    from escalate_cli.engine import clocks as C
+
+    if not table.clocks.height:
+        return Stats(tuple(by), period, [], {})
+    issues = table.issues
+    groups = [_group(issues.fields, issues.raw_keys, key).alias(f"_by{n}") for n, key in enumerate(by)]
+    names = pl.Series([p.name for p in table.policies], dtype=pl.Utf8)
+    started = cells.local(C.STARTED, tz, {"week": "%G-W%V", "day": "%Y-%m-%d"}.get(period, "%Y-%m"))
+    frame = table.clocks.select(C.ROW, C.POLICY, C.METRIC, C.STATE, C.ELAPSED, started.alias("_period")).join(
+        issues.frame.select(C.ROW, *groups), on=C.ROW, how="left"
+    )
+    frame = frame.with_columns(pl.lit(names).gather(pl.col(C.POLICY)).alias("_policy"))
+    keys = ["_policy", C.METRIC]
+    rows = [
+        Row(values[0], values[1], values[2:], tally)
+        for values, tally in _tallies(frame, [*keys, *(f"_by{n}" for n in range(len(by)))])
+    ]
+    trend: dict[tuple[str, str], list[tuple[str, Tally]]] = {}
+    for (policy, metric, moment), tally in _tallies(frame, [*keys, "_period"]):
+        trend.setdefault((policy, metric), []).append((moment, tally))
+    return Stats(tuple(by), period, rows, trend)
+
+
+def _group(fields: tuple[str, ...], raw_keys: tuple[str, ...], key: str) -> pl.Expr:
+    """`_value` as a column: the field's values that are not empty, joined, else "(none)"."""
+    import polars as pl
+
+    from escalate_cli.engine import schema as S
+
+    if key in ("id", *fields):
+        text = pl.col(key)
+    elif key in ("labels", *raw_keys):
+        column = S.LABELS if key == "labels" else S.raw(key)
+        text = pl.col(column).list.eval(pl.element().filter(pl.element() != "")).list.join(", ").fill_null("")
+    else:
+        text = pl.lit("")
+    return pl.when(text != "").then(text).otherwise(pl.lit("(none)"))
+
+
+def _tallies(frame: pl.DataFrame, keys: list[str]) -> list[tuple[tuple[str, ...], Tally]]:
+    """(*key values, Tally) per distinct key, sorted by the keys."""
+    import polars as pl
+
+    from escalate_cli.engine import clocks as C
+
+    state = pl.col(C.STATE)
+    stopped = state.is_in([State.MET.value, State.MISSED.value])
+    counted = frame.group_by(keys).agg(
+        (state == State.MET.value).sum().alias("met"),
+        (state == State.MISSED.value).sum().alias("missed"),
+        (state == State.BREACHED.value).sum().alias("breached"),
+        (~stopped & (state != State.BREACHED.value)).sum().alias("running"),
+        pl.col(C.ELAPSED).filter(stopped).alias("elapsed"),
+    )
+    out = []
+    for *values, met, missed, breached, running, elapsed in counted.sort(keys).iter_rows():
+        out.append((tuple(values), Tally(met, missed, breached, running, elapsed)))
+    return out
