@@ -71,8 +71,12 @@ def build(
     builder: IssueBuilder,
     fields: tuple[str, ...],
     raw_keys: tuple[str, ...],
+    *,
+    labels: pl.Series | None = None,
+    raw: dict[str, pl.Series] | None = None,
 ) -> Built:
-    """The rows as they are, statuses not applied yet (see `with_status`): repeated ids need them so."""
+    """The rows as they are, statuses not applied yet (see `with_status`): repeated ids need them so. `labels`
+    and `raw`: those columns made already (JSON values, by the Python reader's rules), one value per row."""
     columns = _Columns(cells.header, cells.frame.columns)
     mapped = builder.columns
     where = pl.concat_str([pl.lit(f"{name}:"), pl.col(LINE).cast(pl.Utf8)])
@@ -82,9 +86,11 @@ def build(
         codes = builder.codes.get(field)
         value = columns.text(mapped[field])
         selected[field] = value.replace(dict(codes)) if codes else value
-    selected[S.LABELS] = _labels(columns, mapped["labels"])
+    selected[S.LABELS] = _labels(columns, mapped["labels"]) if labels is None else pl.lit(labels)
     for key in raw_keys:
-        if not columns.has(key):
+        if raw is not None:
+            selected[S.raw(key)] = pl.lit(raw[key])
+        elif not columns.has(key):
             selected[S.raw(key)] = pl.lit(None, pl.List(pl.Utf8))
         else:
             selected[S.raw(key)] = columns.cells(key) if columns.repeated(key) else pl.concat_list(columns.cells(key))

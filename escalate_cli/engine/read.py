@@ -20,10 +20,11 @@ from escalate_cli.engine import schema as S
 from escalate_cli.engine.build import build
 from escalate_cli.engine.frame import IssueFrame, from_issues
 from escalate_cli.engine.read_csv import Cells, read_cells
+from escalate_cli.engine.read_records import read_records
 from escalate_cli.errors import InputError
 from escalate_cli.model import Issue, Problem
-from escalate_cli.readers import ReadOptions
-from escalate_cli.readers.issues import IssueBuilder, issues_of
+from escalate_cli.readers import ReadOptions, encoding_label, read_export
+from escalate_cli.readers.issues import IssueBuilder, issues_from
 from escalate_cli.readers.records import Record, Rows
 from escalate_cli.readers.source import open_export
 
@@ -48,9 +49,7 @@ def read_exports(
         if frame is not None:
             parts.append(frame)
             continue
-        issues = issues_of(name, config, options, errors, warnings)
-        while chunk := list(itertools.islice(issues, _CHUNK)):
-            parts.append(_chunk_frame(chunk, fields, raw_keys))
+        parts += _records(name, config, options, fields, raw_keys, errors, warnings)
     return Read(concat(parts, fields, raw_keys), errors, warnings)
 
 
@@ -109,6 +108,35 @@ def _columnar(
     if cells.records == 0:
         warnings.append(Problem(label, "the export has no records"))
     return built.issues
+
+
+def _records(
+    name: str,
+    config: Config,
+    options: ReadOptions,
+    fields: tuple[str, ...],
+    raw_keys: tuple[str, ...],
+    errors: list[Problem],
+    warnings: list[Problem],
+) -> list[IssueFrame]:
+    """An export the columnar CSV reader does not take: a JSON list or NDJSON built by columns (`read_records`),
+    anything else (an envelope, whose records have no lines of their own; whole records kept; a CSV it
+    refused) by the Python builder, 50,000 issues at a time."""
+    rows = read_export(name, options)
+    label = "<stdin>" if name == "-" else name
+    try:
+        if rows.by_line and options.keep is not None:
+            return list(read_records(label, rows, config, options.keep, fields, raw_keys, errors, warnings))
+        issues = issues_from(label, rows, config, errors, warnings, options.keep)
+        parts = []
+        while chunk := list(itertools.islice(issues, _CHUNK)):
+            parts.append(_chunk_frame(chunk, fields, raw_keys))
+        return parts
+    except UnicodeDecodeError as exc:
+        what = encoding_label(options.encoding)
+        raise InputError(f"{label}: not {what} text ({exc.reason}); try --encoding") from exc
+    finally:
+        rows.close()
 
 
 def _wanted(config: Config, raw_keys: tuple[str, ...]) -> Callable[[list[str]], set[str]]:

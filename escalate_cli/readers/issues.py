@@ -208,7 +208,7 @@ def issues_of(
     label = "<stdin>" if name == "-" else name
     rows = read_export(name, options)
     try:
-        yield from _issues_of(label, rows, config, errors, warnings, options.keep)
+        yield from issues_from(label, rows, config, errors, warnings, options.keep)
     except UnicodeDecodeError as exc:
         what = encoding_label(options.encoding)
         raise InputError(f"{label}: not {what} text ({exc.reason}); try --encoding") from exc
@@ -216,9 +216,10 @@ def issues_of(
         rows.close()
 
 
-def _issues_of(
+def issues_from(
     name: str, rows: Rows, config: Config, errors: list[Problem], warnings: list[Problem], keep: frozenset[str] | None
 ) -> Iterator[Issue]:
+    """The issues of rows already open, in file order; bad rows go to `errors`."""
     head = list(itertools.islice(rows.rows, _SNIFF_ROWS))  # enough rows to tell day-first dates
     builder = IssueBuilder(config, name, rows, [r for _, r in head if not isinstance(r, Malformed)], keep)
     count = skipped = 0

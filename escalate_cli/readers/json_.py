@@ -56,7 +56,7 @@ def _streamed(name: str, stream: IO[str], head: str) -> Rows:
         if isinstance(row[1], dict):
             first = row[1]
             break
-    return Rows(itertools.chain(taken, rows), lambda line: f"{name}:{line}", first=first)
+    return Rows(itertools.chain(taken, rows), lambda line: f"{name}:{line}", first=first, by_line=True)
 
 
 def _list_items(name: str, stream: IO[str], text: str) -> Iterator[Row]:
@@ -212,7 +212,7 @@ def _element_lines(text: str, path: list[str]) -> list[int]:
 
 
 def read_ndjson(name: str, stream: IO[str]) -> Rows:
-    return Rows(_ndjson_rows(stream), lambda line: f"{name}:{line}")
+    return Rows(_ndjson_rows(stream), lambda line: f"{name}:{line}", by_line=True)
 
 
 def _ndjson_rows(stream: IO[str]) -> Iterator[Row]:

@@ -24,6 +24,7 @@ class Rows:
     columns: list[str] | None = None  # the header, for formats that have one
     first: Record | None = None  # the first record of a JSON export, to check the mapping against
     closer: Callable[[], object] | None = None  # see close()
+    by_line: bool = False  # positions are physical lines (where = file:position), as in NDJSON and JSON lists
 
     def close(self) -> None:
         """Let go of the export's file once its rows are read (stdin itself stays open)."""
