@@ -33,7 +33,8 @@ NAIVE_NOTE = (
 MAX_PROBLEMS_SHOWN = 50
 
 app = typer.Typer(
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish and PowerShell
+    context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     help="escalate: SLA breach monitor for exported issues.",
     epilog=EXIT_CODES,

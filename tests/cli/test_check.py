@@ -4,6 +4,9 @@ to the repository root), optional stdin, and the expected stdout, stderr and exi
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -142,6 +145,20 @@ def test_version_and_help():
     assert run(["--version"]).stdout == f"escalate {__version__}\n"
     help_text = run(["check", "--help"]).stdout
     assert "--fail-on" in help_text and "Exit codes" in help_text
+    assert run(["check", "-h"]).stdout == help_text  # -h as well as --help, for every command
+    top = run(["-h"]).stdout
+    assert "--install-completion" in top and "--show-completion" in top and "check" in top
+
+
+def test_shell_completion_script_is_printed_for_a_named_shell():
+    result = subprocess.run(
+        [sys.executable, "-m", "escalate_cli", "--show-completion", "bash"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"},
+    )
+    assert result.returncode == 0 and "complete" in result.stdout and "escalate" in result.stdout
 
 
 def test_every_format_has_a_writer():
@@ -184,9 +201,6 @@ def test_report_html_is_one_self_contained_page(tmp_path):
 
 def test_output_into_a_closed_pipe_stops_quietly(tmp_path):
     """`escalate check ... | head`: once the reader has gone, stop with SIGPIPE's code and no message."""
-    import subprocess
-    import sys
-
     (tmp_path / "config.yaml").write_text("policies: [{name: all, targets: {resolution: 1d}}]\n")
     rows = "".join(f"T-{n},2026-03-{n % 28 + 1:02d}T10:00:00Z\n" for n in range(5000))
     (tmp_path / "issues.csv").write_text("id,created\n" + rows)  # some MB of JSON, more than a pipe holds
