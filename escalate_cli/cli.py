@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -55,6 +56,12 @@ def _main(
     ] = False,
 ) -> None:
     """escalate: SLA breach monitor for exported issues."""
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise typer.BadParameter(f"expected a number of seconds, got {value}")
+    return value
 
 
 def _parse_as_of(value: str) -> datetime:
@@ -113,7 +120,8 @@ def check(
         bool, typer.Option("--notify", help="Deliver escalation announcements to their channels (needs --state).")
     ] = False,
     lock_timeout: Annotated[
-        float, typer.Option(help="Seconds to wait for another run holding the state file.", min=0)
+        float,
+        typer.Option(help="Seconds to wait for another run holding the state file.", min=0, callback=_finite),
     ] = 60.0,
     summary: Annotated[
         Optional[Path],  # noqa: UP045

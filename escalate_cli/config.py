@@ -673,12 +673,23 @@ def _after(value: object, where: str) -> tuple[Fraction | None, int | None]:
 def _template(value: object, where: str, known: Collection[str]) -> str:
     text = _str(value, where, "a message")
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+        fields = [
+            (name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text) if name is not None
+        ]
     except ValueError as exc:
         raise ConfigError(where, f"invalid template {text!r}: {exc} (write {{{{ and }}}} for braces)") from exc
-    for name in names:
+    for name, spec, conversion in fields:
         if name not in known:
             raise ConfigError(where, f"unknown placeholder {{{name}}}{_hint(name, sorted(known))}")
+        shown = f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+        if conversion not in (None, "r", "s", "a"):
+            raise ConfigError(where, f"{shown}: unknown conversion !{conversion} (use !r, !s or !a, or none)")
+        if spec and "{" in spec:
+            raise ConfigError(where, f"{shown}: a format spec cannot hold a placeholder")
+        try:
+            format("text", spec or "")  # every placeholder is text
+        except ValueError as exc:
+            raise ConfigError(where, f"{shown}: not a format for text ({exc})") from None
     return text
 
 

@@ -79,6 +79,11 @@ class StateStore:
     def __enter__(self) -> StateStore:
         self._lock = self._acquire_lock()
         try:
+            if self.path.is_file() and self.path.stat().st_size == 0:  # only a missing file is a new one
+                raise StateError(
+                    f"{self.path}: empty (0 bytes), so not an escalate state file; its earlier runs are lost "
+                    "(delete it to start afresh, knowing that every current escalation is then sent again)"
+                )
             self._db = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
             self._migrate()
         except sqlite3.DatabaseError as exc:

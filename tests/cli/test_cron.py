@@ -359,3 +359,18 @@ def test_would_send_is_said_once_and_the_step_is_still_sent_with_notify(setup, h
     assert "would send L3 for A-1" in later.stderr and "would send L2 for A-1" not in later.stderr
     check(paths, "05T15:00", "--notify")
     assert sorted(r["json"]["level"] for r in hook.received if r["json"]["issue"] == "A-1") == ["L2", "L3"]
+
+
+def test_an_empty_state_file_is_an_error_not_a_new_one(setup):
+    """A 0-byte file (a truncated copy, a failed restore) read as new would send every escalation again."""
+    paths = setup()
+    paths["state"].write_bytes(b"")
+    result = check(paths, "05T13:00", "--notify")
+    assert result.exit_code == 3 and f"{paths['state']}: empty (0 bytes)" in result.stderr
+    assert paths["state"].stat().st_size == 0  # left as it was
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_the_lock_timeout_is_a_finite_number(setup, value):
+    result = check(setup(), "05T13:00", "--lock-timeout", value)
+    assert result.exit_code == 2 and "expected a number of seconds" in result.stderr

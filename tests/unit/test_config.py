@@ -87,6 +87,25 @@ ERRORS = [
         id="broken-template",
     ),
     pytest.param(
+        with_policy(targets={"resolution": "1h"}, escalate=[{"after": "100%", "level": "L2", "action": "{id:x}"}]),
+        "policies[1].escalate[0].action: {id:x}: not a format for text (Unknown format code 'x' for object of "
+        "type 'str')",
+        id="template-spec-for-numbers",  # crashed every run at check time
+    ),
+    pytest.param(
+        with_policy(
+            targets={"resolution": "1h"},
+            escalate=[{"after": "100%", "level": "L2", "action": "{id:{title.__class__}}"}],
+        ),
+        "policies[1].escalate[0].action: {id:{title.__class__}}: a format spec cannot hold a placeholder",
+        id="template-spec-lookup",  # ran an attribute lookup at check time
+    ),
+    pytest.param(
+        with_policy(targets={"resolution": "1h"}, escalate=[{"after": "100%", "level": "L2", "action": "{id!x}"}]),
+        "policies[1].escalate[0].action: {id!x}: unknown conversion !x (use !r, !s or !a, or none)",
+        id="template-conversion",
+    ),
+    pytest.param(
         with_policy(targets={"resolution": "1h"}, match={"priority": "~[unclosed"}),
         "policies[1].match.priority: invalid regular expression '[unclosed': unterminated character set at position 0",
         id="bad-regex",
