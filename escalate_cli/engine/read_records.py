@@ -68,6 +68,8 @@ def read_records(
     errors += sorted(problems, key=lambda p: int(p.where.rsplit(":", 1)[1]))
     if count == 0:
         warnings.append(Problem(label, "the export has no records"))
+    if (replaced := rows.surrogate_warning(label)) is not None:
+        warnings.append(replaced)
     if skipped:
         warnings.append(
             Problem(

@@ -238,6 +238,8 @@ def issues_from(
             errors.append(Problem(where, str(exc)))
     if count == 0:
         warnings.append(Problem(name, "the export has no records"))
+    if (replaced := rows.surrogate_warning(name)) is not None:
+        warnings.append(replaced)
     if skipped:
         warnings.append(
             Problem(

@@ -37,8 +37,13 @@ def read_json(name: str, stream: IO[str], records_key: str | None) -> Rows:
             lines.extend(_element_lines(text, path))
         return f"{name}:{lines[index]}" if index < len(lines) else f"{name}: record {index + 1}"
 
+    surrogates: list[int] = []
+    if _ESCAPE.search(text):
+        items = [_clean(item, text, index, surrogates) for index, item in enumerate(items)]
     first = next((item for item in items if isinstance(item, dict)), None)
-    return Rows(_rows(items), where, first=first)
+    rows = Rows(_rows(items), where, first=first)
+    rows.surrogates = surrogates
+    return rows
 
 
 _CHUNK = 1 << 20
@@ -48,7 +53,8 @@ _SPACE = re.compile(r"[ \t\r\n]*")  # what json allows between values
 def _streamed(name: str, stream: IO[str], head: str) -> Rows:
     """The records of a JSON list, each positioned at the line it starts on, decoded one by one from a buffer
     that holds about a megabyte of the text (more only for a record longer than that)."""
-    rows = _list_items(name, stream, head)
+    surrogates: list[int] = []
+    rows = _list_items(name, stream, head, surrogates)
     taken: list[Row] = []
     first: Record | None = None
     for row in rows:  # the first record, for the builder to check the mapping against
@@ -56,10 +62,12 @@ def _streamed(name: str, stream: IO[str], head: str) -> Rows:
         if isinstance(row[1], dict):
             first = row[1]
             break
-    return Rows(itertools.chain(taken, rows), lambda line: f"{name}:{line}", first=first, by_line=True)
+    out = Rows(itertools.chain(taken, rows), lambda line: f"{name}:{line}", first=first, by_line=True)
+    out.surrogates = surrogates
+    return out
 
 
-def _list_items(name: str, stream: IO[str], text: str) -> Iterator[Row]:
+def _list_items(name: str, stream: IO[str], text: str, surrogates: list[int]) -> Iterator[Row]:
     decoder = json.JSONDecoder()
     line, mark = 1, 0  # the line that text[mark] is on
     eof = False
@@ -109,6 +117,7 @@ def _list_items(name: str, stream: IO[str], text: str) -> Iterator[Row]:
                     break
             line += text.count("\n", mark, pos)
             mark = pos
+            item = _clean(item, text[pos:end], line, surrogates)
             yield line, item if isinstance(item, dict) else Malformed(_NOT_AN_OBJECT % type(item).__name__)
             pos = space(end)
             if closed(pos):
@@ -212,10 +221,12 @@ def _element_lines(text: str, path: list[str]) -> list[int]:
 
 
 def read_ndjson(name: str, stream: IO[str]) -> Rows:
-    return Rows(_ndjson_rows(stream), lambda line: f"{name}:{line}", by_line=True)
+    rows = Rows(iter(()), lambda line: f"{name}:{line}", by_line=True)
+    rows.rows = _ndjson_rows(stream, rows.surrogates)
+    return rows
 
 
-def _ndjson_rows(stream: IO[str]) -> Iterator[Row]:
+def _ndjson_rows(stream: IO[str], surrogates: list[int]) -> Iterator[Row]:
     for line, text in enumerate(stream, start=1):
         if not text.strip():
             continue
@@ -224,7 +235,31 @@ def _ndjson_rows(stream: IO[str]) -> Iterator[Row]:
         except json.JSONDecodeError as exc:
             yield line, Malformed(f"malformed JSON: {exc.msg} (column {exc.colno})")
             continue
+        item = _clean(item, text, line, surrogates)
         yield line, item if isinstance(item, dict) else Malformed(f"expected a JSON object, got {type(item).__name__}")
+
+
+_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a surrogate's escape: only then can a decoded string hold a lone one
+
+
+def _clean(item: object, text: str, position: int, surrogates: list[int]) -> object:
+    """The record with every lone surrogate (valid JSON, not text) replaced by U+FFFD; `position` is noted."""
+    if not _ESCAPE.search(text):
+        return item
+    cleaned = _replace_surrogates(item)
+    if cleaned != item:
+        surrogates.append(position)
+    return cleaned
+
+
+def _replace_surrogates(value: object) -> object:
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_replace_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
+    return value
 
 
 __all__ = ["Record", "read_json", "read_ndjson"]

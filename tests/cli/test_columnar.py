@@ -360,3 +360,41 @@ def test_explain_folds_only_its_issue_as_it_stands_among_the_others(case):
         alone = load(export, config, as_of=as_of, only=issue_id)
         assert alone.frame.frame.height == 1
         assert find_issue(alone, issue_id) == find_issue(everything, issue_id)
+
+
+@pytest.mark.parametrize("shape", ["ndjson", "list", "envelope"])
+def test_a_lone_surrogate_is_replaced_on_the_way_in_with_one_located_warning(tmp_path, shape):
+    """`"\\udfff"` is valid JSON but not text: every writer and the state file stopped on it (exit 4)."""
+    records = [
+        '{"id": "A-1", "created": "2026-11-02T09:00:00Z", "title": "pair \\ud83d\\ude00"}',
+        '{"id": "A-2", "created": "2026-11-02T09:00:00Z", "title": "bad \\udfff", "team": "\\ud800"}',
+        '{"id": "A-3", "created": "2026-11-02T09:00:00Z", "title": "again \\uDC00"}',
+    ]
+    text = {
+        "ndjson": "\n".join(records) + "\n",
+        "list": "[\n" + ",\n".join(records) + "\n]\n",
+        "envelope": '{"issues": [\n' + ",\n".join(records) + "\n]}\n",
+    }[shape]
+    export = tmp_path / ("issues.ndjson" if shape == "ndjson" else "issues.json")
+    export.write_text(text, encoding="utf-8")
+    config = tmp_path / "sla.yaml"
+    config.write_text(
+        "fields: {team: team}\npolicies: [{name: all, match: {team: '~.*'}, targets: {resolution: 1h}}]\n"
+    )
+    base = ["check", str(export), "-c", str(config), "--as-of", "2026-11-02T11:00:00Z", "--fail-on", "never"]
+    for extra in (
+        ["-f", "json"],
+        ["-f", "csv"],
+        ["-f", "junit"],
+        ["-f", "github"],
+        [],
+        ["--state", str(tmp_path / "s.db")],
+    ):
+        result = CliRunner().invoke(app, [*base, *extra])
+        assert result.exit_code == 0, result.output
+        assert result.stderr.count("lone UTF-16 surrogate") == 1
+        line = 2 if shape == "ndjson" else 3  # the first record with one (a list opens on a line of its own)
+        assert f"warning: {export}:{line}: 2 records of" in result.stderr
+        assert "2 records of" in result.stderr
+    document = json.loads(CliRunner().invoke(app, [*base, "-f", "json"]).stdout)
+    assert [r["title"] for r in document["results"]] == ["pair 😀", "bad \ufffd", "again \ufffd"]
