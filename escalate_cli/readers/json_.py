@@ -117,7 +117,8 @@ def _list_items(name: str, stream: IO[str], text: str, surrogates: list[int]) ->
                     break
             line += text.count("\n", mark, pos)
             mark = pos
-            item = _clean(item, text[pos:end], line, surrogates)
+            if "\\u" in text[pos:end]:  # only an escape can make a lone surrogate
+                item = _clean(item, text[pos:end], line, surrogates)
             yield line, item if isinstance(item, dict) else Malformed(_NOT_AN_OBJECT % type(item).__name__)
             pos = space(end)
             if closed(pos):
@@ -235,7 +236,8 @@ def _ndjson_rows(stream: IO[str], surrogates: list[int]) -> Iterator[Row]:
         except json.JSONDecodeError as exc:
             yield line, Malformed(f"malformed JSON: {exc.msg} (column {exc.colno})")
             continue
-        item = _clean(item, text, line, surrogates)
+        if "\\u" in text:  # only an escape can make a lone surrogate
+            item = _clean(item, text, line, surrogates)
         yield line, item if isinstance(item, dict) else Malformed(f"expected a JSON object, got {type(item).__name__}")
 
 
