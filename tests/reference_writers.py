@@ -10,6 +10,7 @@ from itertools import groupby
 from escalate_cli.durations import format_duration
 from escalate_cli.model import Clock, Report, Severity, State
 from escalate_cli.writers import iso
+from escalate_cli.writers.markdown import _ICON as markdown_icons
 
 _ORDER = {State.BREACHED: 0, State.WARNING: 1, State.PAUSED: 2, State.OK: 3, State.MISSED: 4, State.MET: 5}
 
@@ -75,14 +76,7 @@ def _summary(clock: Clock) -> str:
 
 
 # The markdown and GitHub writers, one Clock at a time.
-_ICON = {
-    State.BREACHED: "🔴",
-    State.WARNING: "🟡",
-    State.PAUSED: "⏸️",
-    State.OK: "🟢",
-    State.MET: "✅",
-    State.MISSED: "❌",
-}
+_ICON = markdown_icons
 
 
 def markdown(report: Report, *, tz: tzinfo, show_all: bool = False) -> str:

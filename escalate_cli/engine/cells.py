@@ -176,3 +176,17 @@ def only(table: ClockTable, keys: list[tuple[str, str]]) -> ClockTable:
     rows = table.clocks.join(ids, on=C.ROW, how="left", maintain_order="left")
     kept = rows.join(wanted, on=[S.ID, C.METRIC], how="semi", maintain_order="left").drop(S.ID)
     return replace(table, clocks=kept)
+
+
+def escaped(text: pl.Expr, escapes: tuple[tuple[str, str], ...]) -> pl.Expr:
+    """Each (raw, escaped) pair replaced in turn, as a writer's escaping is written: `&` before `&lt;`."""
+    for raw, replacement in escapes:
+        text = text.str.replace_all(raw, replacement, literal=True)
+    return text
+
+
+def escaped_text(text: str, escapes: tuple[tuple[str, str], ...]) -> str:
+    """`escaped` for one text."""
+    for raw, replacement in escapes:
+        text = text.replace(raw, replacement)
+    return text

@@ -22,7 +22,16 @@ from escalate_cli.engine.build import build
 from escalate_cli.engine.frame import IssueFrame, from_issues
 from escalate_cli.engine.read_csv import LINE, Cells
 from escalate_cli.model import Issue, Problem
-from escalate_cli.readers.issues import _ABSENT, _SNIFF_ROWS, IssueBuilder, RowError, as_labels, as_text, lookup
+from escalate_cli.readers.issues import (
+    _ABSENT,
+    _SNIFF_ROWS,
+    IssueBuilder,
+    RowError,
+    as_labels,
+    as_text,
+    lookup,
+    read_warnings,
+)
 from escalate_cli.readers.records import Malformed, Record, Rows
 
 BATCH = 100_000
@@ -66,17 +75,7 @@ def read_records(
     if batch.records:
         yield _frame(label, rows, batch, builder, fields, raw_keys, problems)
     errors += sorted(problems, key=lambda p: int(p.where.rsplit(":", 1)[1]))
-    if count == 0:
-        warnings.append(Problem(label, "the export has no records"))
-    if (replaced := rows.surrogate_warning(label)) is not None:
-        warnings.append(replaced)
-    if skipped:
-        warnings.append(
-            Problem(
-                label,
-                f"skipped {skipped} pull request{'s' * (skipped != 1)} (include_pull_requests: true keeps them)",
-            )
-        )
+    warnings += read_warnings(label, rows, count, skipped)
 
 
 def _frame(

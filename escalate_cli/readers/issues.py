@@ -236,13 +236,17 @@ def issues_from(
             yield builder.build(record, where)
         except RowError as exc:
             errors.append(Problem(where, str(exc)))
+    warnings += read_warnings(name, rows, count, skipped)
+
+
+def read_warnings(name: str, rows: Rows, count: int, skipped: int) -> list[Problem]:
+    """What reading an export of `count` records, `skipped` of them pull requests, has to say."""
+    out = []
     if count == 0:
-        warnings.append(Problem(name, "the export has no records"))
+        out.append(Problem(name, "the export has no records"))
     if (replaced := rows.surrogate_warning(name)) is not None:
-        warnings.append(replaced)
+        out.append(replaced)
     if skipped:
-        warnings.append(
-            Problem(
-                name, f"skipped {skipped} pull request{'s' * (skipped != 1)} (include_pull_requests: true keeps them)"
-            )
-        )
+        plural = "s" * (skipped != 1)
+        out.append(Problem(name, f"skipped {skipped} pull request{plural} (include_pull_requests: true keeps them)"))
+    return out

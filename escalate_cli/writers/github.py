@@ -33,10 +33,10 @@ def _command() -> pl.Expr:
     located = pl.col(K.WHERE).str.extract_groups(r"^(.+):([0-9]+)$")
     title = pl.concat_str([pl.lit("SLA "), state, pl.lit(": "), pl.col(K.ISSUE), pl.lit(" "), pl.col(K.METRIC)])
     where = pl.concat_str(
-        [pl.lit("file="), _escaped(located.struct[0], _PROPERTY), pl.lit(",line="), located.struct[1]]
+        [pl.lit("file="), K.escaped(located.struct[0], _PROPERTY), pl.lit(",line="), located.struct[1]]
     )
-    props = pl.concat_str([where, pl.lit(","), pl.lit("title="), _escaped(title, _PROPERTY)], ignore_nulls=False)
-    props = props.fill_null(pl.concat_str([pl.lit("title="), _escaped(title, _PROPERTY)]))
+    props = pl.concat_str([where, pl.lit(","), pl.lit("title="), K.escaped(title, _PROPERTY)], ignore_nulls=False)
+    props = props.fill_null(pl.concat_str([pl.lit("title="), K.escaped(title, _PROPERTY)]))
     timing = (
         pl.when(remaining <= 0)
         .then(pl.concat_str([pl.lit("overdue by "), K.duration(-remaining)]))
@@ -45,22 +45,12 @@ def _command() -> pl.Expr:
     head = pl.concat_str([pl.col(K.POLICY), pl.lit(": "), pl.col(K.METRIC), pl.lit(" "), timing])
     parts = [head, *(pl.when(pl.col(c) != "").then(pl.col(c)) for c in (K.TITLE, K.MESSAGE))]
     message = pl.concat_str(parts, separator=" — ", ignore_nulls=True)
-    return pl.concat_str([pl.lit("::"), kind, pl.lit(" "), props, pl.lit("::"), _escaped(message, _DATA)])
-
-
-def _escaped(text: pl.Expr, escapes: tuple[tuple[str, str], ...]) -> pl.Expr:
-    for raw, escaped in escapes:
-        text = text.str.replace_all(raw, escaped, literal=True)
-    return text
+    return pl.concat_str([pl.lit("::"), kind, pl.lit(" "), props, pl.lit("::"), K.escaped(message, _DATA)])
 
 
 def _data_text(text: str) -> str:
-    for raw, escaped in _DATA:
-        text = text.replace(raw, escaped)
-    return text
+    return K.escaped_text(text, _DATA)
 
 
 def _property_text(text: str) -> str:
-    for raw, escaped in _PROPERTY:
-        text = text.replace(raw, escaped)
-    return text
+    return K.escaped_text(text, _PROPERTY)

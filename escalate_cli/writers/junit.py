@@ -117,18 +117,12 @@ def _escaping(batch: pl.DataFrame) -> set[str]:
 
 
 def _attribute(text: pl.Expr) -> pl.Expr:
-    for raw, escaped in _ATTRIBUTE:
-        text = text.str.replace_all(raw, escaped, literal=True)
-    return text
+    return K.escaped(text, _ATTRIBUTE)
 
 
 def _text(text: pl.Expr) -> pl.Expr:
-    for raw, escaped in _TEXT:
-        text = text.str.replace_all(raw, escaped, literal=True)
-    return text
+    return K.escaped(text, _TEXT)
 
 
 def _attribute_text(text: str) -> str:
-    for raw, escaped in _ATTRIBUTE:
-        text = text.replace(raw, escaped)
-    return text
+    return K.escaped_text(text, _ATTRIBUTE)

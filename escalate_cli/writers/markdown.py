@@ -61,6 +61,4 @@ def _row(tz: tzinfo) -> pl.Expr:
 
 
 def _cell(text: pl.Expr) -> pl.Expr:
-    for raw, escaped in _ESCAPES:
-        text = text.str.replace_all(raw, escaped, literal=True)
-    return text
+    return K.escaped(text, _ESCAPES)
