@@ -18,8 +18,10 @@ def parse_duration(text: str) -> int:
 
 
 def format_duration(seconds: int) -> str:
-    """`2d4h`, `1h30m`, `45s`, `0s`; negative values get a leading minus. Seconds show only under an hour.
-    Written out case by case: it fills in escalation messages, where a loop over the units cost a microsecond."""
+    """`52h30m`, `1h30m`, `45s`, `0s`; negative values get a leading minus. Seconds show only under an hour.
+    Never days: the durations shown are business time, where a 24-hour "day" would be three working days on
+    an 8-hour calendar (a 40h target prints as `40h`, not `1d16h`). Written out case by case: it fills in
+    escalation messages, where a loop over the units cost a microsecond."""
     sign = "-" if seconds < 0 else ""
     rest = -seconds if seconds < 0 else seconds
     if rest < 3_600:
@@ -27,10 +29,9 @@ def format_duration(seconds: int) -> str:
         if not minutes:
             return f"{sign}{secs}s"
         return f"{sign}{minutes}m{secs}s" if secs else f"{sign}{minutes}m"
-    days, rest = divmod(rest, 86_400)
     hours, rest = divmod(rest, 3_600)
     minutes = rest // 60
-    return f"{sign}{f'{days}d' if days else ''}{f'{hours}h' if hours else ''}{f'{minutes}m' if minutes else ''}"
+    return f"{sign}{hours}h{f'{minutes}m' if minutes else ''}"
 
 
 def format_clock(seconds: int) -> str:

@@ -117,7 +117,8 @@ def _filled(template: str, step: Step, policy: Policy, fields: tuple[str, ...], 
 
 
 def duration(seconds: pl.Expr) -> pl.Expr:
-    """`durations.format_duration` for seconds >= 0: `2d4h`, `1h30m`, `45s`; seconds show only under an hour."""
+    """`durations.format_duration` for seconds >= 0: `52h30m`, `1h30m`, `45s`; seconds show only under an hour,
+    never days."""
     minutes, secs = seconds // 60, seconds % 60
     short = (
         pl.when(minutes == 0)
@@ -126,12 +127,9 @@ def duration(seconds: pl.Expr) -> pl.Expr:
         .then(pl.concat_str([minutes.cast(pl.Utf8), pl.lit("m")]))
         .otherwise(pl.concat_str([minutes.cast(pl.Utf8), pl.lit("m"), secs.cast(pl.Utf8), pl.lit("s")]))
     )
-    days, hours, mins = seconds // 86_400, seconds % 86_400 // 3600, seconds % 3600 // 60
-
-    def unit(value: pl.Expr, suffix: str) -> pl.Expr:
-        return pl.when(value > 0).then(pl.concat_str([value.cast(pl.Utf8), pl.lit(suffix)])).otherwise(pl.lit(""))
-
-    long = pl.concat_str([unit(days, "d"), unit(hours, "h"), unit(mins, "m")])
+    hours, mins = seconds // 3600, seconds % 3600 // 60
+    tail = pl.when(mins > 0).then(pl.concat_str([mins.cast(pl.Utf8), pl.lit("m")])).otherwise(pl.lit(""))
+    long = pl.concat_str([hours.cast(pl.Utf8), pl.lit("h"), tail])
     return pl.when(seconds < 3600).then(short).otherwise(long)
 
 

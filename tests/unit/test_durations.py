@@ -10,14 +10,13 @@ from escalate_cli.durations import format_duration, parse_duration
 
 
 def _reference(seconds: int) -> str:
-    """The rule spelled out unit by unit: days, hours and minutes that are not zero, then seconds only under an
-    hour (and `0s` for nothing at all), after a minus for negative values."""
+    """The rule spelled out unit by unit: hours and minutes that are not zero (never days: business time), then
+    seconds only under an hour (and `0s` for nothing at all), after a minus for negative values."""
     sign = "-" if seconds < 0 else ""
-    days, rest = divmod(abs(seconds), 86_400)
-    hours, rest = divmod(rest, 3_600)
+    hours, rest = divmod(abs(seconds), 3_600)
     minutes, secs = divmod(rest, 60)
-    parts = [(days, "d"), (hours, "h"), (minutes, "m")]
-    if not days and not hours:
+    parts = [(hours, "h"), (minutes, "m")]
+    if not hours:
         parts.append((secs, "s"))
     return sign + ("".join(f"{n}{unit}" for n, unit in parts if n) or "0s")
 
@@ -33,12 +32,13 @@ def _reference(seconds: int) -> str:
         (3_600, "1h"),
         (3_661, "1h1m"),
         (5_400, "1h30m"),
-        (86_400, "1d"),
-        (86_460, "1d1m"),
-        (187_200, "2d4h"),
+        (86_400, "24h"),  # business time: a 24-hour "day" is three 8-hour working days
+        (86_460, "24h1m"),
+        (144_000, "40h"),  # a 40h target, once printed 1d16h
+        (1_483_200, "412h"),
         (-45, "-45s"),
         (-5_400, "-1h30m"),
-        (-86_400, "-1d"),
+        (-86_400, "-24h"),
     ],
 )
 def test_format_duration_examples(seconds: int, text: str) -> None:
