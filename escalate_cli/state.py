@@ -45,6 +45,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (
         "CREATE TABLE snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), clocks BLOB NOT NULL)",  # then _to_snapshot
         "CREATE TABLE previewed (key TEXT PRIMARY KEY)",  # announcements a run without --notify said it would send
+        "CREATE TABLE dropped (delivery_id INTEGER PRIMARY KEY REFERENCES deliveries, reason TEXT NOT NULL,"
+        " dropped_at REAL NOT NULL)",  # pending deliveries whose clock stopped before they went out
     ),
 }
 
@@ -232,9 +234,15 @@ class StateStore:
     def pending(self) -> list[PendingDelivery]:
         rows = self.db.execute(
             "SELECT d.id, d.channel, d.attempts, a.payload FROM deliveries d JOIN announcements a"
-            " ON a.id = d.announcement_id WHERE d.status = 'pending' ORDER BY d.id"
+            " ON a.id = d.announcement_id WHERE d.status = 'pending'"
+            " AND d.id NOT IN (SELECT delivery_id FROM dropped) ORDER BY d.id"
         )
         return [PendingDelivery(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+    def drop(self, delivery: PendingDelivery, reason: str) -> None:
+        """Never deliver this one: its clock stopped before it could go out."""
+        with self._transaction():
+            self.db.execute("INSERT OR IGNORE INTO dropped VALUES (?, ?, ?)", (delivery.id, reason, time.time()))
 
     def record_delivery(self, delivery: PendingDelivery, *, sent: bool, attempts: int, error: str = "") -> None:
         with self._transaction():

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from escalate_cli.changes import announcements, diff_frame, remembered_frame
 from escalate_cli.config import Config
 from escalate_cli.engine import cells
 from escalate_cli.engine.actions import unannounced
-from escalate_cli.model import Report
+from escalate_cli.model import Report, State
 from escalate_cli.notify import channels_for, deliver, is_quiet, payload
 from escalate_cli.state import StateStore
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def remember_and_notify(
@@ -44,9 +48,15 @@ def remember_and_notify(
                 where = ", ".join(config.channels[c].describe() for c in channels) or "no channel"
                 say(f"would send {item.level} for {item.issue} {item.metric} to {where}: {item.message}")
             return
+        stopped = _stopped(clocks)
         for delivery in store.pending():
             channel = config.channels.get(delivery.channel)
             label = f"{delivery.payload['level']} for {delivery.payload['issue']} {delivery.payload['metric']}"
+            now = stopped.get((str(delivery.payload["issue"]), str(delivery.payload["metric"])))
+            if now is not None:  # an earlier run could not deliver it, and the clock has stopped since
+                store.drop(delivery, f"the clock stopped ({now}) before delivery")
+                say(f"dropped {label} for {delivery.channel}: the clock stopped ({now}) before it could be delivered")
+                continue
             if channel is None:
                 say(f"cannot deliver {label}: channel {delivery.channel!r} is no longer in the config")
                 continue
@@ -62,3 +72,14 @@ def remember_and_notify(
                 )
             else:
                 say(f"sent {label} to {channel.describe()}")
+
+
+def _stopped(clocks: pl.DataFrame) -> dict[tuple[str, str], str]:
+    """(issue, metric) -> state of this run's clocks that have stopped (met or missed)."""
+    import polars as pl
+
+    done = clocks.filter(pl.col(cells.STATE).is_in([State.MET.value, State.MISSED.value]))
+    return {
+        (issue, metric): state
+        for issue, metric, state in done.select(cells.ISSUE, cells.METRIC, cells.STATE).iter_rows()
+    }

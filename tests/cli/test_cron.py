@@ -374,3 +374,24 @@ def test_an_empty_state_file_is_an_error_not_a_new_one(setup):
 def test_the_lock_timeout_is_a_finite_number(setup, value):
     result = check(setup(), "05T13:00", "--lock-timeout", value)
     assert result.exit_code == 2 and "expected a number of seconds" in result.stderr
+
+
+def test_a_queued_escalation_is_dropped_once_its_clock_has_stopped(setup, hook, tmp_path):
+    """The L2 of A-1 could not be delivered at 13:00; A-1 was resolved at 13:30: at 14:30 the L2 is not sent,
+    but dropped, said and recorded, and A-2's own escalation still goes out."""
+    paths = setup()
+    hook.fail_next = 100
+    check(paths, "05T13:00", "--notify")
+    assert hook.received == []
+    hook.fail_next = 0
+    resolved = tmp_path / "resolved.csv"
+    resolved.write_text(ISSUES.replace("A-1,2026-01-05T09:00:00Z,,", "A-1,2026-01-05T09:00:00Z,2026-01-05T13:30:00Z,"))
+    later = check(paths, "05T14:30", "--notify", issues=resolved)
+    assert "dropped L2 for A-1 resolution for hook: the clock stopped (missed) before it could be delivered" in (
+        later.stderr
+    )
+    assert [(r["json"]["issue"], r["json"]["level"]) for r in hook.received] == [("A-2", "L2")]
+    db = sqlite3.connect(paths["state"])
+    assert db.execute("SELECT reason FROM dropped").fetchall() == [("the clock stopped (missed) before delivery",)]
+    again = check(paths, "05T14:40", "--notify", issues=resolved)
+    assert "A-1" not in again.stderr and len(hook.received) == 1  # dropped once, never retried
