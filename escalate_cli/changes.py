@@ -144,8 +144,20 @@ def remembered_frame(clocks: pl.DataFrame) -> pl.DataFrame:
     return clocks.select("issue", "metric", "policy", "state", level.alias("level"), "due_at", "title")
 
 
-def diff_frame(previous: pl.DataFrame, clocks: pl.DataFrame) -> list[Change]:
-    """`diff` by columns: `previous` has the REMEMBERED columns, `clocks` the `engine.cells` ones."""
+def carried(previous: pl.DataFrame, clocks: pl.DataFrame, unread: Collection[str]) -> pl.DataFrame:
+    """The clocks the last run remembered of issues whose rows could not be read this time (`unread` ids) and
+    that this run has no clock for: remembered as they were, neither disappeared nor new next time."""
+    import polars as pl
+
+    if not unread:
+        return previous.head(0)
+    missing = previous.filter(pl.col("issue").is_in(pl.Series(sorted(unread), dtype=pl.Utf8).implode()))
+    return missing.join(clocks.select("issue", "metric"), on=["issue", "metric"], how="anti", maintain_order="left")
+
+
+def diff_frame(previous: pl.DataFrame, clocks: pl.DataFrame, unread: Collection[str] = ()) -> list[Change]:
+    """`diff` by columns: `previous` has the REMEMBERED columns, `clocks` the `engine.cells` ones; the clocks of
+    `unread` issues (rows that could not be read this run) are not taken for disappeared."""
     import polars as pl
 
     running = [s.value for s in State if s.is_running]
@@ -176,7 +188,8 @@ def diff_frame(previous: pl.DataFrame, clocks: pl.DataFrame) -> list[Change]:
     )
     changed = joined.with_columns(kind.alias("kind")).drop_nulls("kind")
     gone = old.join(now.select("issue", "metric"), on=["issue", "metric"], how="anti", maintain_order="left")
-    gone = gone.filter(pl.col("before").is_in(running))
+    unread_ids = pl.Series(sorted(unread), dtype=pl.Utf8).implode()
+    gone = gone.filter(pl.col("before").is_in(running) & ~pl.col("issue").is_in(unread_ids))
     out = [
         Change(ChangeKind(k), issue, metric, b, state_now, lvl, due, detail)
         for k, issue, metric, b, state_now, lvl, due, detail in changed.select(

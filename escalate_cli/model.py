@@ -189,6 +189,7 @@ class Problem:
 
     where: str
     message: str
+    issue: str = ""  # the id of the row's issue, when the row is one whose id could be read
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message

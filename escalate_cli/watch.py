@@ -8,18 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from escalate_cli.changes import announcements, diff_frame, remembered_frame
+import polars as pl
+
+from escalate_cli.changes import announcements, carried, diff_frame, remembered_frame
 from escalate_cli.config import Config
 from escalate_cli.engine import cells
 from escalate_cli.engine.actions import unannounced
 from escalate_cli.model import Report, State
 from escalate_cli.notify import channels_for, deliver, is_quiet, payload
 from escalate_cli.state import StateStore
-
-if TYPE_CHECKING:
-    import polars as pl
 
 
 def remember_and_notify(
@@ -31,8 +29,11 @@ def remember_and_notify(
     table = report.table
     assert table is not None, "evaluate with as_table"
     clocks = cells.of_report(report, config.timezone)
+    unread = {problem.issue for problem in report.errors if problem.issue}  # rows this run could not read
     with StateStore(state, lock_timeout=lock_timeout, on_wait=say) as store:
-        report.changes = diff_frame(store.remembered(), clocks)
+        remembered = store.remembered()
+        report.changes = diff_frame(remembered, clocks, unread)
+        snapshot = pl.concat([remembered_frame(clocks), carried(remembered, clocks, unread)])
         new = []
         if notify or config.contacts:  # else nothing is sent, said or recorded
             known = store.announced() | (set() if notify else store.previewed())  # said once is enough
@@ -41,9 +42,9 @@ def remember_and_notify(
             (item, payload(item, report.as_of, config.timezone), channels_for(item, config.contacts)) for item in new
         ]
         if notify:
-            store.save_run(report.as_of, remembered_frame(clocks), routed)
+            store.save_run(report.as_of, snapshot, routed)
         else:
-            store.save_run(report.as_of, remembered_frame(clocks), previewed=[item.key for item in new])
+            store.save_run(report.as_of, snapshot, previewed=[item.key for item in new])
             for item, _, channels in routed:
                 where = ", ".join(config.channels[c].describe() for c in channels) or "no channel"
                 say(f"would send {item.level} for {item.issue} {item.metric} to {where}: {item.message}")
@@ -76,8 +77,6 @@ def remember_and_notify(
 
 def _stopped(clocks: pl.DataFrame) -> dict[tuple[str, str], str]:
     """(issue, metric) -> state of this run's clocks that have stopped (met or missed)."""
-    import polars as pl
-
     done = clocks.filter(pl.col(cells.STATE).is_in([State.MET.value, State.MISSED.value]))
     return {
         (issue, metric): state

@@ -108,7 +108,7 @@ def build(
         bad = frame.with_row_index("at").filter(failed)
         texts = cells.frame[bad.get_column("at")].select(**{f"text:{f}": columns.text(mapped[f]) for f in present})
         rows = pl.concat([bad, texts], how="horizontal").iter_rows(named=True)
-        errors = [Problem(row[S.WHERE], _message(row, present, has_id)) for row in rows]
+        errors = [Problem(row[S.WHERE], _message(row, present, has_id), _issue(row, has_id)) for row in rows]
         frame = frame.filter(~failed)
     issues = frame.with_columns(
         pl.lit(None, pl.Int64).alias(S.PAUSED_SINCE),
@@ -144,6 +144,11 @@ def _failed(frame: pl.DataFrame, present: list[str], has_id: bool) -> pl.Series:
     for stop in ("first_response", "resolved"):
         bad = bad | (pl.col(stop) < pl.col("created")).fill_null(False)
     return frame.select(bad.alias("failed")).to_series()
+
+
+def _issue(row: dict[str, object], has_id: bool) -> str:
+    """The failing row's issue id, where the export has one (without, its id is its position)."""
+    return str(row[S.ID]) if has_id else ""
 
 
 def _message(row: dict[str, object], present: list[str], has_id: bool) -> str:

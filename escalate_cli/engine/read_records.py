@@ -94,7 +94,7 @@ def _frame(
             try:
                 issues.append(builder.build(record, rows.where(line)))
             except RowError as exc:
-                problems.append(Problem(rows.where(line), str(exc)))
+                problems.append(Problem(rows.where(line), str(exc), exc.issue))
         return from_issues(issues, fields, raw_keys)
     labels = _lists([_labels(value) for value in _values(batch.records, builder.columns["labels"])])
     raw = {key: _raw(batch.records, key) for key in raw_keys}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from escalate_cli.config import STANDARD_FIELDS, TIMESTAMP_FIELDS, Config
@@ -23,6 +23,7 @@ TEXT_FIELDS = ("title", "priority", "status")
 class RowError(Exception):
     def __init__(self, field_name: str, message: str) -> None:
         super().__init__(f"{field_name}: {message}")
+        self.issue = ""  # the row's issue id, once read
 
 
 def lookup(record: Record, path: str) -> object:
@@ -145,6 +146,13 @@ class IssueBuilder:
         issue_id = where if raw_id is _ABSENT else as_text(raw_id)
         if not issue_id:
             raise RowError("id", "missing")
+        try:
+            return self._issue(record, where, issue_id, get)
+        except RowError as exc:
+            exc.issue = "" if raw_id is _ABSENT else issue_id  # a position is no id another run can match
+            raise
+
+    def _issue(self, record: Record, where: str, issue_id: str, get: Callable[[str], object]) -> Issue:
         created = self._timestamp("created", get("created"))
         if created is None:
             raise RowError("created", "missing")
@@ -235,7 +243,7 @@ def issues_from(
         try:
             yield builder.build(record, where)
         except RowError as exc:
-            errors.append(Problem(where, str(exc)))
+            errors.append(Problem(where, str(exc), exc.issue))
     warnings += read_warnings(name, rows, count, skipped)
 
 

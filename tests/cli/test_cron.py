@@ -395,3 +395,18 @@ def test_a_queued_escalation_is_dropped_once_its_clock_has_stopped(setup, hook, 
     assert db.execute("SELECT reason FROM dropped").fetchall() == [("the clock stopped (missed) before delivery",)]
     again = check(paths, "05T14:40", "--notify", issues=resolved)
     assert "A-1" not in again.stderr and len(hook.received) == 1  # dropped once, never retried
+
+
+def test_a_row_that_cannot_be_read_keeps_its_clocks_remembered_state(setup, tmp_path):
+    """Run 2 cannot read A-1's row: A-1 has not disappeared; run 3 reads it again: no new breach, as run 1 had
+    it breached already (it was announced as gone, then as new)."""
+    paths = setup()
+    first = check(paths, "05T13:30", "--changes-only", "-f", "json")
+    assert ("new breach", "A-1") in [(c["change"], c["issue"]) for c in json.loads(first.stdout)["changes"]]
+    broken = tmp_path / "broken.csv"
+    broken.write_text(ISSUES.replace("A-1,2026-01-05T09:00:00Z,", "A-1,tomorrow,"))
+    second = check(paths, "05T13:40", "--changes-only", "-f", "json", "--allow-invalid", issues=broken)
+    assert "created: cannot parse 'tomorrow'" in second.stderr
+    assert json.loads(second.stdout)["changes"] == []
+    third = check(paths, "05T13:50", "--changes-only", "-f", "json")
+    assert json.loads(third.stdout)["changes"] == []
