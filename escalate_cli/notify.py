@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Mapping
 from datetime import tzinfo
 
@@ -69,22 +71,43 @@ def deliver(
 
 
 def _webhook(channel: Channel, body: Mapping[str, object]) -> None:
-    import urllib.error
-    import urllib.request
-
     request = urllib.request.Request(
         channel.url,
         data=json.dumps(body).encode(),
         method="POST",
         headers={"Content-Type": "application/json", "User-Agent": "escalate", **channel.headers},
     )
+    opener = urllib.request.build_opener(_NoRedirects())
     try:
-        with urllib.request.urlopen(request, timeout=channel.timeout) as response:
+        with opener.open(request, timeout=channel.timeout) as response:
             response.read()
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:  # not followed: a GET elsewhere would drop the body and could carry the headers
+            where = exc.headers.get("Location", "no Location") if exc.headers else "no Location"
+            raise DeliveryError(
+                f"HTTP {exc.code} {exc.reason}: the webhook redirects (to {_origin(where)}); redirects are not "
+                "followed for deliveries, so set the channel's url to where it points"
+            ) from exc
         raise DeliveryError(f"HTTP {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, OSError) as exc:
         raise DeliveryError(str(getattr(exc, "reason", exc))) from exc
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error for a delivery (urllib would follow 301-303 as a GET without the body, to any host,
+    with the channel's headers)."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port] of a URL, nothing of its path, query or credentials."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}" if parts.scheme else "a relative URL"
 
 
 def _email(channel: Channel, body: Mapping[str, object]) -> None:

@@ -28,11 +28,23 @@ class HookServer:
         self.received: list[dict] = []
         self.fail_next = 0  # answer this many requests with 500 first
         self.hang = 0.0  # seconds to sleep before answering
+        self.redirect: tuple[int, str] | None = None  # answer every POST with this status and Location
+        self.gets: list[dict] = []  # GET requests (what a followed redirect would send)
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                owner.gets.append({"path": self.path, "headers": dict(self.headers)})
+                self.send_response(200)
+                self.end_headers()
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if owner.redirect is not None:
+                    self.send_response(owner.redirect[0])
+                    self.send_header("Location", owner.redirect[1])
+                    self.end_headers()
+                    return
                 if owner.hang:
                     time.sleep(owner.hang)
                 if owner.fail_next > 0:

@@ -410,3 +410,18 @@ def test_a_row_that_cannot_be_read_keeps_its_clocks_remembered_state(setup, tmp_
     assert json.loads(second.stdout)["changes"] == []
     third = check(paths, "05T13:50", "--changes-only", "-f", "json")
     assert json.loads(third.stdout)["changes"] == []
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_webhook_redirect_is_a_failed_delivery_not_followed(setup, hook, status):
+    """Followed, a 301-303 turned into a GET without the body, to any host, with the channel's headers, and
+    its 200 was recorded as sent."""
+    paths = setup(retries=1)
+    hook.redirect = (status, f"http://user:secret@127.0.0.1:{hook.server.server_address[1]}/elsewhere?token=t")
+    result = check(paths, "05T13:00", "--notify")
+    assert "could not deliver L2 for A-1 resolution to hook" in result.stderr
+    assert f"HTTP {status}" in result.stderr and "redirects are not followed" in result.stderr
+    assert "secret" not in result.stderr and "token" not in result.stderr  # the Location's origin only
+    assert hook.gets == [] and hook.received == []
+    db = sqlite3.connect(paths["state"])
+    assert db.execute("SELECT status FROM deliveries").fetchall() == [("pending",)]  # the next run tries again
