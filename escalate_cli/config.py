@@ -696,6 +696,23 @@ def _template(value: object, where: str, known: Collection[str]) -> str:
 # channels and contacts
 
 
+def _check_url(url: str, where: str) -> None:
+    """An http(s) URL with a host, and nothing a request line cannot hold; the URL is not shown (it may carry a
+    token)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(where, f"not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https"):
+        scheme = f"{parts.scheme}://" if parts.scheme.isalpha() else "no scheme"
+        raise ConfigError(where, f"expected an http:// or https:// URL, got {scheme}")
+    if not parts.hostname or re.search(r"[\x00-\x20\x7f]", url) or (port is not None and port == 0):
+        raise ConfigError(where, "expected a URL with a host and no spaces or control characters")
+
+
 def _channel(name: str, spec: object, where: str, calendars: Mapping[str, Calendar]) -> Channel:
     body = _mapping(spec, where)
     kind = _choice(body.get("type"), f"{where}.type", tuple(_CHANNEL_KEYS))
@@ -712,9 +729,13 @@ def _channel(name: str, spec: object, where: str, calendars: Mapping[str, Calend
     }
     if kind == "webhook":
         url = _str(body.get("url"), f"{where}.url", "a URL")
-        if not url.startswith(("http://", "https://")):
-            raise ConfigError(f"{where}.url", f"expected an http:// or https:// URL, got {url!r}")
+        _check_url(url, f"{where}.url")
         headers = {str(k): str(v) for k, v in _mapping(body.get("headers", {}), f"{where}.headers").items()}
+        for header, value in headers.items():
+            if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", header):
+                raise ConfigError(f"{where}.headers", f"{header!r} is not a header name")
+            if re.search(r"[\x00-\x08\x0a-\x1f\x7f]", value):  # the value itself may be a secret: not shown
+                raise ConfigError(f"{where}.headers.{header}", "the value holds a line break or control character")
         return Channel(name, kind, url=url, headers=headers, **common)  # type: ignore[arg-type]
     if kind == "email":
         to = tuple(_str(t, f"{where}.to", "an address") for t in _one_or_list(body.get("to")))

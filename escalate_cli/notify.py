@@ -4,6 +4,7 @@ SMTP (STARTTLS or TLS, login), or a command that reads the JSON on stdin. Retrie
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -65,6 +66,8 @@ def deliver(
             return attempt, ""
         except DeliveryError as exc:
             error = str(exc)
+        except (ValueError, TypeError, KeyError, UnicodeError) as exc:  # the message cannot be built or sent at all
+            return attempt, f"cannot build the delivery ({type(exc).__name__}); check the channel's url and headers"
         if attempt < channel.retries:
             sleep(channel.backoff * 2 ** (attempt - 1))
     return channel.retries, error
@@ -116,7 +119,8 @@ def _email(channel: Channel, body: Mapping[str, object]) -> None:
     from email.message import EmailMessage
 
     message = EmailMessage()
-    message["Subject"] = f"[escalate] {body['level']}: {body['issue']} {body['metric']} {body['state']}"
+    subject = f"[escalate] {body['level']}: {body['issue']} {body['metric']} {body['state']}"
+    message["Subject"] = re.sub(r"[\x00-\x1f\x7f]+", " ", subject)  # a line break in an id would end the header
     message["From"] = channel.sender
     message["To"] = ", ".join(channel.to)
     details = "\n".join(f"{key}: {value}" for key, value in body.items() if key != "text")

@@ -68,6 +68,7 @@ class PendingDelivery:
     channel: str
     attempts: int
     payload: dict[str, object]
+    broken: str = ""  # why its payload in the state file cannot be read (then payload is empty)
 
 
 class StateStore:
@@ -237,7 +238,7 @@ class StateStore:
             " ON a.id = d.announcement_id WHERE d.status = 'pending'"
             " AND d.id NOT IN (SELECT delivery_id FROM dropped) ORDER BY d.id"
         )
-        return [PendingDelivery(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+        return [_pending(*row) for row in rows]
 
     def drop(self, delivery: PendingDelivery, reason: str) -> None:
         """Never deliver this one: its clock stopped before it could go out."""
@@ -250,6 +251,17 @@ class StateStore:
                 "UPDATE deliveries SET status = ?, attempts = attempts + ?, last_error = ?, sent_at = ? WHERE id = ?",
                 ("sent" if sent else "pending", attempts, error, time.time() if sent else None, delivery.id),
             )
+
+
+def _pending(delivery_id: int, channel: str, attempts: int, payload: str) -> PendingDelivery:
+    """A pending delivery; one whose payload row is damaged says so, rather than stopping every delivery."""
+    try:
+        body = json.loads(payload)
+    except (TypeError, ValueError) as exc:
+        return PendingDelivery(delivery_id, channel, attempts, {}, f"its payload cannot be read ({exc})")
+    if not isinstance(body, dict) or not all(k in body for k in ("level", "issue", "metric")):
+        return PendingDelivery(delivery_id, channel, attempts, {}, "its payload is not an escalate announcement")
+    return PendingDelivery(delivery_id, channel, attempts, body)
 
 
 class _Transaction:

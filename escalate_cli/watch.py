@@ -51,6 +51,10 @@ def remember_and_notify(
             return
         stopped = _stopped(clocks)
         for delivery in store.pending():
+            if delivery.broken:  # a damaged row of the state file: that delivery's failure, not the run's
+                store.drop(delivery, delivery.broken)
+                say(f"dropped delivery {delivery.id} for {delivery.channel}: {delivery.broken}")
+                continue
             channel = config.channels.get(delivery.channel)
             label = f"{delivery.payload['level']} for {delivery.payload['issue']} {delivery.payload['metric']}"
             now = stopped.get((str(delivery.payload["issue"]), str(delivery.payload["metric"])))

@@ -425,3 +425,25 @@ def test_a_webhook_redirect_is_a_failed_delivery_not_followed(setup, hook, statu
     assert hook.gets == [] and hook.received == []
     db = sqlite3.connect(paths["state"])
     assert db.execute("SELECT status FROM deliveries").fetchall() == [("pending",)]  # the next run tries again
+
+
+def test_one_poisoned_delivery_never_blocks_the_others(setup, hook, smtp, tmp_path):
+    """An id with a line break reaches the mail channel (its Subject raised outside any try, and every later
+    --notify run stopped with exit 4, sending nothing), and a damaged payload row sits in the state file: each
+    is its own delivery's failure; everything else goes out."""
+    paths = setup()
+    odd = tmp_path / "odd.csv"
+    odd.write_text(ISSUES + '"A-3\r\nBcc: x@example.com",2026-01-05T09:00:00Z,,P1,ACME,Line break\n')
+    first = check(paths, "05T15:00", "--notify", issues=odd)  # L3 of A-1 and A-3 go to hook and mail
+    assert first.exit_code == 1, first.stderr
+    subjects = [m["Subject"] for m in smtp.messages]
+    assert any("A-3 Bcc: x@example.com" in s for s in subjects) and all("\n" not in s for s in subjects)
+    db = sqlite3.connect(paths["state"])
+    db.execute("UPDATE announcements SET payload = '{not json' WHERE issue = 'A-2'")
+    db.execute("UPDATE deliveries SET status = 'pending'")
+    db.commit()
+    db.close()
+    hook.received.clear()
+    again = check(paths, "05T15:10", "--notify", issues=odd)
+    assert again.exit_code == 1 and "its payload cannot be read" in again.stderr
+    assert {r["json"]["issue"] for r in hook.received} >= {"A-1"}

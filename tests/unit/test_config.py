@@ -23,8 +23,35 @@ def with_calendar(**calendar):
     }
 
 
+def with_hook(**hook):
+    return {**BASE, "channels": {"hook": {"type": "webhook", **hook}}}
+
+
 ERRORS = [
     pytest.param({"polices": []}, "polices: unknown key (did you mean 'policies'?)", id="unknown-top-key"),
+    pytest.param(
+        with_hook(url="http://[::1"), "channels.hook.url: not a URL (Invalid IPv6 URL)", id="webhook-url-broken"
+    ),
+    pytest.param(
+        with_hook(url="https:///hooks?token=s3cret"),
+        "channels.hook.url: expected a URL with a host and no spaces or control characters",
+        id="webhook-url-no-host",
+    ),
+    pytest.param(
+        with_hook(url="ftp://user:s3cret@host/x"),
+        "channels.hook.url: expected an http:// or https:// URL, got ftp://",
+        id="webhook-url-scheme",
+    ),
+    pytest.param(
+        with_hook(url="https://hooks.example.com/x", headers={"Authorization": "Bearer s3cret\n"}),
+        "channels.hook.headers.Authorization: the value holds a line break or control character",
+        id="webhook-header-newline",  # the message never shows the value: it is usually a secret
+    ),
+    pytest.param(
+        with_hook(url="https://hooks.example.com/x", headers={"Bad Name": "x"}),
+        "channels.hook.headers: 'Bad Name' is not a header name",
+        id="webhook-header-name",
+    ),
     pytest.param(
         with_policy(targets={"resolution": "four hours"}),
         "policies[1].targets.resolution: expected a duration such as \"4h\", got 'four hours'",
