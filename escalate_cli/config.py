@@ -68,6 +68,7 @@ _CHANNEL_KEYS = {
         "ssl",
         "username",
         "password",
+        "allow_plaintext",
         "timeout",
         "retries",
         "backoff",
@@ -739,6 +740,14 @@ def _channel(name: str, spec: object, where: str, calendars: Mapping[str, Calend
         return Channel(name, kind, url=url, headers=headers, **common)  # type: ignore[arg-type]
     if kind == "email":
         to = tuple(_str(t, f"{where}.to", "an address") for t in _one_or_list(body.get("to")))
+        secured = _bool(body.get("starttls", False), f"{where}.starttls") or _bool(body.get("ssl", False), where)
+        plaintext = _bool(body.get("allow_plaintext", False), f"{where}.allow_plaintext")
+        if body.get("username") and not secured and not plaintext:
+            raise ConfigError(
+                f"{where}.username",
+                "the password would cross the network in clear text: set starttls: true or ssl: true, or "
+                "allow_plaintext: true for a server on this host or a trusted network",
+            )
         return Channel(
             name,
             kind,

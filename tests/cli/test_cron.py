@@ -57,7 +57,8 @@ def setup(tmp_path, hook, smtp):
             channels:
               hook: {{type: webhook, url: "{hook.url}", retries: {retries}, backoff: 0}}
               mail: {{type: email, host: 127.0.0.1, port: {smtp.port}, from: sla@example.com, to: [leads@example.com],
-                      username: sla, password: "${{TEST_SMTP_PASSWORD}}", retries: {retries}, backoff: 0, {hours}}}
+                      username: sla, password: "${{TEST_SMTP_PASSWORD}}", allow_plaintext: true,
+                      retries: {retries}, backoff: 0, {hours}}}
             {textwrap.indent(extra_channels, "  ")}
             contacts:
               lead: hook

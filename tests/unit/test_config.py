@@ -30,6 +30,17 @@ def with_hook(**hook):
 ERRORS = [
     pytest.param({"polices": []}, "polices: unknown key (did you mean 'policies'?)", id="unknown-top-key"),
     pytest.param(
+        {
+            **BASE,
+            "channels": {
+                "mail": {"type": "email", "host": "smtp.example.com", "from": "a@b", "to": "c@d", "username": "u"}
+            },
+        },
+        "channels.mail.username: the password would cross the network in clear text: set starttls: true or "
+        "ssl: true, or allow_plaintext: true for a server on this host or a trusted network",
+        id="smtp-auth-in-clear",
+    ),
+    pytest.param(
         with_hook(url="http://[::1"), "channels.hook.url: not a URL (Invalid IPv6 URL)", id="webhook-url-broken"
     ),
     pytest.param(
