@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 EXIT_CODES = (
     "Exit codes: 0 nothing at or above --fail-on; 1 running clocks at or above --fail-on; 2 usage; "
-    "3 invalid config or input (rows that could not be evaluated, unless --allow-invalid); 4 internal error."
+    "3 invalid config or input (rows that could not be evaluated, unless --allow-invalid); 4 internal error; "
+    "5 a notification could not be delivered (only with --fail-on-delivery; 2, 3 and 4 come first)."
 )
 NAIVE_NOTE = (
     "Timestamps without an offset, in the export or --as-of, are read in the config's `timezone` (default UTC)."
@@ -119,6 +120,10 @@ def check(
     notify: Annotated[
         bool, typer.Option("--notify", help="Deliver escalation announcements to their channels (needs --state).")
     ] = False,
+    fail_on_delivery: Annotated[
+        bool,
+        typer.Option("--fail-on-delivery", help="Exit 5 when a notification could not be delivered this run."),
+    ] = False,
     lock_timeout: Annotated[
         float,
         typer.Option(help="Seconds to wait for another run holding the state file.", min=0, callback=_finite),
@@ -143,8 +148,10 @@ def check(
     debug: DebugOption = False,
 ) -> None:
     """Print warnings, breaches and escalation actions; exit 1 if any running clock reaches --fail-on."""
-    if (changes_only or notify) and state is None:
-        raise typer.BadParameter("needs --state FILE", param_hint="--changes-only" if changes_only else "--notify")
+    undelivered = 0
+    if (changes_only or notify or fail_on_delivery) and state is None:
+        flag = "--changes-only" if changes_only else "--notify" if notify else "--fail-on-delivery"
+        raise typer.BadParameter("needs --state FILE", param_hint=flag)
     with error_boundary(debug):
         from escalate_cli.pipeline import evaluate_loaded, load_prepared, prepare, read_options
         from escalate_cli.writers import stream_for, writer_for
@@ -160,7 +167,7 @@ def check(
         if state is not None:
             from escalate_cli.watch import remember_and_notify
 
-            remember_and_notify(report, cfg, state, notify=notify, lock_timeout=lock_timeout, say=_say)
+            undelivered = remember_and_notify(report, cfg, state, notify=notify, lock_timeout=lock_timeout, say=_say)
         whole = report
         if changes_only and fmt is not OutputFormat.JUNIT:  # a CI server keeps the JUnit file: every clock, always
             report = _changed(report)
@@ -188,7 +195,10 @@ def check(
         _emit(text, output)
         if summary_file is not None:
             _append(writer_for(OutputFormat.MARKDOWN, tz=cfg.timezone)(whole), summary_file)
-        raise typer.Exit(_exit_code(whole, fail_on, allow_invalid))
+        code = _exit_code(whole, fail_on, allow_invalid)
+        if fail_on_delivery and undelivered and code in (ExitCode.OK, ExitCode.FINDINGS):
+            code = ExitCode.DELIVERY
+        raise typer.Exit(code)
 
 
 class ExplainFormat(str, Enum):

@@ -11,6 +11,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad command line; Typer's own code, never reused
     INVALID_INPUT = 3  # config or export cannot be used, or rows could not be evaluated
     INTERNAL = 4  # a bug in escalate
+    DELIVERY = 5  # with --fail-on-delivery: a notification could not be delivered this run
 
 
 class EscalateError(Exception):

@@ -22,10 +22,10 @@ from escalate_cli.state import StateStore
 
 def remember_and_notify(
     report: Report, config: Config, state: Path, *, notify: bool, lock_timeout: float, say: Callable[[str], None]
-) -> None:
+) -> int:
     """Sets report.changes; records the run; with `notify`, delivers every pending announcement (this run's and
     any an earlier run could not deliver), else says what it would send. `say` writes a line to stderr.
-    `report` holds its clocks as a frame (report.table)."""
+    `report` holds its clocks as a frame (report.table). Returns how many deliveries failed this run."""
     table = report.table
     assert table is not None, "evaluate with as_table"
     clocks = cells.of_report(report, config.timezone)
@@ -48,7 +48,8 @@ def remember_and_notify(
             for item, _, channels in routed:
                 where = ", ".join(config.channels[c].describe() for c in channels) or "no channel"
                 say(f"would send {item.level} for {item.issue} {item.metric} to {where}: {item.message}")
-            return
+            return 0
+        failed = 0
         stopped = _stopped(clocks)
         for delivery in store.pending():
             if delivery.broken:  # a damaged row of the state file: that delivery's failure, not the run's
@@ -71,12 +72,14 @@ def remember_and_notify(
             attempts, error = deliver(channel, delivery.payload)
             store.record_delivery(delivery, sent=not error, attempts=attempts, error=error)
             if error:
+                failed += 1
                 say(
                     f"could not deliver {label} to {channel.describe()} after {attempts} attempts: {error}; "
                     "the next run tries again"
                 )
             else:
                 say(f"sent {label} to {channel.describe()}")
+    return failed
 
 
 def _stopped(clocks: pl.DataFrame) -> dict[tuple[str, str], str]:

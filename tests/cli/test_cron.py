@@ -448,3 +448,15 @@ def test_one_poisoned_delivery_never_blocks_the_others(setup, hook, smtp, tmp_pa
     again = check(paths, "05T15:10", "--notify", issues=odd)
     assert again.exit_code == 1 and "its payload cannot be read" in again.stderr
     assert {r["json"]["issue"] for r in hook.received} >= {"A-1"}
+
+
+def test_fail_on_delivery_gives_failed_deliveries_their_exit_code(setup, hook):
+    paths = setup(retries=1)
+    hook.fail_next = 100
+    assert check(paths, "05T12:00", "--notify", "--fail-on-delivery").exit_code == 0  # nothing to send yet
+    assert check(paths, "05T13:00", "--notify").exit_code == 1  # the breach; a failed delivery changes nothing
+    assert check(paths, "05T13:05", "--notify", "--fail-on-delivery").exit_code == 5
+    hook.fail_next = 0
+    assert check(paths, "05T13:10", "--notify", "--fail-on-delivery").exit_code == 1  # delivered now
+    result = CliRunner().invoke(app, ["check", str(paths["issues"]), "-c", str(paths["config"]), "--fail-on-delivery"])
+    assert result.exit_code == 2 and "needs --state FILE" in result.stderr
