@@ -3,6 +3,7 @@ annotations one `Clock` at a time (what the writers did before they were written
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, tzinfo
 from itertools import groupby
@@ -21,6 +22,10 @@ def urgency_order(clocks: list[Clock]) -> list[Clock]:
 
 
 def junit(report: Report, *, tz: tzinfo, fail_on: Severity = Severity.BREACH) -> str:
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "\ufffd", _junit(report, tz=tz, fail_on=fail_on))
+
+
+def _junit(report: Report, *, tz: tzinfo, fail_on: Severity = Severity.BREACH) -> str:
     suites = ET.Element("testsuites", name="escalate")
     total = failed = 0
     by_policy = sorted(report.clocks, key=lambda c: c.policy)

@@ -116,8 +116,9 @@ def _csv_needs_scalar(table: ClockTable, zone: str) -> pl.Expr:
 
 
 def _csv_cell(text: pl.Expr) -> pl.Expr:
-    """A cell as csv.writer writes it (QUOTE_MINIMAL, a line feed ending rows): quoted where it holds the
-    delimiter, a quote or a line feed, its quotes doubled."""
+    """A text cell as `csv_.text` and csv.writer write it (QUOTE_MINIMAL, a line feed ending rows): `'` before
+    what a spreadsheet would run; quoted where it holds the delimiter, a quote or a line feed, quotes doubled."""
+    text = pl.when(text.str.contains(r"^[=+\-@\t\r]")).then(pl.concat_str([pl.lit("'"), text])).otherwise(text)
     quoted = pl.concat_str([pl.lit('"'), text.str.replace_all('"', '""', literal=True), pl.lit('"')])
     return pl.when(text.str.contains(r'[,"\n]')).then(quoted).otherwise(text)
 

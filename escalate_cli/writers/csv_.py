@@ -1,5 +1,6 @@
 """CSV output: one row per clock, the JSON result's keys as columns in its order (notify and actions joined with
-`, ` and ` | `), then the issue's fields, labels and where."""
+`, ` and ` | `), then the issue's fields, labels and where. A text cell that starts with `= + - @`, a tab or a
+carriage return gets a `'` in front, so that a spreadsheet shows it rather than runs it."""
 
 from __future__ import annotations
 
@@ -49,13 +50,21 @@ def header(extra: list[str]) -> list[str]:
     return [*COLUMNS, *extra, "labels", "where"]
 
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula at the start of a cell
+
+
+def text(value: str) -> str:
+    """A text cell, with `'` before one a spreadsheet would take for a formula (OWASP's CSV injection)."""
+    return "'" + value if value.startswith(FORMULA) else value
+
+
 def row(clock: Clock, tz: tzinfo, extra: list[str]) -> list[object]:
     issue = clock.issue
     return [
-        issue.id,
+        text(issue.id),
         clock.metric.value,
-        clock.policy,
-        clock.calendar,
+        text(clock.policy),
+        text(clock.calendar),
         clock.state.value,
         iso(clock.started_at, tz),
         iso(clock.due_at, tz),
@@ -65,11 +74,11 @@ def row(clock: Clock, tz: tzinfo, extra: list[str]) -> list[object]:
         clock.remaining,
         clock.paused_seconds,
         iso(issue.policy_changed_at, tz) or "",
-        issue.previous_policy or "",
-        clock.level or "",
-        ", ".join(role for action in clock.actions for role in action.notify),
-        " | ".join(action.message for action in clock.actions),
-        *(issue.fields.get(key, "") for key in extra),
-        ", ".join(issue.labels),
-        issue.where,
+        text(issue.previous_policy or ""),
+        text(clock.level or ""),
+        text(", ".join(role for action in clock.actions for role in action.notify)),
+        text(" | ".join(action.message for action in clock.actions)),
+        *(text(issue.fields.get(key, "")) for key in extra),
+        text(", ".join(issue.labels)),
+        text(issue.where),
     ]

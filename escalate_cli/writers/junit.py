@@ -6,11 +6,13 @@ paused ones pass. Each testcase carries due_at, elapsed_seconds, target_seconds,
 level as <properties>; its classname is the policy and its name "<issue> <metric>".
 
 Written by columns (`engine.cells`), as ElementTree writes it (indented by two spaces, its escaping); tests hold
-it to ElementTree's bytes.
+it to ElementTree's bytes. Characters XML cannot hold at all (control characters but tab, line feed and carriage
+return) become U+FFFD, so the file always parses.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import tzinfo
 
@@ -112,17 +114,22 @@ def _testcase(batch: pl.DataFrame) -> pl.Expr:
 def _escaping(batch: pl.DataFrame) -> set[str]:
     """The text columns of the batch holding a character that XML escapes."""
     columns = (K.POLICY, K.ISSUE, K.TITLE, K.MESSAGE, K.LEVEL, K.WHERE)
-    found = batch.select(pl.col(c).str.contains(r'[&<>"\r\n\t]').any() for c in columns).row(0)
+    found = batch.select(
+        pl.col(c).str.contains(r'[&<>"\r\n\t\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]').any() for c in columns
+    ).row(0)
     return {column for column, has in zip(columns, found) if has}
 
 
+_NOT_XML = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"  # characters XML 1.0 cannot hold, even escaped
+
+
 def _attribute(text: pl.Expr) -> pl.Expr:
-    return K.escaped(text, _ATTRIBUTE)
+    return K.escaped(text.str.replace_all(_NOT_XML, "\ufffd"), _ATTRIBUTE)
 
 
 def _text(text: pl.Expr) -> pl.Expr:
-    return K.escaped(text, _TEXT)
+    return K.escaped(text.str.replace_all(_NOT_XML, "\ufffd"), _TEXT)
 
 
 def _attribute_text(text: str) -> str:
-    return K.escaped_text(text, _ATTRIBUTE)
+    return K.escaped_text(re.sub(_NOT_XML, "\ufffd", text), _ATTRIBUTE)

@@ -92,3 +92,22 @@ def test_a_report_without_clocks_is_written_from_the_frame_as_from_clocks(tmp_pa
     for writer in (json_, csv_):
         from_clocks, from_frame = both(path, config, BASE, writer)
         assert from_frame == from_clocks
+
+
+def test_csv_text_cells_a_spreadsheet_would_run_get_a_quote_first(tmp_path):
+    """`=`, `+`, `-`, `@`, a tab or a carriage return starting a text cell (CSV injection): `'` first, by both
+    writers; numbers (a negative remaining_seconds) stay numbers."""
+    config = parse_config({"fields": {"team": "team"}, "policies": [{"name": "=all", "targets": {"resolution": "1h"}}]})
+    path = tmp_path / "issues.csv"
+    rows = [
+        '"=HYPERLINK(""http://x"")",2026-03-02 09:00:00,+team',
+        "-1+2,2026-03-02 09:00:00,@SUM(A1)",
+        'ok,2026-03-02 09:00:00,"\tTab"',
+    ]
+    path.write_text("id,created,team\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    from_clocks, from_frame = both(path, config, BASE, csv_)
+    assert from_frame == from_clocks
+    assert '"\'=HYPERLINK(""http://x"")",resolution,\'=all' in from_clocks
+    assert "'-1+2" in from_clocks and "'@SUM(A1)" in from_clocks and "'+team" in from_clocks
+    assert ",Tab," in from_clocks  # fields are stripped: the tab never starts the cell
+    assert ",-" in from_clocks  # remaining_seconds below zero, written as the number it is
