@@ -122,9 +122,10 @@ def _records(
     """An export the columnar CSV reader does not take: a JSON list or NDJSON built by columns (`read_records`),
     anything else (an envelope, whose records have no lines of their own; whole records kept; a CSV it
     refused) by the Python builder, 50,000 issues at a time."""
-    rows = read_export(name, options)
     label = "<stdin>" if name == "-" else name
+    rows: Rows | None = None
     try:
+        rows = read_export(name, options)
         if rows.by_line and options.keep is not None:
             return list(read_records(label, rows, config, options.keep, fields, raw_keys, errors, warnings))
         issues = issues_from(label, rows, config, errors, warnings, options.keep)
@@ -135,8 +136,13 @@ def _records(
     except UnicodeDecodeError as exc:
         what = encoding_label(options.encoding)
         raise InputError(f"{label}: not {what} text ({exc.reason}); try --encoding") from exc
+    except EOFError as exc:
+        raise InputError(f"{label}: the compressed file ends too soon (a partial download?): {exc}") from exc
+    except (zlib.error, OSError) as exc:  # gzip.BadGzipFile is an OSError
+        raise InputError(f"{label}: cannot read: {getattr(exc, 'strerror', None) or exc}") from exc
     finally:
-        rows.close()
+        if rows is not None:
+            rows.close()
 
 
 def _wanted(config: Config, raw_keys: tuple[str, ...]) -> Callable[[list[str]], set[str]]:

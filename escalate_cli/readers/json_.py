@@ -12,6 +12,7 @@ from escalate_cli.errors import InputError
 from escalate_cli.readers.records import Malformed, Record, Row, Rows
 
 _NOT_AN_OBJECT = "expected a JSON object for an issue, got %s"
+_TOO_DEEP = "JSON nested too deeply to read (more than about a thousand levels)"
 ENVELOPE_KEYS = ("issues", "tickets", "data", "records", "results", "values", "items")
 
 
@@ -29,6 +30,8 @@ def read_json(name: str, stream: IO[str], records_key: str | None) -> Rows:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{name}:{exc.lineno}: malformed JSON: {exc.msg} (column {exc.colno})") from exc
+    except RecursionError:
+        raise InputError(f"{name}: {_TOO_DEEP}") from None
     path, items = _records(name, document, records_key)
     lines: list[int] = []
 
@@ -113,6 +116,8 @@ def _list_items(name: str, stream: IO[str], text: str, surrogates: list[int]) ->
                     if more():
                         continue
                     raise broken(exc.msg, exc.pos) from None
+                except RecursionError:
+                    raise InputError(f"{name}:{line + text.count(chr(10), mark, pos)}: {_TOO_DEEP}") from None
                 if end < len(text) or not more():  # a number at the end of the text may go on
                     break
             line += text.count("\n", mark, pos)
@@ -235,6 +240,9 @@ def _ndjson_rows(stream: IO[str], surrogates: list[int]) -> Iterator[Row]:
             item = json.loads(text)
         except json.JSONDecodeError as exc:
             yield line, Malformed(f"malformed JSON: {exc.msg} (column {exc.colno})")
+            continue
+        except RecursionError:
+            yield line, Malformed(_TOO_DEEP)
             continue
         if "\\u" in text:  # only an escape can make a lone surrogate
             item = _clean(item, text, line, surrogates)

@@ -185,7 +185,7 @@ class TimestampParser:
         try:
             first = parser.parse(text, dayfirst=self.dayfirst, default=datetime(2000, 1, 1))
             second = parser.parse(text, dayfirst=self.dayfirst, default=datetime(2001, 2, 2))
-        except (ValueError, OverflowError):
+        except (ValueError, OverflowError, ArithmeticError):  # dateutil on `09:` then thirty 9s: decimal's error
             return None
         if first.date() != second.date():
             return None  # the day, month or year came from the default: not a timestamp

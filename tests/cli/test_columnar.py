@@ -398,3 +398,33 @@ def test_a_lone_surrogate_is_replaced_on_the_way_in_with_one_located_warning(tmp
         assert "2 records of" in result.stderr
     document = json.loads(CliRunner().invoke(app, [*base, "-f", "json"]).stdout)
     assert [r["title"] for r in document["results"]] == ["pair 😀", "bad \ufffd", "again \ufffd"]
+
+
+def test_exports_that_crashed_are_located_errors(tmp_path):
+    """Each exited 4 with a traceback's last line (#21 point 17): now a located error, exit 3, the good rows
+    still evaluated where the file can be read on."""
+    import gzip
+
+    config = tmp_path / "sla.yaml"
+    config.write_text("policies: [{name: all, targets: {resolution: 4h}}]\n")
+    good = '{"id": "A-1", "created": "2026-11-02T09:00:00Z", "big": 1e400, "inf": Infinity}'
+    deep = '{"id": "A-2", "created": "2026-11-02T09:00:00Z", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    cases = {
+        "deep.ndjson": (f"{good}\n{deep}\n", "deep.ndjson:2: JSON nested too deeply to read", 1),
+        "deep.json": (f"[{deep}]", "deep.json:1: JSON nested too deeply to read", 0),
+        "digits.csv": (
+            "id,created\nA-1,2026-11-02 09:00:00\nA-2,2026-11-02 09:" + "9" * 30 + "\n",
+            "digits.csv:3: created: cannot parse '2026-11-02 09:999999999999999999999999999999'",
+            1,
+        ),
+    }
+    for name, (text, message, evaluated) in cases.items():
+        (tmp_path / name).write_text(text)
+        result = CliRunner().invoke(app, ["check", str(tmp_path / name), "-c", str(config), "-q"])
+        assert result.exit_code == 3 and message in result.stderr and "internal error" not in result.stderr
+        assert f"| {evaluated} issue" in result.stdout or (evaluated == 0 and result.stdout == "")
+    (tmp_path / "bad.csv.gz").write_bytes(b"not gzip at all")
+    (tmp_path / "cut.csv.gz").write_bytes(gzip.compress(b"id,created\n" + b"A-1,2026-11-02 09:00:00\n" * 500)[:-12])
+    for name, message in (("bad.csv.gz", "cannot read: Not a gzipped file"), ("cut.csv.gz", "ends too soon")):
+        result = CliRunner().invoke(app, ["check", str(tmp_path / name), "-c", str(config), "-q"])
+        assert result.exit_code == 3 and f"{tmp_path / name}: " in result.stderr and message in result.stderr
