@@ -32,9 +32,12 @@ class Channel:
 
     def describe(self) -> str:
         target = {"webhook": self.url, "email": ", ".join(self.to), "command": " ".join(self.run)}[self.kind]
-        if self.kind == "webhook" and "://" in target:  # do not print a secret path or token
-            scheme, rest = target.split("://", 1)
-            target = f"{scheme}://{rest.split('/', 1)[0]}/..."
+        if self.kind == "webhook":  # the origin only: a path, query or user:password@ may hold a secret
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(target)
+            port = f":{parts.port}" if parts.port else ""
+            target = f"{parts.scheme}://{parts.hostname or '?'}{port}/..."
         return f"{self.name} ({self.kind} {target})"
 
 

@@ -460,3 +460,17 @@ def test_fail_on_delivery_gives_failed_deliveries_their_exit_code(setup, hook):
     assert check(paths, "05T13:10", "--notify", "--fail-on-delivery").exit_code == 1  # delivered now
     result = CliRunner().invoke(app, ["check", str(paths["issues"]), "-c", str(paths["config"]), "--fail-on-delivery"])
     assert result.exit_code == 2 and "needs --state FILE" in result.stderr
+
+
+def test_webhook_credentials_never_reach_stderr_or_validate(setup, monkeypatch):
+    """`user:password@` and `?token=` parts of a webhook URL were printed by validate and the would-send line."""
+    canary = "c4nary-s3cret"
+    monkeypatch.setenv("HOOK_URL", f"https://bot:{canary}@127.0.0.1:9/hooks?token={canary}")
+    paths = setup(extra_channels='leaky: {type: webhook, url: "${HOOK_URL}"}')
+    config = paths["config"].read_text().replace("lead: hook", "lead: [hook, leaky]")
+    paths["config"].write_text(config)
+    dry = check(paths, "05T13:00")
+    assert "leaky (webhook https://127.0.0.1:9/...)" in dry.stderr and canary not in dry.stderr + dry.stdout
+    validated = CliRunner().invoke(app, ["validate", "-c", str(paths["config"])])
+    assert validated.exit_code == 0 and canary not in validated.stdout + validated.stderr
+    assert canary not in paths["state"].read_bytes().decode("utf-8", "replace")
