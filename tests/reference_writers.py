@@ -128,7 +128,8 @@ def _row(clock: Clock, tz: tzinfo) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return text.replace("<", "&lt;").replace("[", "\\[").replace("]", "\\]")
 
 
 def github(report: Report, *, tz: tzinfo) -> str:

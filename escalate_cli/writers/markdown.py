@@ -1,6 +1,6 @@
 """Markdown: a summary line and a table of breaches and warnings (all clocks with show_all), for a pull-request
-comment, a ticket or $GITHUB_STEP_SUMMARY. Pipes and newlines in cells are escaped. Written by columns
-(`engine.cells`)."""
+comment, a ticket or $GITHUB_STEP_SUMMARY. A cell's text stays text (`ESCAPES`: pipes, line breaks, raw HTML,
+links and images). Written by columns (`engine.cells`)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,17 @@ _ICON = {
     State.MET: "✅",
     State.MISSED: "❌",
 }
-_ESCAPES = (("\\", "\\\\"), ("|", "\\|"), ("\r", " "), ("\n", " "))
+# A cell's text stays text: no table break (`|`, line breaks), no raw HTML or autolink (`<`), no link or image
+# (`[`, `]`); the backslash first, as it escapes the others.
+ESCAPES = (
+    ("\\", "\\\\"),
+    ("|", "\\|"),
+    ("\r", " "),
+    ("\n", " "),
+    ("<", "&lt;"),
+    ("[", "\\["),
+    ("]", "\\]"),
+)
 
 
 def render(report: Report, *, tz: tzinfo, show_all: bool = False) -> str:
@@ -61,4 +71,4 @@ def _row(tz: tzinfo) -> pl.Expr:
 
 
 def _cell(text: pl.Expr) -> pl.Expr:
-    return K.escaped(text, _ESCAPES)
+    return K.escaped(text, ESCAPES)

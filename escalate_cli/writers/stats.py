@@ -120,10 +120,18 @@ def render_csv(stats: Stats) -> str:
     return out.getvalue()
 
 
+def _cell(text: str) -> str:
+    """A markdown cell that stays text, as `writers.markdown` writes its cells."""
+    from escalate_cli.engine.cells import escaped_text
+    from escalate_cli.writers.markdown import ESCAPES
+
+    return escaped_text(text, ESCAPES)
+
+
 def render_markdown(stats: Stats) -> str:
     columns = _columns(stats)
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in _cells(stats)]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in _cells(stats)]
     for (policy, metric), periods in stats.trend.items():
         lines += [
             "",

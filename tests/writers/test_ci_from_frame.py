@@ -73,3 +73,24 @@ def test_a_report_without_clocks(tmp_path):
         expected = writer(from_clocks, tz=config.timezone)
         new = markdown if writer is reference_writers.markdown else github
         assert new.render(from_clocks, tz=config.timezone) == new.render(from_frame, tz=config.timezone) == expected
+
+
+def test_markdown_cells_stay_text(tmp_path):
+    """Raw HTML, autolinks, links and images in a title went into the step summary as they were, and a `--by`
+    value with a line break or `|` broke `report -f markdown`'s table."""
+    from escalate_cli.stats import summarize_table
+    from escalate_cli.writers import stats as report_writer
+
+    config = parse_config({"policies": [{"name": "all", "targets": {"resolution": "1h"}}]})
+    path = tmp_path / "issues.csv"
+    title = "<img src=x onerror=alert(1)> ![x](http://e.example/p.png) [a](http://e.example) <http://e.example>"
+    path.write_text(f'id,created,title,team\nA-1,2026-03-02 09:00:00,"{title}","web|\nops"\n', encoding="utf-8")
+    loaded = load_prepared([str(path)], config, BASE, read_options(config, keep=frozenset({"team"})))
+    text = markdown.render(evaluate_loaded(loaded, keep_clocks=False, as_table=True), tz=config.timezone)
+    row = text.splitlines()[-1]
+    assert "<" not in row and "](" not in row.replace("\\](", "") and "&lt;img" in row and "!\\[x\\](" in row
+    assert row.count(" | ") == 7  # one line, eight cells
+    table = evaluate_loaded(loaded, keep_clocks=False, as_table=True).table
+    assert table is not None
+    stats = report_writer.render_markdown(summarize_table(table, ["team"], "month", config.timezone))
+    assert "| all | resolution | web\\| ops |" in stats
