@@ -4,7 +4,8 @@ The clocks of the last run are one row of `snapshot`, an Arrow IPC file (zstd) o
 (`changes`): a million clocks read and written in a fraction of a second, where a row per clock took seconds
 each way. Announcements and deliveries stay a row each, as each delivery is updated on its own.
 
-One run at a time holds the file: a lock file next to it (flock) is taken for the whole run, so two cron runs
+One run at a time holds the file: a lock file next to its real path and the file itself (flock) are taken for the
+whole run, so two cron runs
 can neither corrupt it nor announce anything twice; the one that waits says so, and gives up after a timeout.
 Each step commits in its own transaction, so a run killed half-way loses nothing an earlier step recorded.
 """
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from escalate_cli.changes import REMEMBERED, Announcement
 from escalate_cli.errors import EscalateError
@@ -77,11 +78,13 @@ class StateStore:
         self.lock_timeout = lock_timeout
         self.on_wait = on_wait
         self._lock: IO[str] | None = None
+        self._database_lock: IO[bytes] | None = None
         self._db: sqlite3.Connection | None = None
 
     def __enter__(self) -> StateStore:
         self._lock = self._acquire_lock()
         try:
+            self._database_lock = self._lock_database()
             if self.path.is_file() and self.path.stat().st_size == 0:  # only a missing file is a new one
                 raise StateError(
                     f"{self.path}: empty (0 bytes), so not an escalate state file; its earlier runs are lost "
@@ -89,6 +92,8 @@ class StateStore:
                 )
             self._db = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
             self._migrate()
+            if self._database_lock is None:  # a new file: locked as soon as it exists
+                self._database_lock = self._lock_database()
         except sqlite3.DatabaseError as exc:
             self.__exit__(None, None, None)
             raise StateError(f"{self.path}: not a usable escalate state file ({exc})") from exc
@@ -101,6 +106,9 @@ class StateStore:
         if self._db is not None:
             self._db.close()
             self._db = None
+        if self._database_lock is not None:
+            self._database_lock.close()
+            self._database_lock = None
         if self._lock is not None:
             self._lock.close()  # closing the file releases the flock
             self._lock = None
@@ -111,24 +119,49 @@ class StateStore:
         return self._db
 
     def _acquire_lock(self) -> IO[str]:
-        import fcntl
-
-        lock_path = self.path.with_name(self.path.name + ".lock")
+        """The lock file next to the database's real path (a symlink to the state file locks the same file)."""
+        real = self.path.resolve()
+        lock_path = real.with_name(real.name + ".lock")
         try:
             handle = open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115 - held until __exit__
         except OSError as exc:
             raise StateError(f"{lock_path}: cannot open the lock file: {exc.strerror or exc}") from exc
+
+        def holder() -> str:
+            handle.seek(0)
+            return handle.read().strip() or "?"
+
+        self._wait_for(handle, holder)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        return handle
+
+    def _lock_database(self) -> IO[bytes] | None:
+        """The database file itself, locked too: a lock file removed while a run holds it (a cleanup script, a
+        restore) no longer lets a second run in. A file that does not exist yet is guarded by the lock file."""
+        try:
+            handle = open(self.path.resolve(), "rb")  # noqa: SIM115 - held until __exit__
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StateError(f"{self.path}: cannot open: {exc.strerror or exc}") from exc
+        self._wait_for(handle, lambda: "?")
+        return handle
+
+    def _wait_for(self, handle: IO[Any], holder: Callable[[], str]) -> None:
+        import fcntl
+
         deadline = time.monotonic() + self.lock_timeout
         waited = False
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                return
             except BlockingIOError:
                 if not waited:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "?"
-                    self.on_wait(f"waiting for {self.path}: another escalate run (pid {holder}) is using it")
+                    self.on_wait(f"waiting for {self.path}: another escalate run (pid {holder()}) is using it")
                     waited = True
                 if time.monotonic() >= deadline:
                     handle.close()
@@ -137,11 +170,6 @@ class StateStore:
                         "(nothing was recorded; the next run catches up)"
                     ) from None
                 time.sleep(0.05)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        return handle
 
     def _migrate(self) -> None:
         version = self._version()

