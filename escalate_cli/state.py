@@ -5,8 +5,8 @@ The clocks of the last run are one row of `snapshot`, an Arrow IPC file (zstd) o
 each way. Announcements and deliveries stay a row each, as each delivery is updated on its own.
 
 One run at a time holds the file: a lock file next to its real path and the file itself (flock) are taken for the
-whole run, so two cron runs
-can neither corrupt it nor announce anything twice; the one that waits says so, and gives up after a timeout.
+whole run, so two cron runs can neither corrupt it nor announce anything twice; the one that waits says so, and
+gives up after a timeout.
 Each step commits in its own transaction, so a run killed half-way loses nothing an earlier step recorded.
 """
 
