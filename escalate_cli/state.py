@@ -191,7 +191,11 @@ class StateStore:
         if not has_meta:
             return 0
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return int(row[0]) if row else 0
+        if row is None:
+            return 0
+        if not str(row[0]).isdigit():
+            raise StateError(f"{self.path}: its schema version {row[0]!r} is not a number; not a file escalate wrote")
+        return int(row[0])
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self.db)

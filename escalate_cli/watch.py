@@ -17,10 +17,23 @@ from escalate_cli.engine import cells
 from escalate_cli.engine.actions import unannounced
 from escalate_cli.model import Report, State
 from escalate_cli.notify import channels_for, deliver, is_quiet, payload
-from escalate_cli.state import StateStore
+from escalate_cli.state import StateError, StateStore
 
 
 def remember_and_notify(
+    report: Report, config: Config, state: Path, *, notify: bool, lock_timeout: float, say: Callable[[str], None]
+) -> int:
+    """`_remember_and_notify`, with a state file SQLite cannot use (a missing table, a damaged page, a full
+    disk) said as an error naming the file; each step's transaction has rolled back, so nothing recorded is lost."""
+    import sqlite3
+
+    try:
+        return _remember_and_notify(report, config, state, notify=notify, lock_timeout=lock_timeout, say=say)
+    except sqlite3.DatabaseError as exc:
+        raise StateError(f"{state}: not a usable escalate state file ({exc})") from None
+
+
+def _remember_and_notify(
     report: Report, config: Config, state: Path, *, notify: bool, lock_timeout: float, say: Callable[[str], None]
 ) -> int:
     """Sets report.changes; records the run; with `notify`, delivers every pending announcement (this run's and

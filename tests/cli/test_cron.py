@@ -493,3 +493,22 @@ def test_the_lock_holds_when_its_file_is_removed_or_the_state_is_reached_through
             result = CliRunner().invoke(app, args)
             assert result.exit_code == 3 and "still in use by another escalate run" in result.stderr
     assert check(paths, "05T11:00").exit_code == 0  # once it is let go
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("UPDATE meta SET value = 'two' WHERE key = 'schema_version'", "its schema version 'two' is not a number"),
+        ("DROP TABLE announcements", "not a usable escalate state file (no such table: announcements)"),
+    ],
+)
+def test_a_damaged_state_file_is_a_clear_error_naming_it(setup, damage, message):
+    paths = setup()
+    check(paths, "05T13:00", "--notify")
+    db = sqlite3.connect(paths["state"])
+    db.execute(damage)
+    db.commit()
+    db.close()
+    result = check(paths, "05T13:30", "--notify")
+    assert result.exit_code == 3 and f"{paths['state']}: {message}" in result.stderr
+    assert "internal error" not in result.stderr
