@@ -17,7 +17,7 @@ from escalate_cli.engine import cells
 from escalate_cli.engine.actions import unannounced
 from escalate_cli.model import Report, State
 from escalate_cli.notify import channels_for, deliver, is_quiet, payload
-from escalate_cli.state import StateError, StateStore
+from escalate_cli.state import PendingDelivery, StateError, StateStore
 
 
 def remember_and_notify(
@@ -63,8 +63,9 @@ def _remember_and_notify(
                 say(f"would send {item.level} for {item.issue} {item.metric} to {where}: {item.message}")
             return 0
         failed = 0
-        stopped = _stopped(clocks)
-        for delivery in store.pending():
+        pending = store.pending()
+        stopped = _stopped(clocks, pending)
+        for delivery in pending:
             if delivery.broken:  # a damaged row of the state file: that delivery's failure, not the run's
                 store.drop(delivery, delivery.broken)
                 say(f"dropped delivery {delivery.id} for {delivery.channel}: {delivery.broken}")
@@ -95,9 +96,14 @@ def _remember_and_notify(
     return failed
 
 
-def _stopped(clocks: pl.DataFrame) -> dict[tuple[str, str], str]:
-    """(issue, metric) -> state of this run's clocks that have stopped (met or missed)."""
+def _stopped(clocks: pl.DataFrame, pending: list[PendingDelivery]) -> dict[tuple[str, str], str]:
+    """(issue, metric) -> state, for the clocks of pending deliveries that have stopped (met or missed) this run."""
+    keys = {(str(d.payload["issue"]), str(d.payload["metric"])) for d in pending if not d.broken}
+    if not keys:
+        return {}
+    wanted = pl.DataFrame(sorted(keys), schema={cells.ISSUE: pl.Utf8, cells.METRIC: pl.Utf8}, orient="row")
     done = clocks.filter(pl.col(cells.STATE).is_in([State.MET.value, State.MISSED.value]))
+    done = done.join(wanted, on=[cells.ISSUE, cells.METRIC], how="semi")
     return {
         (issue, metric): state
         for issue, metric, state in done.select(cells.ISSUE, cells.METRIC, cells.STATE).iter_rows()

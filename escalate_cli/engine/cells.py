@@ -151,10 +151,10 @@ def iso(frame: pl.DataFrame, column: str, tz: tzinfo) -> pl.Series:
     if zone is None:
         values = frame.get_column(column).to_list()
         return pl.Series([datetime.fromtimestamp(m, tz).isoformat() for m in values], dtype=pl.Utf8)
-    moment = pl.from_epoch(pl.col(column), "s").dt.convert_time_zone(zone)
-    odd = (moment.dt.replace_time_zone(None).dt.epoch("s") - pl.col(column)) % 60 != 0
+    from escalate_cli.engine.results import odd_offset
+
     texts, odd_rows = frame.select(
-        moment.dt.to_string("%Y-%m-%dT%H:%M:%S%:z").alias("text"), odd.fill_null(False).alias("odd")
+        local(column, tz, "%Y-%m-%dT%H:%M:%S%:z").alias("text"), odd_offset(column, zone).alias("odd")
     ).get_columns()
     if odd_rows.any():
         moments = frame.get_column(column).filter(odd_rows).to_list()

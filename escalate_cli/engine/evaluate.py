@@ -54,10 +54,10 @@ def evaluate(
         if rows.height:
             chosen = [objects[i] for i in rows.get_column(C.ROW).to_list()] if objects else []
             parts.append(C.measure(rows, policy, index, as_of, kernels, chosen, restart_on_reclassify))
+    clocks = pl.concat(parts).sort(C.ROW, C.ORDER) if parts and (as_table or keep_clocks) else pl.DataFrame()
     if as_table:
         from escalate_cli.engine.results import ClockTable
 
-        clocks = pl.concat(parts).sort(C.ROW, C.ORDER) if parts else pl.DataFrame()
         report.table = ClockTable(
             clocks, existing, policies, lambda rows: _clock_objects(existing, rows, policies, show_instant)
         )
@@ -67,7 +67,6 @@ def evaluate(
         report.counted = Counter({state: int(n) for state, n in zip(C.STATES, counts) if n})
         return report
     if parts:
-        clocks = pl.concat(parts).sort(C.ROW, C.ORDER)
         report.clocks = _clock_objects(existing, clocks, policies, show_instant)
     return report
 

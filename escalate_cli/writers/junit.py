@@ -114,9 +114,7 @@ def _testcase(batch: pl.DataFrame) -> pl.Expr:
 def _escaping(batch: pl.DataFrame) -> set[str]:
     """The text columns of the batch holding a character that XML escapes."""
     columns = (K.POLICY, K.ISSUE, K.TITLE, K.MESSAGE, K.LEVEL, K.WHERE)
-    found = batch.select(
-        pl.col(c).str.contains(r'[&<>"\r\n\t\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]').any() for c in columns
-    ).row(0)
+    found = batch.select(pl.col(c).str.contains(rf'[&<>"\r\n\t]|{_NOT_XML}').any() for c in columns).row(0)
     return {column for column, has in zip(columns, found) if has}
 
 
