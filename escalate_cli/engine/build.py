@@ -114,7 +114,6 @@ def build(
         pl.lit(None, pl.Int64).alias(S.PAUSED_SINCE),
         pl.lit(None, pl.Int64).alias(S.CHANGED),
         pl.lit(None, pl.Utf8).alias(S.PREVIOUS),
-        pl.lit(False).alias(S.ORACLE),
         pl.lit(None, S.BASE[S.PAUSES]).alias(S.PAUSES),
         pl.lit(None, pl.Int64).alias(S.STATUS_SINCE),
         pl.lit(None, pl.Int64).alias(S.OBJECT),

@@ -1,9 +1,8 @@
-"""Every clock of every matched issue at one instant, a (policy, metric) at a time, as columns.
+"""Every clock of every matched issue at an instant, a (policy, metric) at a time, as columns.
 
-Per row this is `sla.clock_for`, written for arrays: the span a metric measures, the open pause, business time
-elapsed and paused (`Kernel.elapsed`), the due time (`Kernel.add`, resumed after a pause), the state and the
-number of escalation steps reached. Rows whose history holds pauses that ended (event logs) are few: the scalar
-`clock_for` measures them and its figures replace theirs (see `_oracle`).
+Per row this is `sla.clock_for`, written for arrays: the span a metric measures, its pauses clipped to it (one
+open pause of a snapshot, or an event log's list), business time elapsed and paused (`Kernel.elapsed`), the due
+time (`Kernel.add`, on from each pause's end), the state and the number of escalation steps reached.
 """
 
 from __future__ import annotations
@@ -17,8 +16,7 @@ import polars as pl
 from escalate_cli.business_time import Calendar
 from escalate_cli.engine import schema as S
 from escalate_cli.engine.kernel import Kernel
-from escalate_cli.model import Issue, Metric, Policy, State
-from escalate_cli.sla import clock_for
+from escalate_cli.model import Metric, Policy, State
 
 Ints = npt.NDArray[np.int64]
 NONE = np.iinfo(np.int64).min  # a missing instant inside numpy arrays
@@ -56,19 +54,17 @@ def measure(
     rows: pl.DataFrame,
     policy: Policy,
     policy_index: int,
-    as_of: int,
+    as_of: int | Ints,
     kernels: Kernels,
-    objects: list[Issue | None],
     restart_on_reclassify: bool,
 ) -> pl.DataFrame:
-    """The clocks of `rows` (issues under `policy`, with a ROW column), every target of the policy."""
+    """The clocks of `rows` (issues under `policy`, with a ROW column), every target of the policy, at `as_of`:
+    one instant, or one per row (`backtest` measures each version of an issue at its own instants)."""
     kernel = kernels(policy.calendar)
+    instants = np.broadcast_to(np.asarray(as_of, dtype=np.int64), (rows.height,))
     out = []
     for order, (metric, target) in enumerate(policy.targets.items()):
-        columns = _clock(rows, policy, metric, target, as_of, kernel, restart_on_reclassify)
-        oracle = np.flatnonzero(rows.get_column(S.ORACLE).to_numpy())
-        if len(oracle):
-            _oracle(columns, oracle, [objects[i] for i in oracle], policy, metric, target, as_of, restart_on_reclassify)
+        columns = _clock(rows, policy, metric, target, instants, kernel, restart_on_reclassify)
         columns[REACHED] = _reached(policy, target, columns[ELAPSED], columns[STOPPED] == NONE)
         stopped = columns.pop(STOPPED)
         states = columns.pop(STATE)
@@ -113,7 +109,7 @@ def _span(rows: pl.DataFrame, metric: Metric) -> tuple[Ints, Ints]:
 
 
 def _clock(
-    rows: pl.DataFrame, policy: Policy, metric: Metric, target: int, as_of: int, kernel: Kernel, restart: bool
+    rows: pl.DataFrame, policy: Policy, metric: Metric, target: int, as_of: Ints, kernel: Kernel, restart: bool
 ) -> dict[str, Ints]:
     start, stop = _span(rows, metric)
     stop = np.where(stop > as_of, NONE, stop)  # not stopped yet at the instant evaluated
@@ -123,24 +119,22 @@ def _clock(
         moved = (changed != NONE) & (changed > start) & (running | (stop > changed))
         start = np.where(moved, changed, start)
     end = np.where(running, as_of, stop)
-    pause = _instants(rows, S.PAUSED_SINCE) if metric in policy.pause else np.full(len(start), NONE)
-    lo = np.maximum(pause, start)
-    holds = (pause != NONE) & (lo <= end)  # an open pause that began by the end holds the clock
-    lo = np.where(holds, lo, end)
+    pauses = _Pauses.within(rows, start, end) if metric in policy.pause else _Pauses.none()
     if len(start):  # open seconds at each instant, counted once: spans are their differences
-        first, last = int(min(start.min(), as_of)), int(max(end.max(), as_of))
-        at_start, at_end, at_lo = (kernel.opened(x, first, last) for x in (start, end, lo))
+        first, last = int(min(start.min(), as_of.min())), int(max(end.max(), as_of.max()))
+        at_start, at_end, at_lo, at_hi = (
+            kernel.opened(x, first, last) for x in (start, end, pauses.lo, pauses.hi(end))
+        )
     else:
-        at_start = at_end = at_lo = start
-    paused = kernel.elapsed_between(lo, end, at_lo, at_end)
+        at_start = at_end = at_lo = at_hi = start
+    paused = np.bincount(
+        pauses.row, weights=kernel.elapsed_between(pauses.lo, pauses.hi(end), at_lo, at_hi), minlength=len(start)
+    ).astype(np.int64)
     elapsed = kernel.elapsed_between(start, end, at_start, at_end) - paused
-    targets = np.full(len(start), target, dtype=np.int64)
-    due = kernel.add(start, targets)
-    resumed = holds & (due > lo)  # due after the pause began: when it would be if resumed now
-    if resumed.any():
-        cursor = np.maximum(as_of, lo[resumed])
-        left = target - kernel.elapsed_between(start[resumed], lo[resumed], at_start[resumed], at_lo[resumed])
-        due[resumed] = kernel.add(cursor, left)
+    due = _due(kernel, start, target, pauses, as_of)
+    holds = np.zeros(len(start), dtype=bool)
+    holds[pauses.row[pauses.last & pauses.open]] = True  # the clipped pauses end with an open one
+    holds &= running
     state = np.where(
         running,
         np.where(
@@ -151,6 +145,77 @@ def _clock(
         np.where(stop <= due, MET, MISSED),  # stopped after due_at is late, business time or not (sla._state)
     )
     return {STARTED: start, DUE: due, STOPPED: stop, ELAPSED: elapsed, PAUSED: paused, STATE: state}
+
+
+@dataclass
+class _Pauses:
+    """Every row's pauses clipped to its span [start, end) (`sla.pauses_within`), flat and in order: the row
+    each belongs to, where it begins, where it ends (`open`: still paused at the end of the span)."""
+
+    row: Ints
+    lo: Ints
+    to: Ints  # the end where it ended within the span, else NONE
+    open: npt.NDArray[np.bool_]
+    last: npt.NDArray[np.bool_]  # the row's last pause
+    first: npt.NDArray[np.bool_]  # the row's first pause
+
+    def hi(self, end: Ints) -> Ints:
+        """Where each pause stops counting: its end, or the end of the span while open."""
+        hi: Ints = np.where(self.open, end[self.row], self.to)
+        return hi
+
+    @classmethod
+    def none(cls) -> _Pauses:
+        empty = np.zeros(0, dtype=np.int64)
+        flags = np.zeros(0, dtype=bool)
+        return cls(empty, empty, empty, flags, flags, flags)
+
+    @classmethod
+    def within(cls, rows: pl.DataFrame, start: Ints, end: Ints) -> _Pauses:
+        since = _instants(rows, S.PAUSED_SINCE)
+        one = np.flatnonzero(since != NONE)  # the one open pause of a snapshot
+        listed = (
+            rows.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"), S.PAUSES)
+            .filter(pl.col(S.PAUSES).is_not_null())
+            .explode(S.PAUSES)
+            .unnest(S.PAUSES)
+            .drop_nulls("from")
+        )
+        row = np.concatenate([one, listed.get_column("_row").to_numpy()]).astype(np.int64)
+        begin = np.concatenate([since[one], listed.get_column("from").to_numpy()]).astype(np.int64)
+        to = np.concatenate([np.full(len(one), NONE), listed.get_column("to").fill_null(NONE).to_numpy()])
+        order = np.lexsort((begin, row))
+        row, begin, to = row[order], begin[order], to.astype(np.int64)[order]
+        lo = np.maximum(begin, start[row])
+        ended = to != NONE
+        kept = np.where(ended, (lo < end[row]) & (to > lo), lo <= end[row])
+        row, lo, to, ended = row[kept], lo[kept], to[kept], ended[kept]
+        is_open = ~ended | (to > end[row])
+        edge = np.ones(len(row) + 1, dtype=bool)
+        edge[1:-1] = row[1:] != row[:-1]
+        return cls(row, lo, np.where(is_open, NONE, to), is_open, edge[1:], edge[:-1])
+
+
+def _due(kernel: Kernel, start: Ints, target: int, pauses: _Pauses, as_of: Ints) -> Ints:
+    """`sla.instant_reaching` for the target, every pause at once: the business time before each pause is
+    used first, and the clock goes on where the pause ended; an open pause resumes, for the reckoning, at the
+    instant evaluated (when it would be due if resumed now)."""
+    resume = np.where(pauses.open, np.maximum(as_of[pauses.row], pauses.lo), pauses.to)
+    cursor = np.where(pauses.first, start[pauses.row], np.roll(resume, 1))  # where the clock ran from
+    before = kernel.elapsed(cursor, pauses.lo)  # and the open time it used until this pause
+    used = np.cumsum(before)
+    row_first = np.maximum.accumulate(np.where(pauses.first, np.arange(len(used)), 0))
+    remaining = target - (used - before - (used[row_first] - before[row_first]))  # left when this run began
+    reach = kernel.add(cursor, np.maximum(remaining, 0))
+    hit = reach <= pauses.lo  # due before this pause began: the first such pause gives the due time
+    due_rows, first_hit = np.unique(pauses.row[hit], return_index=True)
+    after, left = start.copy(), np.full(len(start), target, dtype=np.int64)  # else: on from the last resumption
+    last = pauses.row[pauses.last]
+    after[last] = resume[pauses.last]
+    left[last] = remaining[pauses.last] - before[pauses.last]
+    due = kernel.add(after, np.maximum(left, 0))
+    due[due_rows] = reach[hit][first_hit]
+    return due
 
 
 def _warn_at(policy: Policy, target: int) -> int:
@@ -170,27 +235,3 @@ def _reached(policy: Policy, target: int, elapsed: Ints, running: npt.NDArray[np
         return np.zeros(len(elapsed), dtype=np.int64)
     reached = np.searchsorted(thresholds, elapsed, side="right")
     return np.where(running, reached, 0)
-
-
-def _oracle(
-    columns: dict[str, Ints],
-    rows: Ints,
-    issues: list[Issue | None],
-    policy: Policy,
-    metric: Metric,
-    target: int,
-    as_of: int,
-    restart: bool,
-) -> None:
-    """The scalar clock's figures for rows whose history the columns do not model (pauses that ended)."""
-    for name in (STARTED, DUE, STOPPED, ELAPSED, PAUSED, STATE):
-        columns[name] = columns[name].copy()  # some are views of the frame's own memory
-    for row, issue in zip(rows.tolist(), issues):
-        assert issue is not None, "only issues built as objects have a history of pauses"
-        clock = clock_for(issue, policy, metric, target, as_of, str, restart)
-        columns[STARTED][row] = clock.started_at
-        columns[DUE][row] = clock.due_at
-        columns[STOPPED][row] = NONE if clock.stopped_at is None else clock.stopped_at
-        columns[ELAPSED][row] = clock.elapsed
-        columns[PAUSED][row] = clock.paused_seconds
-        columns[STATE][row] = STATES.index(clock.state.value)

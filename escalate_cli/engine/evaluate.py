@@ -19,7 +19,7 @@ from escalate_cli.engine import schema as S
 from escalate_cli.engine.frame import IssueFrame, to_issues
 from escalate_cli.engine.match import with_policy
 from escalate_cli.escalation import action_for
-from escalate_cli.model import Clock, Issue, Metric, Policy, Report, State
+from escalate_cli.model import Clock, Metric, Policy, Report, State
 
 
 def evaluate(
@@ -40,20 +40,13 @@ def evaluate(
     matched = with_policy(existing, policies)
     report = Report(as_of=as_of, issues=matched.height)
     report.unmatched = to_issues(existing, matched.filter(pl.col("policy").is_null()))
-    objects: list[Issue | None] = []  # by ROW: the issues the scalar clock measures (ORACLE rows), else None
-    oracle = frame.filter(pl.col(S.ORACLE))
-    if oracle.height:
-        objects = [None] * frame.height
-        for row, issue in zip(oracle.get_column(C.ROW).to_list(), to_issues(existing, oracle)):
-            objects[row] = issue
     kernels = C.Kernels({})
     parts = []
-    measured = matched.select(C.ROW, "policy", S.ORACLE, *S.INSTANTS)  # what the clocks read, not the texts
+    measured = matched.select(C.ROW, "policy", S.PAUSES, *S.INSTANTS)  # what the clocks read, not the texts
     for index, policy in enumerate(policies):
         rows = measured.filter(pl.col("policy") == index)
         if rows.height:
-            chosen = [objects[i] for i in rows.get_column(C.ROW).to_list()] if objects else []
-            parts.append(C.measure(rows, policy, index, as_of, kernels, chosen, restart_on_reclassify))
+            parts.append(C.measure(rows, policy, index, as_of, kernels, restart_on_reclassify))
     clocks = pl.concat(parts).sort(C.ROW, C.ORDER) if parts and (as_table or keep_clocks) else pl.DataFrame()
     if as_table:
         from escalate_cli.engine.results import ClockTable

@@ -95,7 +95,7 @@ def replay(rows: IssueFrame, as_of: int, statuses: Statuses, policies: tuple[Pol
     events = events.with_columns(
         (change & pl.col("_closed") & (pl.col(_K) > reopened)).alias("_closing"),
     )
-    made = (S.CREATED, S.UPDATED, S.RESOLVED, S.STATUS_SINCE, S.CHANGED, S.PREVIOUS, S.PAUSES, S.PAUSED_SINCE, S.ORACLE)
+    made = (S.CREATED, S.UPDATED, S.RESOLVED, S.STATUS_SINCE, S.CHANGED, S.PREVIOUS, S.PAUSES, S.PAUSED_SINCE)
     kept = [c for c in rows.frame.columns if c not in made]  # as the last event has them
     folded = events.group_by(by_id, maintain_order=True).agg(
         *(pl.col(c).last() for c in kept if c != S.ID),
@@ -116,9 +116,8 @@ def replay(rows: IssueFrame, as_of: int, statuses: Statuses, policies: tuple[Pol
         pl.when((count == 1) & last_open)
         .then(pl.col(S.PAUSES).list.first().struct.field("from"))
         .alias(S.PAUSED_SINCE),
-        ((count > 1) | ((count == 1) & ~last_open)).alias(S.ORACLE),
+        pl.when((count > 1) | ((count == 1) & ~last_open)).then(pl.col(S.PAUSES)).alias(S.PAUSES),
     )
-    folded = folded.with_columns(pl.when(pl.col(S.ORACLE)).then(pl.col(S.PAUSES)).alias(S.PAUSES))
     return IssueFrame(folded.select(rows.frame.columns), rows.fields, rows.raw_keys, rows.objects, rows.single)
 
 
@@ -151,7 +150,7 @@ def is_event_log(frame: pl.DataFrame) -> bool:
 def groups(rows: IssueFrame) -> dict[str, list[Issue]]:
     """Every row as an issue, by id in order of first appearance (what `history` replays)."""
     out: dict[str, list[Issue]] = {}
-    frame = rows.frame.with_columns(pl.lit(False).alias(S.ORACLE))  # rows, not histories: no pause of their own
+    frame = rows.frame.with_columns(pl.lit(None, S.BASE[S.PAUSES]).alias(S.PAUSES))  # rows, not histories
     for issue in to_issues(rows, frame):
         out.setdefault(issue.id, []).append(issue)
     return out

@@ -39,8 +39,7 @@ def from_issues(issues: Sequence[Issue], fields: tuple[str, ...], raw_keys: tupl
         S.PREVIOUS: [i.previous_policy for i in issues],
         S.WHERE: [i.where for i in issues],
         S.LABELS: [list(i.labels) for i in issues],
-        S.ORACLE: [_oracle(i) for i in issues],
-        S.PAUSES: [[{"from": a, "to": b} for a, b in i.pauses] if _oracle(i) else None for i in issues],
+        S.PAUSES: [[{"from": a, "to": b} for a, b in i.pauses] if _listed(i) else None for i in issues],
         S.STATUS_SINCE: [i.status_since for i in issues],
         S.OBJECT: list(range(len(issues))),
     }
@@ -53,7 +52,8 @@ def from_issues(issues: Sequence[Issue], fields: tuple[str, ...], raw_keys: tupl
     return IssueFrame(frame, fields, raw_keys, issues)
 
 
-def _oracle(issue: Issue) -> bool:
+def _listed(issue: Issue) -> bool:
+    """Its pauses need the PAUSES list: some ended, or there are several."""
     return any(end is not None for _, end in issue.pauses) or len(issue.pauses) > 1
 
 
@@ -75,8 +75,8 @@ def _issue(issues: IssueFrame, row: Mapping[str, Any]) -> Issue:
     known = issues.objects[index] if index is not None else None
     paused: int | None = row[S.PAUSED_SINCE]
     pauses: tuple[tuple[int, int | None], ...] = ((paused, None),) if paused is not None else ()
-    if row[S.ORACLE]:
-        pauses = tuple((pause["from"], pause["to"]) for pause in row[S.PAUSES] or ())
+    if row[S.PAUSES] is not None:
+        pauses = tuple((pause["from"], pause["to"]) for pause in row[S.PAUSES])
     return Issue(
         id=str(row[S.ID]),
         created=row[S.CREATED],

@@ -18,8 +18,8 @@ CHANGED = "policy_changed_at"  # Int64: when a change of fields last moved the i
 PREVIOUS = "previous_policy"  # Utf8: the policy it was under before
 WHERE = "where"  # Utf8: file:line of the row the issue comes from
 LABELS = "labels"  # List(Utf8)
-ORACLE = "oracle"  # Boolean: its pauses include ended ones (an event log); the scalar clock measures it
-PAUSES = "pauses"  # List(Struct{from, to: Int64}): every pause of an ORACLE row (to null: still open); else null
+PAUSES = "pauses"  # List(Struct{from, to: Int64}): every pause, where some ended (an event log; to null: still
+# open); else null, and PAUSED_SINCE holds the one open pause if any
 STATUS_SINCE = "status_since"  # Int64: when it entered its status, where an event log tells
 OBJECT = "object"  # Int64: index of the issue among objects a reader built already (null: build from the row)
 TEXT_FIELDS = ("title", "priority", "status")  # Utf8, "" when missing; the config's extra fields follow them
@@ -33,7 +33,6 @@ BASE: dict[str, pl.DataType] = {
     PREVIOUS: pl.Utf8(),
     WHERE: pl.Utf8(),
     LABELS: pl.List(pl.Utf8()),
-    ORACLE: pl.Boolean(),
     PAUSES: pl.List(pl.Struct({"from": pl.Int64(), "to": pl.Int64()})),
     STATUS_SINCE: pl.Int64(),
     OBJECT: pl.Int64(),

@@ -87,10 +87,15 @@ def issues(draw, cal: Calendar, around: int) -> list[Issue]:
         pauses: tuple[tuple[int, int | None], ...] = ()
         if draw(st.booleans()):
             pauses = ((max(updated or created, created), None),)
-        elif draw(st.integers(0, 4)) == 0:  # an event log's history: pauses that ended
-            a = created + span(0, 2 * DAY)
-            b = a + span(1, 2 * DAY)
-            pauses = ((a, b),) + (((b + H, None),) if draw(st.booleans()) else ())
+        elif draw(st.integers(0, 3)) == 0:  # an event log's history: pauses that ended, one may still be open
+            listed, cursor = [], created + span(-DAY, DAY)
+            for _ in range(draw(st.integers(1, 4))):
+                a = cursor + span(0, 2 * DAY)
+                cursor = a + span(1, 2 * DAY)
+                listed.append((a, cursor))
+            if draw(st.booleans()):
+                listed.append((cursor + span(0, DAY), None))
+            pauses = tuple(listed)
         changed = later(created) if draw(st.booleans()) else None
         record = {"region": draw(st.sampled_from(["eu", "EU ", "us"]))} if draw(st.booleans()) else {}
         out.append(
