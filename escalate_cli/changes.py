@@ -161,7 +161,6 @@ def diff_frame(previous: pl.DataFrame, clocks: pl.DataFrame, unread: Collection[
     import polars as pl
 
     running = [s.value for s in State if s.is_running]
-    alarming = sorted(_ALARMING)
     old = previous.unique(["issue", "metric"], keep="last", maintain_order=True)
     old = old.select("issue", "metric", pl.col("state").alias("before"), pl.col("level").alias("old_level"))
     now = remembered_frame(clocks).with_columns(
@@ -171,21 +170,7 @@ def diff_frame(previous: pl.DataFrame, clocks: pl.DataFrame, unread: Collection[
         .alias("detail")
     )
     joined = now.join(old, on=["issue", "metric"], how="left", maintain_order="left")
-    state, before, level = pl.col("state"), pl.col("before"), pl.col("level")
-    kind = (
-        pl.when((state == State.BREACHED.value) & before.ne_missing(State.BREACHED.value))
-        .then(pl.lit(ChangeKind.NEW_BREACH.value))
-        .when((state == State.WARNING.value) & ~before.is_in(alarming).fill_null(False))
-        .then(pl.lit(ChangeKind.NEW_WARNING.value))
-        .when(level.is_not_null() & (before.is_null() | pl.col("old_level").ne_missing(level)))
-        .then(pl.lit(ChangeKind.LEVEL.value))
-        .when(before.is_null())
-        .then(pl.lit(None, pl.Utf8))
-        .when(~state.is_in(running) & before.is_in(running))
-        .then(pl.lit(ChangeKind.STOPPED.value))
-        .when(state.is_in([State.OK.value, State.PAUSED.value]) & before.is_in(alarming))
-        .then(pl.lit(ChangeKind.RECOVERED.value))
-    )
+    kind = change_kind(pl.col("state"), pl.col("before"), pl.col("level"), pl.col("old_level"))
     changed = joined.with_columns(kind.alias("kind")).drop_nulls("kind")
     gone = old.join(now.select("issue", "metric"), on=["issue", "metric"], how="anti", maintain_order="left")
     unread_ids = pl.Series(sorted(unread), dtype=pl.Utf8).implode()
@@ -201,3 +186,26 @@ def diff_frame(previous: pl.DataFrame, clocks: pl.DataFrame, unread: Collection[
         for issue, metric, b, lvl in gone.select("issue", "metric", "before", "old_level").iter_rows()
     ]
     return out
+
+
+def change_kind(state: pl.Expr, before: pl.Expr, level: pl.Expr, old_level: pl.Expr) -> pl.Expr:
+    """`_kind` by columns: the ChangeKind value (null: none) from a clock's state and level now and the last
+    run's (`before` null: the last run had no such clock)."""
+    import polars as pl
+
+    running = [s.value for s in State if s.is_running]
+    alarming = sorted(_ALARMING)
+    return (
+        pl.when((state == State.BREACHED.value) & before.ne_missing(State.BREACHED.value))
+        .then(pl.lit(ChangeKind.NEW_BREACH.value))
+        .when((state == State.WARNING.value) & ~before.is_in(alarming).fill_null(False))
+        .then(pl.lit(ChangeKind.NEW_WARNING.value))
+        .when(level.is_not_null() & (before.is_null() | old_level.ne_missing(level)))
+        .then(pl.lit(ChangeKind.LEVEL.value))
+        .when(before.is_null())
+        .then(pl.lit(None, pl.Utf8))
+        .when(~state.is_in(running) & before.is_in(running))
+        .then(pl.lit(ChangeKind.STOPPED.value))
+        .when(state.is_in([State.OK.value, State.PAUSED.value]) & before.is_in(alarming))
+        .then(pl.lit(ChangeKind.RECOVERED.value))
+    )

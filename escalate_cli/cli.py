@@ -365,14 +365,15 @@ def backtest(
     if not first or not last:
         raise typer.BadParameter("--from and --to are required", param_hint="--from/--to")
     with error_boundary(debug):
-        from escalate_cli.backtest import compare, replay
+        from escalate_cli.backtest import compare
         from escalate_cli.config import load_config
+        from escalate_cli.engine.backtest import replay
         from escalate_cli.pipeline import load, parse_day
         from escalate_cli.writers import backtest_out, iso
 
         base_cfg = load_config(baseline) if baseline is not None else None
         keep = base_cfg.columns_used() if base_cfg is not None else frozenset()  # the baseline may match others
-        loaded = load(exports, config, as_of=None, source=source, keep=keep)
+        loaded = load(exports, config, as_of=None, source=source, keep=keep, fold=False)
         cfg = loaded.config
         start, end = parse_day(first, cfg), parse_day(last, cfg, end_of_day=True) - 1
         if end <= start:
@@ -380,7 +381,7 @@ def backtest(
 
         def run(policies_cfg: Config, label: str) -> Outcome:
             return replay(
-                loaded.groups,
+                loaded.rows,
                 policies_cfg.policies,
                 cfg.statuses,
                 cfg.history,
@@ -390,6 +391,7 @@ def backtest(
                 cfg.timezone,
                 label,
                 policies_cfg.restart_on_reclassify,
+                verdicts=base_cfg is not None,
             )
 
         outcome = run(cfg, str(config))

@@ -47,16 +47,17 @@ def load(
     delimiter: str | None = None,
     keep: frozenset[str] | None = None,
     only: str | None = None,
+    fold: bool = True,
 ) -> Loaded:
     """`keep`: the raw columns issues keep beyond those the config uses (None keeps whole rows); `only`: the id of
-    the one issue to fold."""
+    the one issue to fold; without `fold`, `frame` is the rows as read (`backtest` folds each instant itself)."""
     config, now = prepare(config_path, as_of=as_of, source=source)
     options = read_options(config, encoding=encoding, delimiter=delimiter, keep=keep)
-    return load_prepared(exports, config, now, options, only)
+    return load_prepared(exports, config, now, options, only, fold)
 
 
 def load_prepared(
-    exports: list[str], config: Config, now: int, options: ReadOptions, only: str | None = None
+    exports: list[str], config: Config, now: int, options: ReadOptions, only: str | None = None, fold: bool = True
 ) -> Loaded:
     """Read the exports and fold each issue at `now`, with a config already loaded; with `only`, fold just the
     issue of that id (`explain`)."""
@@ -65,6 +66,8 @@ def load_prepared(
 
     fields, raw_keys = frame_layout(config, options.keep)
     read = read_exports(exports, config, options, fields, raw_keys)
+    if not fold:
+        return Loaded(config, now, read.rows, read.rows, read.errors, read.warnings)
     frame, notes = at_instant(read.rows, now, config.statuses, config.history, config.policies, only)
     return Loaded(config, now, read.rows, frame, read.errors, read.warnings + notes)
 

@@ -60,31 +60,56 @@ def measure(
 ) -> pl.DataFrame:
     """The clocks of `rows` (issues under `policy`, with a ROW column), every target of the policy, at `as_of`:
     one instant, or one per row (`backtest` measures each version of an issue at its own instants)."""
-    kernel = kernels(policy.calendar)
     instants = np.broadcast_to(np.asarray(as_of, dtype=np.int64), (rows.height,))
-    out = []
-    for order, (metric, target) in enumerate(policy.targets.items()):
-        columns = _clock(rows, policy, metric, target, instants, kernel, restart_on_reclassify)
-        columns[REACHED] = _reached(policy, target, columns[ELAPSED], columns[STOPPED] == NONE)
-        stopped = columns.pop(STOPPED)
-        states = columns.pop(STATE)
-        out.append(
-            pl.DataFrame(
-                {
-                    ROW: rows.get_column(ROW),
-                    ORDER: pl.Series([order] * len(rows), dtype=pl.UInt32),
-                    POLICY: pl.Series([policy_index] * len(rows), dtype=pl.Int32),
-                    METRIC: pl.Series([metric.value] * len(rows), dtype=pl.Utf8),
-                    TARGET: pl.Series([target] * len(rows), dtype=pl.Int64),
-                    **{name: pl.Series(values, dtype=pl.Int64) for name, values in columns.items() if name != REACHED},
-                    STOPPED: pl.Series(stopped, dtype=pl.Int64).replace(NONE, None),
-                    STATE: pl.Series(STATES, dtype=pl.Utf8).gather(states),
-                    CODE: pl.Series(states, dtype=pl.UInt8),
-                    REACHED: pl.Series(columns[REACHED], dtype=pl.Int32),
-                }
-            )
-        )
+    out = [
+        measure_one(rows, policy, policy_index, order, metric, instants, kernels, restart_on_reclassify)
+        for order, metric in enumerate(policy.targets)
+    ]
     return pl.concat(out) if out else pl.DataFrame()
+
+
+def measure_one(
+    rows: pl.DataFrame,
+    policy: Policy,
+    policy_index: int,
+    order: int,
+    metric: Metric,
+    as_of: Ints,
+    kernels: Kernels,
+    restart_on_reclassify: bool,
+) -> pl.DataFrame:
+    """The clock of one of the policy's targets (the `order`-th) for each row, at each row's instant."""
+    target = policy.targets[metric]
+    columns = _clock(rows, policy, metric, target, as_of, kernels(policy.calendar), restart_on_reclassify)
+    reached = _reached(policy, target, columns[ELAPSED], columns[STOPPED] == NONE)
+    stopped = columns.pop(STOPPED)
+    states = columns.pop(STATE)
+    n = rows.height
+    return pl.DataFrame(
+        {
+            ROW: rows.get_column(ROW),
+            ORDER: pl.Series([order] * n, dtype=pl.UInt32),
+            POLICY: pl.Series([policy_index] * n, dtype=pl.Int32),
+            METRIC: pl.Series([metric.value] * n, dtype=pl.Utf8),
+            TARGET: pl.Series([target] * n, dtype=pl.Int64),
+            **{name: pl.Series(values, dtype=pl.Int64) for name, values in columns.items()},
+            STOPPED: pl.Series(stopped, dtype=pl.Int64).replace(NONE, None),
+            STATE: pl.Series(STATES, dtype=pl.Utf8).gather(states),
+            CODE: pl.Series(states, dtype=pl.UInt8),
+            REACHED: pl.Series(reached, dtype=pl.Int32),
+        }
+    )
+
+
+def reaching(
+    rows: pl.DataFrame, policy: Policy, metric: Metric, seconds: list[int], as_of: Ints, kernels: Kernels, restart: bool
+) -> list[Ints]:
+    """For clocks running and not paused at `as_of` (per row): the instant each reaches each of `seconds` of
+    business time, if it runs on (`sla.instant_reaching`); where a warning, the due time or a step comes."""
+    start, _, end = _span_at(rows, metric, as_of, restart)
+    pauses = _Pauses.within(rows, start, end) if metric in policy.pause else _Pauses.none()
+    kernel = kernels(policy.calendar)
+    return [_due(kernel, start, amount, pauses, as_of) for amount in seconds]
 
 
 STATES = [s.value for s in (State.OK, State.WARNING, State.BREACHED, State.PAUSED, State.MET, State.MISSED)]
@@ -93,6 +118,11 @@ OK, WARNING, BREACHED, PAUSED_STATE, MET, MISSED = range(6)
 
 def _instants(rows: pl.DataFrame, name: str) -> Ints:
     return rows.get_column(name).fill_null(NONE).to_numpy().astype(np.int64, copy=False)
+
+
+def stop_of(rows: pl.DataFrame, metric: Metric) -> Ints:
+    """Where each row's clock for `metric` stops, whenever that is (NONE: it does not)."""
+    return _span(rows, metric)[1]
 
 
 def _span(rows: pl.DataFrame, metric: Metric) -> tuple[Ints, Ints]:
@@ -108,9 +138,8 @@ def _span(rows: pl.DataFrame, metric: Metric) -> tuple[Ints, Ints]:
     return np.where(updated != NONE, np.maximum(updated, created), created), resolved
 
 
-def _clock(
-    rows: pl.DataFrame, policy: Policy, metric: Metric, target: int, as_of: Ints, kernel: Kernel, restart: bool
-) -> dict[str, Ints]:
+def _span_at(rows: pl.DataFrame, metric: Metric, as_of: Ints, restart: bool) -> tuple[Ints, Ints, Ints]:
+    """Where each clock started, where it stopped by `as_of` (NONE: running), and the end of what it measured."""
     start, stop = _span(rows, metric)
     stop = np.where(stop > as_of, NONE, stop)  # not stopped yet at the instant evaluated
     running = stop == NONE
@@ -118,7 +147,14 @@ def _clock(
         changed = _instants(rows, S.CHANGED)
         moved = (changed != NONE) & (changed > start) & (running | (stop > changed))
         start = np.where(moved, changed, start)
-    end = np.where(running, as_of, stop)
+    return start, stop, np.where(running, as_of, stop)
+
+
+def _clock(
+    rows: pl.DataFrame, policy: Policy, metric: Metric, target: int, as_of: Ints, kernel: Kernel, restart: bool
+) -> dict[str, Ints]:
+    start, stop, end = _span_at(rows, metric, as_of, restart)
+    running = stop == NONE
     pauses = _Pauses.within(rows, start, end) if metric in policy.pause else _Pauses.none()
     if len(start):  # open seconds at each instant, counted once: spans are their differences
         first, last = int(min(start.min(), as_of.min())), int(max(end.max(), as_of.max()))

@@ -4,6 +4,7 @@ clocks that stopped in the window, and the clocks whose verdict changes against 
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 from escalate_cli.backtest import ClockKey, Outcome
 
@@ -59,18 +60,23 @@ def render_json(
     changed: list[tuple[ClockKey, str | None, str | None]] | None,
     baseline: Outcome | None,
 ) -> str:
+    columns = _columns(outcome, baseline)
+
+    def ordered(counts: Counter[str]) -> dict[str, int]:
+        return {kind: counts[kind] for kind in columns if kind in counts}
+
     document: dict[str, object] = {
         "schema_version": 1,
         "window": header,
         "issues": outcome.issues,
         "runs": outcome.steps,
-        "per_day": {day: dict(counts) for day, counts in sorted(outcome.per_day.items())},
-        "totals": dict(outcome.totals()),
+        "per_day": {day: ordered(counts) for day, counts in sorted(outcome.per_day.items())},
+        "totals": ordered(outcome.totals()),
         "attainment": [
             {"policy": p, "metric": m, "met": met, "stopped": total} for p, m, met, total in _attainment(outcome)
         ],
     }
     if baseline is not None and changed is not None:
-        document["baseline_totals"] = dict(baseline.totals())
+        document["baseline_totals"] = ordered(baseline.totals())
         document["changed"] = [{"issue": i, "metric": m, "baseline": b, "candidate": c} for (i, m), b, c in changed]
     return json.dumps(document, indent=2) + "\n"

@@ -86,11 +86,13 @@ SN_POLICIES = {
 
 
 def test_real_event_log_report_and_a_week_of_backtest():
-    from escalate_cli.backtest import replay
     from escalate_cli.config import parse_config
+    from escalate_cli.engine.backtest import replay as columnar_replay
+    from escalate_cli.pipeline import load_prepared, read_options
     from escalate_cli.readers import ReadOptions
     from escalate_cli.readers.issues import collect
     from escalate_cli.stats import summarize
+    from tests.reference_backtest import replay
 
     cfg = parse_config(SN_POLICIES)
     groups = collect([str(REAL_DATA / "servicenow/incident_event_log.csv.gz")], cfg, ReadOptions()).groups
@@ -98,6 +100,12 @@ def test_real_event_log_report_and_a_week_of_backtest():
     stats = summarize(evaluate(issues, cfg.policies, 1_488_326_400, str).clocks, ["priority"], "month", cfg.timezone)
     assert [row.group for row in stats.rows] == [("1 - Critical",), ("2 - High",), ("3 - Moderate",), ("4 - Low",)]
     assert sum(row.tally.clocks for row in stats.rows) == len(issues)
-    week = replay(groups, cfg.policies, cfg.statuses, None, 1_456_790_400, 1_457_395_199, 900, cfg.timezone)
+    window = (cfg.policies, cfg.statuses, None, 1_456_790_400, 1_457_395_199, 900, cfg.timezone)
+    week = replay(groups, *window)
     totals = week.totals()  # 2016-03-01 .. 03-07 at 15-minute steps
     assert week.steps == 671 and totals["new breach"] > 50 and totals["stopped"] > 500
+    export = [str(REAL_DATA / "servicenow/incident_event_log.csv.gz")]
+    rows = load_prepared(export, cfg, 0, read_options(cfg), fold=False).rows
+    by_columns = columnar_replay(rows, *window)  # what `escalate backtest` runs
+    assert (by_columns.issues, by_columns.totals(), by_columns.stopped) == (week.issues, totals, week.stopped)
+    assert by_columns.per_day == week.per_day and by_columns.verdicts == week.verdicts

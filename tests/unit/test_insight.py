@@ -7,15 +7,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from escalate_cli.backtest import compare, replay
+from escalate_cli.backtest import compare
 from escalate_cli.calendar_view import days, lint
 from escalate_cli.changes import ChangeKind, diff, remember
 from escalate_cli.config import holiday_name, holiday_years, parse_config
+from escalate_cli.engine.backtest import replay as columnar_replay
+from escalate_cli.engine.frame import from_issues
 from escalate_cli.explain import explain
 from escalate_cli.history import resolve
 from escalate_cli.model import Issue, State
 from escalate_cli.sla import evaluate, policy_name
 from escalate_cli.stats import summarize
+from tests.reference_backtest import replay
 
 UTC = timezone.utc
 H, M = 3600, 60
@@ -189,6 +192,10 @@ def test_event_driven_replay_matches_evaluating_every_step(seed):
     expected, final = brute_force(groups, config, start, end, every)
     assert outcome.totals() == expected
     assert outcome.verdicts == final
+    rows = from_issues([r for rows_of_id in groups.values() for r in rows_of_id], ("title", "priority", "status"), ())
+    by_columns = columnar_replay(rows, config.policies, config.statuses, True, start, end, every, UTC)
+    assert by_columns.totals() == expected
+    assert by_columns.verdicts == final
 
 
 def test_compare_lists_clocks_whose_verdict_changes():
