@@ -50,6 +50,7 @@ _TOP_KEYS = (
     "statuses",
     "history",
     "on_reclassify",
+    "reopen",
     "include_pull_requests",
     "calendars",
     "policies",
@@ -111,6 +112,7 @@ class Config:
     status_words: Statuses | None = None  # as written in the config; else the preset's
     history: bool | None = None  # None: an export with repeated ids and changing update times is an event log
     restart_on_reclassify: bool = False
+    hold_reopened: bool = True  # `reopen: pause`: the time an issue sat resolved before a reopening is not counted
     include_pull_requests: bool = False
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     policies: tuple[Policy, ...] = ()
@@ -123,9 +125,8 @@ class Config:
 
     @property
     def statuses(self) -> Statuses:
-        if self.status_words is not None:
-            return self.status_words
-        return Statuses(closed=frozenset(self.preset.closed), paused=frozenset(self.preset.paused))
+        words = self.status_words or Statuses(frozenset(self.preset.closed), frozenset(self.preset.paused))
+        return replace(words, hold_reopened=self.hold_reopened)
 
     def columns(self, name: str) -> tuple[str, ...]:
         """Candidate columns for a field: the config's own, else the preset's, else the field's own name."""
@@ -220,6 +221,7 @@ def parse_config(data: object) -> Config:
         history=None if top.get("history", "auto") == "auto" else _bool(top["history"], "history"),
         restart_on_reclassify=_choice(top.get("on_reclassify", "continue"), "on_reclassify", ("continue", "restart"))
         == "restart",
+        hold_reopened=_choice(top.get("reopen", "pause"), "reopen", ("pause", "continue")) == "pause",
         include_pull_requests=_bool(top.get("include_pull_requests", False), "include_pull_requests"),
         records=_optional_str(top.get("records"), "records"),
         delimiter=_delimiter(top.get("delimiter"), "delimiter"),

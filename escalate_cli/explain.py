@@ -11,7 +11,15 @@ from datetime import date, datetime, timedelta
 from escalate_cli.business_time import Calendar
 from escalate_cli.durations import format_duration
 from escalate_cli.model import Clock, Issue, Metric, Policy
-from escalate_cli.sla import clock_for, clock_span, field_values, instant_reaching, match_policy, pauses_within
+from escalate_cli.sla import (
+    clock_for,
+    clock_span,
+    field_values,
+    instant_reaching,
+    match_policy,
+    pauses_within,
+    uncounted,
+)
 
 
 @dataclass(frozen=True)
@@ -107,8 +115,8 @@ def _story(
     elif clock.metric is Metric.UPDATE and issue.updated is None:
         started_by = "created (no update time)"
     end = clock.stopped_at if clock.stopped_at is not None else as_of
-    pauses = pauses_within(issue, clock.started_at, end) if clock.metric in policy.pause else []
-    spans = _spans(policy.calendar, clock.started_at, end, pauses, holiday_name)
+    pauses = pauses_within(uncounted(issue, policy, clock.metric), clock.started_at, end)
+    spans = _spans(policy.calendar, clock.started_at, end, pauses, holiday_name, issue.held)
     return ClockStory(clock, started_by, tuple(spans), tuple(_marks(policy, clock, pauses, as_of)))
 
 
@@ -118,6 +126,7 @@ def _spans(
     end: int,
     pauses: list[tuple[int, int | None]],
     holiday_name: Callable[[Calendar, date], str | None],
+    held: tuple[tuple[int, int], ...] = (),
 ) -> list[Span]:
     spans: list[Span] = []
     cursor = start
@@ -126,14 +135,16 @@ def _spans(
             spans.append(
                 Span(cursor, open_start, "closed", 0, _closed_reason(calendar, cursor, open_start, holiday_name))
             )
-        spans += _split_by_pauses(calendar, open_start, open_end, pauses)
+        spans += _split_by_pauses(calendar, open_start, open_end, pauses, held)
         cursor = open_end
     if cursor < end:
         spans.append(Span(cursor, end, "closed", 0, _closed_reason(calendar, cursor, end, holiday_name)))
     return spans
 
 
-def _split_by_pauses(calendar: Calendar, start: int, end: int, pauses: list[tuple[int, int | None]]) -> list[Span]:
+def _split_by_pauses(
+    calendar: Calendar, start: int, end: int, pauses: list[tuple[int, int | None]], held: tuple[tuple[int, int], ...]
+) -> list[Span]:
     pieces: list[Span] = []
     cursor = start
     for pause_start, pause_end in pauses:
@@ -142,7 +153,8 @@ def _split_by_pauses(calendar: Calendar, start: int, end: int, pauses: list[tupl
             continue
         if lo > cursor:
             pieces.append(Span(cursor, lo, "counted", lo - cursor))
-        pieces.append(Span(lo, hi, "paused", calendar.elapsed_ts(lo, hi), "paused status"))
+        why = "resolved until reopened" if any(a <= lo and hi <= b for a, b in held) else "paused status"
+        pieces.append(Span(lo, hi, "paused", calendar.elapsed_ts(lo, hi), why))
         cursor = hi
     if cursor < end:
         pieces.append(Span(cursor, end, "counted", end - cursor))

@@ -53,6 +53,7 @@ def fold(snapshots: Sequence[Issue], as_of: int, statuses: Statuses, policy_of: 
     if not events:
         return None
     pauses: list[tuple[int, int | None]] = []
+    held: list[tuple[int, int]] = []  # resolved, then reopened
     paused_since: int | None = None
     closed_since: int | None = None
     status_since = events[0][0]
@@ -65,6 +66,8 @@ def fold(snapshots: Sequence[Issue], as_of: int, statuses: Statuses, policy_of: 
         if status != previous_status:
             status_since = moment
             if status not in statuses.closed:
+                if closed_since is not None and statuses.hold_reopened and moment > closed_since:
+                    held.append((closed_since, moment))
                 closed_since = None  # reopened: a later closing stops the clock anew
             elif closed_since is None:  # closed -> another closed status keeps the first stop (Solved -> Closed)
                 closed_since = moment
@@ -88,6 +91,7 @@ def fold(snapshots: Sequence[Issue], as_of: int, statuses: Statuses, policy_of: 
         updated=events[-1][0],
         status_since=status_since,
         pauses=tuple(pauses),
+        held=tuple(held),
         policy_changed_at=changed_at,
         previous_policy=previous_policy,
     )

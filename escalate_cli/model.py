@@ -84,6 +84,7 @@ class Issue:
     where: str = ""  # file:line
     status_since: int | None = None  # when the issue entered its current status, where the export tells
     pauses: tuple[tuple[int, int | None], ...] = ()  # spans in a paused status; None: still paused
+    held: tuple[tuple[int, int], ...] = ()  # spans it sat resolved before it was reopened: no clock counts them
     policy_changed_at: int | None = None  # when a change of fields last moved the issue to another policy
     previous_policy: str | None = None
 
@@ -94,6 +95,7 @@ class Statuses:
 
     closed: frozenset[str] = frozenset()
     paused: frozenset[str] = frozenset()
+    hold_reopened: bool = True  # time resolved before a reopening counts for no clock (`reopen: pause`)
 
 
 @dataclass(frozen=True, slots=True)

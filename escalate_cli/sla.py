@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -132,7 +132,7 @@ def clock_for(
         start = changed
     end = stop if stop is not None else as_of
     calendar = policy.calendar
-    pauses = pauses_within(issue, start, end) if metric in policy.pause else []
+    pauses = pauses_within(uncounted(issue, policy, metric), start, end)
     paused = sum(calendar.elapsed_ts(a, b if b is not None else end) for a, b in pauses)  # already clipped
     elapsed = calendar.elapsed_ts(start, end) - paused
     due = instant_reaching(policy, start, target, pauses, as_of)
@@ -158,10 +158,19 @@ def clock_for(
     return replace(clock, level=steps[-1].level, actions=reached[-1:], reached=reached)
 
 
-def pauses_within(issue: Issue, start: int, end: int) -> list[tuple[int, int | None]]:
-    """The issue's pauses clipped to [start, end); a pause still open at `end` keeps None as its end."""
+def uncounted(issue: Issue, policy: Policy, metric: Metric) -> tuple[tuple[int, int | None], ...]:
+    """What a clock of `metric` does not count, in order: the issue's pauses where the policy pauses the metric,
+    and the time it sat resolved before a reopening (closed and paused statuses never overlap)."""
+    pauses = issue.pauses if metric in policy.pause else ()
+    if not issue.held:
+        return pauses
+    return tuple(sorted((*pauses, *issue.held), key=lambda span: span[0]))
+
+
+def pauses_within(spans: Sequence[tuple[int, int | None]], start: int, end: int) -> list[tuple[int, int | None]]:
+    """Spans not counted (`uncounted`) clipped to [start, end); one still open at `end` keeps None as its end."""
     clipped: list[tuple[int, int | None]] = []
-    for pause_start, pause_end in issue.pauses:
+    for pause_start, pause_end in spans:
         lo = max(pause_start, start)
         if pause_end is not None and (lo >= end or pause_end <= lo):
             continue

@@ -19,7 +19,7 @@ from escalate_cli.backtest import ClockKey, Outcome
 from escalate_cli.changes import ChangeKind, Remembered, diff, remember
 from escalate_cli.history import fold, looks_like_event_log, with_status
 from escalate_cli.model import Clock, Issue, Policy, State, Statuses
-from escalate_cli.sla import clock_for, clock_span, instant_reaching, match_policy, pauses_within
+from escalate_cli.sla import clock_for, clock_span, instant_reaching, match_policy, pauses_within, uncounted
 
 
 def replay(
@@ -92,7 +92,7 @@ def _change_points(
         if not at_lo.state.is_running or at_lo.state is State.PAUSED:
             continue  # stopped, or frozen until the next version
         instants = {at_lo.due_at}
-        pauses = pauses_within(issue, at_lo.started_at, lo) if metric in policy.pause else []
+        pauses = pauses_within(uncounted(issue, policy, metric), at_lo.started_at, lo)
         reach = [t.elapsed_at(target) for t in policy.warn] + [s.elapsed_at(target) for s in policy.steps]
         for seconds in reach:
             instants.add(instant_reaching(policy, at_lo.started_at, seconds, pauses, lo))

@@ -55,7 +55,7 @@ def replay(
         pl.max_horizontal(VALID_FROM, pl.lit(start)).alias(_LO), pl.min_horizontal(VALID_TO, pl.lit(end + 1)).alias(_HI)
     ).filter(pl.col(_LO) < pl.col(_HI))
     del stood, firsts  # what the clocks read is kept, not the texts
-    read = (POLICY, NUMBER, _LO, _HI, S.PAUSES, *S.INSTANTS)
+    read = (POLICY, NUMBER, _LO, _HI, S.PAUSES, S.HELD, *S.INSTANTS)
     matched = with_policy(IssueFrame(window, rows.fields, rows.raw_keys, rows.objects, rows.single), policies)
     matched = matched.select(read)
     del window

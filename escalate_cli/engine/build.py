@@ -115,6 +115,7 @@ def build(
         pl.lit(None, pl.Int64).alias(S.CHANGED),
         pl.lit(None, pl.Utf8).alias(S.PREVIOUS),
         pl.lit(None, S.BASE[S.PAUSES]).alias(S.PAUSES),
+        pl.lit(None, S.BASE[S.HELD]).alias(S.HELD),
         pl.lit(None, pl.Int64).alias(S.STATUS_SINCE),
         pl.lit(None, pl.Int64).alias(S.OBJECT),
     ).select(*S.empty(fields, raw_keys).columns)

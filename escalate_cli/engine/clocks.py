@@ -107,7 +107,7 @@ def reaching(
     """For clocks running and not paused at `as_of` (per row): the instant each reaches each of `seconds` of
     business time, if it runs on (`sla.instant_reaching`); where a warning, the due time or a step comes."""
     start, _, end = _span_at(rows, metric, as_of, restart)
-    pauses = _Pauses.within(rows, start, end) if metric in policy.pause else _Pauses.none()
+    pauses = _Pauses.within(rows, start, end, metric in policy.pause)
     kernel = kernels(policy.calendar)
     return [_due(kernel, start, amount, pauses, as_of) for amount in seconds]
 
@@ -155,7 +155,7 @@ def _clock(
 ) -> dict[str, Ints]:
     start, stop, end = _span_at(rows, metric, as_of, restart)
     running = stop == NONE
-    pauses = _Pauses.within(rows, start, end) if metric in policy.pause else _Pauses.none()
+    pauses = _Pauses.within(rows, start, end, metric in policy.pause)
     if len(start):  # open seconds at each instant, counted once: spans are their differences
         first, last = int(min(start.min(), as_of.min())), int(max(end.max(), as_of.max()))
         at_start, at_end, at_lo, at_hi = (
@@ -185,8 +185,9 @@ def _clock(
 
 @dataclass
 class _Pauses:
-    """Every row's pauses clipped to its span [start, end) (`sla.pauses_within`), flat and in order: the row
-    each belongs to, where it begins, where it ends (`open`: still paused at the end of the span)."""
+    """Every row's pauses and time resolved before a reopening (`sla.uncounted`) clipped to its span [start,
+    end) (`sla.pauses_within`), flat and in order: the row each belongs to, where it begins, where it ends
+    (`open`: still paused at the end of the span)."""
 
     row: Ints
     lo: Ints
@@ -201,21 +202,20 @@ class _Pauses:
         return hi
 
     @classmethod
-    def none(cls) -> _Pauses:
-        empty = np.zeros(0, dtype=np.int64)
-        flags = np.zeros(0, dtype=bool)
-        return cls(empty, empty, empty, flags, flags, flags)
-
-    @classmethod
-    def within(cls, rows: pl.DataFrame, start: Ints, end: Ints) -> _Pauses:
-        since = _instants(rows, S.PAUSED_SINCE)
+    def within(cls, rows: pl.DataFrame, start: Ints, end: Ints, pausing: bool) -> _Pauses:
+        """`pausing`: the policy pauses this metric (else only the time resolved before a reopening counts)."""
+        since = _instants(rows, S.PAUSED_SINCE) if pausing else np.full(rows.height, NONE)
         one = np.flatnonzero(since != NONE)  # the one open pause of a snapshot
-        listed = (
-            rows.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"), S.PAUSES)
-            .filter(pl.col(S.PAUSES).is_not_null())
-            .explode(S.PAUSES)
-            .unnest(S.PAUSES)
-            .drop_nulls("from")
+        lists = [S.PAUSES, S.HELD] if pausing else [S.HELD]
+        listed = pl.concat(
+            [
+                rows.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"), pl.col(name).alias("_spans"))
+                .filter(pl.col("_spans").is_not_null())
+                .explode("_spans")
+                .unnest("_spans")
+                .drop_nulls("from")
+                for name in lists
+            ]
         )
         row = np.concatenate([one, listed.get_column("_row").to_numpy()]).astype(np.int64)
         begin = np.concatenate([since[one], listed.get_column("from").to_numpy()]).astype(np.int64)

@@ -76,12 +76,14 @@ def replay(rows: IssueFrame, as_of: int, statuses: Statuses, policies: tuple[Pol
     )
     pauses = _pauses(folded)
     folded = folded.drop("_starts", "_ends").join(pauses, on=S.ID, how="left", maintain_order="left")
+    held = _held(events, statuses).group_by(S.ID).agg(pl.struct("from", "to").alias(S.HELD))
+    folded = folded.join(held, on=S.ID, how="left", maintain_order="left")
     return IssueFrame(_split(folded).select(rows.frame.columns), rows.fields, rows.raw_keys, rows.objects, rows.single)
 
 
 VALID_FROM, VALID_TO = "valid_from", "valid_to"  # Int64: the span [from, to) in which a version stands
 NUMBER = "number"  # Int64: the issue's number, the same in all its versions
-_MADE = (S.CREATED, S.UPDATED, S.RESOLVED, S.STATUS_SINCE, S.CHANGED, S.PREVIOUS, S.PAUSES, S.PAUSED_SINCE)
+_MADE = (S.CREATED, S.UPDATED, S.RESOLVED, S.STATUS_SINCE, S.CHANGED, S.PREVIOUS, S.PAUSES, S.PAUSED_SINCE, S.HELD)
 
 
 def versions(
@@ -101,9 +103,6 @@ def versions(
         )
     events = _events(rows, end, statuses, policies)
     change, closed, by_id = pl.col("_change"), pl.col("_closed"), S.ID
-    new_id = pl.col(by_id).ne_missing(pl.col(by_id).shift(1))
-    reopening = change & ~closed  # each opens a stretch in which the first closing stops the clocks
-    events = events.with_columns(new_id.cum_sum().alias("_n"), (new_id | reopening).cum_sum().alias("_open"))
     closing = change & closed
     closed_before = pl.when(closing).then(pl.col("_open")).forward_fill().shift(1)  # the stretch of the last one
     first_closing = closing & closed_before.ne_missing(pl.col("_open"))
@@ -133,8 +132,17 @@ def versions(
         .group_by("_version")
         .agg(pl.struct("from", "to").alias(S.PAUSES))
     )
+    held = (
+        stamped.select("_version", by_id, _AT)
+        .join(_held(events, statuses), on=by_id)
+        .filter(pl.col("to") <= pl.col(_AT))  # reopened by then
+        .sort("_version", "from")
+        .group_by("_version")
+        .agg(pl.struct("from", "to").alias(S.HELD))
+    )
     valid_from = pl.max_horizontal(_AT, S.CREATED)
-    stamped = stamped.drop(S.PAUSES).join(begun, on="_version", how="left", maintain_order="left")
+    stamped = stamped.drop(S.PAUSES, S.HELD).join(begun, on="_version", how="left", maintain_order="left")
+    stamped = stamped.join(held, on="_version", how="left", maintain_order="left")
     stamped = _split(stamped).with_columns(
         valid_from.alias(VALID_FROM),
         pl.when(same_id_next).then(valid_from.shift(-1)).otherwise(end + 1).alias(VALID_TO),
@@ -181,13 +189,34 @@ def _events(rows: IssueFrame, as_of: int, statuses: Statuses, policies: tuple[Po
     before = pl.col("_status").shift(1).over(by_id)
     was_paused = pl.col("_paused").shift(1).over(by_id).fill_null(False)
     policy_before = pl.col("_policy").shift(1).over(by_id)
+    change = ((pl.col(_K) == 0) | (pl.col("_status") != before).fill_null(True)).alias("_change")
+    new_id = pl.col(by_id).ne_missing(pl.col(by_id).shift(1))
+    reopening = change & ~pl.col("_closed")  # each opens a stretch in which the first closing stops the clocks
     return events.with_columns(
-        ((pl.col(_K) == 0) | (pl.col("_status") != before).fill_null(True)).alias("_change"),
+        change,
+        new_id.cum_sum().alias("_n"),
+        (new_id | reopening).cum_sum().alias("_open"),
         (pl.col("_paused") & ~was_paused).alias("_pause_starts"),
         (~pl.col("_paused") & was_paused).alias("_pause_ends"),
         ((pl.col(_K) > 0) & pl.col("_policy").ne_missing(policy_before)).alias("_moved"),
         policy_before.alias("_policy_before"),
     )
+
+
+def _held(events: pl.DataFrame, statuses: Statuses) -> pl.DataFrame:
+    """The spans (id, from, to) each issue sat resolved before it was reopened: from the first closing of each
+    stretch between reopenings to the reopening that ends it (none with `reopen: continue`)."""
+    if not statuses.hold_reopened:
+        return pl.DataFrame(schema={S.ID: pl.Utf8, "from": pl.Int64, "to": pl.Int64})
+    closing = pl.col("_change") & pl.col("_closed")
+    stretches = (
+        events.group_by("_open")
+        .agg(pl.col(S.ID).first(), pl.col(_AT).filter(closing).first().alias("from"), pl.col(_AT).first().alias("b"))
+        .sort("_open")
+    )
+    reopened = pl.when(pl.col(S.ID) == pl.col(S.ID).shift(-1)).then(pl.col("b").shift(-1))
+    spans = stretches.select(S.ID, "from", reopened.alias("to"))
+    return spans.filter(pl.col("to") > pl.col("from"))
 
 
 def _split(folded: pl.DataFrame) -> pl.DataFrame:

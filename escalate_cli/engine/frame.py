@@ -40,6 +40,7 @@ def from_issues(issues: Sequence[Issue], fields: tuple[str, ...], raw_keys: tupl
         S.WHERE: [i.where for i in issues],
         S.LABELS: [list(i.labels) for i in issues],
         S.PAUSES: [[{"from": a, "to": b} for a, b in i.pauses] if _listed(i) else None for i in issues],
+        S.HELD: [[{"from": a, "to": b} for a, b in i.held] if i.held else None for i in issues],
         S.STATUS_SINCE: [i.status_since for i in issues],
         S.OBJECT: list(range(len(issues))),
     }
@@ -89,6 +90,7 @@ def _issue(issues: IssueFrame, row: Mapping[str, Any]) -> Issue:
         where=str(row[S.WHERE]),
         status_since=row[S.STATUS_SINCE],
         pauses=pauses,
+        held=tuple((span["from"], span["to"]) for span in row[S.HELD] or ()),
         policy_changed_at=row[S.CHANGED],
         previous_policy=row[S.PREVIOUS],
     )

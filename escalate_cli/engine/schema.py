@@ -20,6 +20,7 @@ WHERE = "where"  # Utf8: file:line of the row the issue comes from
 LABELS = "labels"  # List(Utf8)
 PAUSES = "pauses"  # List(Struct{from, to: Int64}): every pause, where some ended (an event log; to null: still
 # open); else null, and PAUSED_SINCE holds the one open pause if any
+HELD = "held"  # List(Struct{from, to: Int64}): spans it sat resolved before a reopening (no clock counts them)
 STATUS_SINCE = "status_since"  # Int64: when it entered its status, where an event log tells
 OBJECT = "object"  # Int64: index of the issue among objects a reader built already (null: build from the row)
 TEXT_FIELDS = ("title", "priority", "status")  # Utf8, "" when missing; the config's extra fields follow them
@@ -34,6 +35,7 @@ BASE: dict[str, pl.DataType] = {
     WHERE: pl.Utf8(),
     LABELS: pl.List(pl.Utf8()),
     PAUSES: pl.List(pl.Struct({"from": pl.Int64(), "to": pl.Int64()})),
+    HELD: pl.List(pl.Struct({"from": pl.Int64(), "to": pl.Int64()})),
     STATUS_SINCE: pl.Int64(),
     OBJECT: pl.Int64(),
 }

@@ -70,7 +70,8 @@ def _clock(story: ClockStory, tz: tzinfo) -> list[str]:
 
 def _span(span: Span, tz: tzinfo) -> str:
     amount = format_duration(span.seconds) if span.kind != "closed" else ""
-    reason = f"  {span.reason}" if span.reason and span.kind != "paused" else ""
+    said = span.reason and (span.kind != "paused" or span.reason != "paused status")  # a pause says what else it is
+    reason = f"  {span.reason}" if said else ""
     return f"    {span.kind:<8} {_when(span.start, tz)} → {_when(span.end, tz)}  {amount}{reason}".rstrip()
 
 

@@ -243,3 +243,34 @@ def test_backtest_takes_its_interval_as_written(every, shown):
 def test_backtest_refuses_an_interval_that_is_no_duration(every):
     result = run([*BACKTEST, "--every", every])
     assert result.exit_code == 2 and "expected a duration" in result.stderr
+
+
+REOPENED_LOG = """id,created,updated,status,priority,title
+R-1,2026-03-02T09:00:00Z,2026-03-02T09:00:00Z,Open,P2,printer
+R-1,2026-03-02T09:00:00Z,2026-03-02T10:00:00Z,Resolved,P2,printer
+R-1,2026-03-02T09:00:00Z,2026-03-02T14:00:00Z,Open,P2,printer
+R-1,2026-03-02T09:00:00Z,2026-03-02T15:00:00Z,Resolved,P2,printer
+"""
+
+
+@pytest.mark.parametrize(("reopen", "elapsed", "paused"), [(None, 2, 4), ("pause", 2, 4), ("continue", 6, 0)])
+def test_a_reopened_issue_is_not_charged_for_the_time_it_sat_resolved(tmp_path, reopen, elapsed, paused):
+    """Open 09-10, resolved 10-14, reopened, resolved 15:00: 2h of resolution time, the 4h resolved are a pause
+    of their own (as Zendesk, Jira SM, ServiceNow, Zammad and ERPNext count it); `reopen: continue` charges all
+    6h (#18 point 5). Every output reads it from the same clock: json, and explain's list of spans."""
+    log = tmp_path / "log.csv"
+    log.write_text(REOPENED_LOG, encoding="utf-8")
+    config = tmp_path / "sla.yaml"
+    setting = f"reopen: {reopen}\n" if reopen else ""
+    config.write_text(
+        setting + "history: true\nstatuses: {closed: [resolved]}\n"
+        "policies:\n  - name: p\n    targets: {resolution: 3h}\n",
+        encoding="utf-8",
+    )
+    args = [str(log), "-c", str(config), "--as-of", "2026-03-03T00:00:00Z"]
+    result = run(["check", *args, "-f", "json", "--fail-on", "never"])
+    (clock,) = json.loads(result.stdout)["results"]
+    assert (clock["elapsed_seconds"], clock["paused_seconds"]) == (elapsed * 3600, paused * 3600)
+    assert clock["state"] == ("met" if elapsed < 3 else "missed")
+    story = run(["explain", "R-1", *args]).stdout
+    assert ("resolved until reopened" in story) is (paused > 0)

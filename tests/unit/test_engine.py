@@ -85,6 +85,7 @@ def issues(draw, cal: Calendar, around: int) -> list[Issue]:
 
         first, resolved, updated = later(created), later(created), later(created)
         pauses: tuple[tuple[int, int | None], ...] = ()
+        held: list[tuple[int, int]] = []
         if draw(st.booleans()):
             pauses = ((max(updated or created, created), None),)
         elif draw(st.integers(0, 3)) == 0:  # an event log's history: pauses that ended, one may still be open
@@ -92,7 +93,10 @@ def issues(draw, cal: Calendar, around: int) -> list[Issue]:
             for _ in range(draw(st.integers(1, 4))):
                 a = cursor + span(0, 2 * DAY)
                 cursor = a + span(1, 2 * DAY)
-                listed.append((a, cursor))
+                if draw(st.integers(0, 2)) == 0:
+                    held.append((a, cursor))  # resolved, then reopened: no clock counts it
+                else:
+                    listed.append((a, cursor))
             if draw(st.booleans()):
                 listed.append((cursor + span(0, DAY), None))
             pauses = tuple(listed)
@@ -115,6 +119,7 @@ def issues(draw, cal: Calendar, around: int) -> list[Issue]:
                 record=record,
                 where=f"f.csv:{n + 2}",
                 pauses=pauses,
+                held=tuple(held),
                 policy_changed_at=changed,
                 previous_policy="p0" if changed else None,
             )
