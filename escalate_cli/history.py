@@ -112,21 +112,36 @@ def resolve(
     policy_of: PolicyOf,
 ) -> tuple[list[Issue], list[Problem]]:
     """One issue per id. `history` None decides by the data (`looks_like_event_log`); otherwise repeated rows are
-    copies, merged into the most recently updated."""
+    copies of one record (the same creation time), merged into the most recently updated; records that share an
+    id but not their creation time are different issues, each kept, with a note that the id conflicts."""
     is_log = history if history is not None else looks_like_event_log(groups)
     issues: list[Issue] = []
     merged, first_copy = 0, None
+    notes = []
     for snapshots in groups.values():
         if is_log:
             issue = fold(snapshots, as_of, statuses, policy_of)
             if issue is not None:
                 issues.append(issue)
             continue
-        if len(snapshots) > 1:
-            merged += len(snapshots) - 1
-            first_copy = first_copy or snapshots[1]
-        issues.append(with_status(latest(snapshots), statuses))
-    notes = []
+        records: dict[int, list[Issue]] = {}  # copies of one record share its creation time
+        for snapshot in snapshots:
+            records.setdefault(snapshot.created, []).append(snapshot)
+        for copies in records.values():
+            if len(copies) > 1:
+                merged += len(copies) - 1
+                first_copy = first_copy or copies[1]
+            issues.append(with_status(latest(copies), statuses))
+        if len(records) > 1:
+            first, *others = (copies[0] for copies in records.values())
+            notes += [
+                Problem(
+                    other.where,
+                    f"id {other.id!r} is also the id of a different record ({_place(first.where, other.where)}, "
+                    "created at another time): both are kept",
+                )
+                for other in others
+            ]
     if first_copy is not None:
         rows, were = (f"{merged} rows", "were") if merged != 1 else ("1 row", "was")
         notes.append(
@@ -137,3 +152,12 @@ def resolve(
             )
         )
     return issues, notes
+
+
+def _place(where: str, here: str) -> str:
+    """`where` (file:line, or file: record N) said from `here`: without the file name when it is the same."""
+    file, _, spot = where.rpartition(":")
+    if file != here.rpartition(":")[0]:
+        return f"at {where}"
+    spot = spot.strip()
+    return f"line {spot}" if spot.isdigit() else spot

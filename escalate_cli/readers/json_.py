@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from typing import IO
 
@@ -34,11 +35,15 @@ def read_json(name: str, stream: IO[str], records_key: str | None) -> Rows:
         raise InputError(f"{name}: {_TOO_DEEP}") from None
     path, items = _records(name, document, records_key)
     lines: list[int] = []
+    shared: set[int] = set()  # lines that begin several records (a minified export): those say the record
 
     def where(index: int) -> str:
         if not lines:  # found only when a record needs reporting: a second parse of the text
             lines.extend(_element_lines(text, path))
-        return f"{name}:{lines[index]}" if index < len(lines) else f"{name}: record {index + 1}"
+            shared.update(line for line, n in Counter(lines).items() if n > 1)
+        if index < len(lines) and lines[index] not in shared:
+            return f"{name}:{lines[index]}"
+        return f"{name}: record {index + 1}"
 
     surrogates: list[int] = []
     if _ESCAPE.search(text):

@@ -38,7 +38,7 @@ FILES = [
     ("zendesk", ["zendesk/zendesk_ticket_export_csv_business_hours_metrics__plum.csv"], 16476),
     ("servicenow", ["servicenow/servicenow_incident_list_export_csv_display_values__priya-roy.csv"], 66),
     ("servicenow", ["servicenow/servicenow_incident_list_export_csv_excel_resaved__jamesbhn.csv"], 97),
-    ("servicenow", ["servicenow/servicenow_incident_jsonv2_export_raw_values__yilmazetl.json"], 69),  # INC0010001 x2
+    ("servicenow", ["servicenow/servicenow_incident_jsonv2_export_raw_values__yilmazetl.json"], 70),  # INC0010001 x2
 ]
 
 
@@ -48,7 +48,20 @@ def test_real_export_reads_with_its_preset(source, names, issues):
     assert got.errors == []
     assert len(got.issues) == issues
     for warning in got.warnings:  # the only warnings are the explained ones
-        assert "pull request" in warning.message or "merged" in warning.message, warning
+        assert any(why in warning.message for why in ("pull request", "merged", "both are kept")), warning
+
+
+def test_real_servicenow_json_keeps_both_incidents_that_share_a_number():
+    """INC0010001 is two incidents (other sys_id, creation time and description): both are evaluated, and one
+    warning says where the id conflicts (#18 point 9); before, one of them was dropped as a copy."""
+    got = read([REAL_DATA / FILES[-1][1][0]], config(source="servicenow"))
+    both = [i for i in got.issues if i.id == "INC0010001"]
+    assert sorted(i.fields["title"] for i in both) == ["Router upgrade issues", "incident for router crash"]
+    (warning,) = [w for w in got.warnings if "INC0010001" in w.message]
+    assert str(warning).endswith(
+        ": record 29: id 'INC0010001' is also the id of a different record (record 26, created at another time): "
+        "both are kept"
+    )
 
 
 def test_real_spanish_jira_completado_stops_at_the_last_update():

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from escalate_cli.config import parse_config
@@ -180,3 +182,18 @@ def test_a_move_from_one_closed_status_to_another_keeps_the_first_stop():
     reopened = [*rows, snap("Open", T0 + 100 * H), snap("Closed", T0 + 101 * H)]
     again = fold(reopened, T0 + 102 * H, statuses, lambda _: "p")
     assert again is not None and again.resolved == T0 + 101 * H  # a reopen starts over: the last closing counts
+
+
+def test_records_that_share_an_id_but_not_their_creation_are_both_kept():
+    """Copies (the same creation time) merge; a different record under the same id is an issue of its own, and a
+    note locates the conflict (#18 point 9)."""
+    first = replace(snap("open", T0), where="x.csv:2")
+    other = replace(snap("open", T0 + H, created=T0 + H), where="x.csv:3")
+    copy = replace(snap("waiting", T0 + 2 * H), where="x.csv:4")
+    issues, notes = resolve({"1": [first, other, copy]}, T0 + 3 * H, STATUSES, False, lambda _: "p")
+    assert [(i.created, i.where) for i in issues] == [(T0, "x.csv:4"), (T0 + H, "x.csv:3")]
+    assert [str(n) for n in notes] == [
+        "x.csv:3: id '1' is also the id of a different record (line 2, created at another time): both are kept",
+        "x.csv:4: 1 row repeated the id of an earlier row (first: '1') and was merged, keeping the most recently "
+        "updated",
+    ]
