@@ -13,6 +13,7 @@ from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone, tzinfo
 from types import MappingProxyType
+from typing import Protocol
 
 DAY = 86_400
 Window = tuple[int, int]
@@ -30,6 +31,35 @@ UTC_NAMES = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class PartDay:
+    """A day that closes early: at `closes` (seconds after midnight), or with `shorter` seconds of its usual
+    opening hours taken off the end (`holidays`' half days: "from 1pm", "workday shortened by 3 hours")."""
+
+    closes: int | None = None
+    shorter: int = 0
+
+    def cut(self, windows: tuple[Window, ...]) -> tuple[Window, ...]:
+        if self.closes is not None:
+            end = self.closes
+            return tuple((start, min(stop, end)) for start, stop in windows if start < end)
+        left, kept = sum(stop - start for start, stop in windows) - self.shorter, []
+        for start, stop in windows:
+            if left <= 0:
+                break
+            kept.append((start, min(stop, start + left)))
+            left -= stop - start
+        return tuple(kept)
+
+
+class PartDays(Protocol):
+    def part_day(self, day: date) -> PartDay | None: ...
+
+    def untimed(self, day: date) -> str | None:
+        """The name of a half day whose closing time is not known (closed all day), if `day` is one."""
+        ...
+
+
 @dataclass(frozen=True, eq=False)
 class Calendar:
     """Opening hours in a time zone, with whole-day closures and special days that replace a day's windows."""
@@ -39,6 +69,7 @@ class Calendar:
     closed: Container[date] = frozenset()
     special: Mapping[date, tuple[Window, ...]] = field(default_factory=lambda: MappingProxyType({}))
     name: str = ""
+    part: PartDays | None = None  # days that close early (part-day holidays), unless special
     _index: _OpenIntervals = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -51,12 +82,14 @@ class Calendar:
         return cls(tz=timezone.utc, week=(((0, DAY),),) * 7, name=name)
 
     def windows_on(self, day: date) -> tuple[Window, ...]:
-        """The windows that belong to `day`: its special hours, none on a closed day, else its weekday's."""
+        """The windows that belong to `day`: its special hours, none on a closed day, else its weekday's (cut
+        short on a part day)."""
         if day in self.special:
             return self.special[day]
         if day in self.closed:
             return ()
-        return self.week[day.weekday()]
+        part = self.part.part_day(day) if self.part is not None else None
+        return part.cut(self.week[day.weekday()]) if part is not None else self.week[day.weekday()]
 
     # Epoch-second interface: the hot path works on integers.
     def elapsed_ts(self, start: int, end: int) -> int:

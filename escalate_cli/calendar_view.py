@@ -31,7 +31,7 @@ def days(
         if day in calendar.special:
             note = "special hours" if windows else "closed (special day)"
         elif (name := holiday_name(calendar, day)) is not None:
-            note = f"closed: {name}"
+            note = f"part day: {name}" if day not in calendar.closed and windows else f"closed: {name}"
         elif not windows:
             note = "no hours"
         else:
@@ -83,6 +83,12 @@ def lint(
         name = holiday_name(calendar, view.day)
         if name is not None and not weekly and view.day not in calendar.special:
             notes.append(f"{_d(view.day)}: {name} falls on a day with no hours anyway")
+        untimed = calendar.part.untimed(view.day) if calendar.part is not None else None
+        if untimed is not None and view.day not in calendar.special:
+            notes.append(
+                f"{_d(view.day)}: {untimed} is a half day, but the holidays package does not say when it closes: "
+                "closed all day (give it special hours to keep it open part of the day)"
+            )
         if view.day in calendar.special and calendar.special[view.day] == weekly and name is None:
             notes.append(f"{_d(view.day)}: special hours repeat the weekly hours")
         before = calendar.windows_on(view.day - timedelta(days=1))

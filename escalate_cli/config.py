@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from escalate_cli.business_time import DAY, Calendar, Window
+from escalate_cli.business_time import DAY, Calendar, PartDay, Window
 from escalate_cli.channels import Channel, Contact
 from escalate_cli.durations import format_clock, format_duration, parse_duration
 from escalate_cli.errors import ConfigError
@@ -151,19 +151,48 @@ class Config:
 
 
 class HolidaySet:
-    """Whole days off: explicit dates plus a `holidays` package calendar, whose years are built when first asked."""
+    """Whole days off: explicit dates plus a `holidays` package calendar, whose years are built when first asked;
+    and the package's half days (category `half_day`, `part`), which close early where their name says when
+    ("from 1pm", "workday shortened by 3 hours") and all day where it does not (`calendar` lints those)."""
 
-    def __init__(self, dates: Collection[date], country: Any = None) -> None:
+    def __init__(self, dates: Collection[date], country: Any = None, part: Any = None) -> None:
         self.dates = frozenset(dates)
         self.country = country
+        self.part = part
 
     def __contains__(self, day: object) -> bool:
-        return day in self.dates or (self.country is not None and day in self.country)
+        if day in self.dates or (self.country is not None and day in self.country):
+            return True
+        return isinstance(day, date) and self.part is not None and day in self.part and self.part_day(day) is None
+
+    def part_day(self, day: date) -> PartDay | None:
+        name = self.part.get(day) if self.part is not None else None
+        return part_day(name) if name is not None else None
+
+    def untimed(self, day: date) -> str | None:
+        name = self.part.get(day) if self.part is not None else None
+        return str(name) if name is not None and part_day(name) is None else None
 
     def name(self, day: date) -> str | None:
         if self.country is not None and day in self.country:
             return str(self.country.get(day))
-        return "day off (holidays.dates)" if day in self.dates else None
+        if day in self.dates:
+            return "day off (holidays.dates)"
+        return str(self.part.get(day)) if self.part is not None and day in self.part else None
+
+
+_FROM = re.compile(r"\bfrom (\d{1,2})(?::(\d\d))?\s*([ap])m\b", re.IGNORECASE)
+_SHORTER = re.compile(r"\bshortened by (\d+) hours?\b", re.IGNORECASE)
+
+
+def part_day(name: str) -> PartDay | None:
+    """When a half day of the `holidays` package closes, from its English name; None where it does not say."""
+    found = _FROM.search(name)
+    if found is not None:
+        hour, minute, half = int(found[1]) % 12, int(found[2] or 0), found[3].lower()
+        return PartDay(closes=(hour + (12 if half == "p" else 0)) * 3600 + minute * 60)
+    found = _SHORTER.search(name)
+    return PartDay(shorter=int(found[1]) * 3600) if found is not None else None
 
 
 def holiday_name(calendar: Calendar, day: date) -> str | None:
@@ -441,7 +470,8 @@ def _calendar(name: str, spec: object, where: str, default_tz: tzinfo) -> Calend
     closed = _holidays(body.get("holidays", {}), f"{where}.holidays")
     if not any(week):  # special days alone would leave clocks that can never fall due
         raise ConfigError(f"{where}.hours", "the calendar is never open in a normal week")
-    return Calendar(tz=tz, week=week, closed=closed, special=special, name=name)
+    part = closed if closed.part is not None else None
+    return Calendar(tz=tz, week=week, closed=closed, special=special, name=name, part=part)
 
 
 def _week(value: object, where: str) -> tuple[tuple[Window, ...], ...]:
@@ -522,14 +552,22 @@ def _holidays(value: object, where: str) -> HolidaySet:
     country = _str(body["country"], f"{where}.country", "a country code such as 'DE'")
     subdiv = _optional_str(body.get("subdivision"), f"{where}.subdivision")
     categories = [_str(c, f"{where}.categories") for c in _one_or_list(body.get("categories", "public"))]
-    return HolidaySet(dates, _country_holidays(country, subdiv, categories, where))
+    whole = [c for c in categories if c != HALF_DAY]
+    country_days = _country_holidays(country, subdiv, whole, where) if whole else None
+    part = _country_holidays(country, subdiv, [HALF_DAY], where, "en_US") if HALF_DAY in categories else None
+    return HolidaySet(dates, country_days, part)
 
 
-def _country_holidays(country: str, subdiv: str | None, categories: list[str], where: str) -> Any:
+HALF_DAY = "half_day"  # the `holidays` category of days that close early
+
+
+def _country_holidays(
+    country: str, subdiv: str | None, categories: list[str], where: str, language: str | None = None
+) -> Any:
     from escalate_cli.country_holidays import CountryHolidays
 
     try:
-        return CountryHolidays(country, subdiv, tuple(categories))
+        return CountryHolidays(country, subdiv, tuple(categories), language)
     except NotImplementedError as exc:
         if subdiv is not None and "subdivision" in str(exc):
             raise ConfigError(f"{where}.subdivision", f"unknown subdivision {subdiv!r} of {country!r}") from exc

@@ -25,13 +25,15 @@ class CountryHolidays:
     """Days off of one country (subdivision, categories), by year: `day in holidays`, `holidays.get(day)` (the
     names, `; `-joined, as the package gives them), `start_year` and `end_year` (the years its data covers)."""
 
-    def __init__(self, country: str, subdiv: str | None, categories: tuple[str, ...]) -> None:
+    def __init__(
+        self, country: str, subdiv: str | None, categories: tuple[str, ...], language: str | None = None
+    ) -> None:
         """Raises what `holidays.country_holidays` raises for an unknown country, subdivision or category,
-        unless this calendar is in the cache already."""
-        self.country, self.subdiv, self.categories = country, subdiv, categories
+        unless this calendar is in the cache already. `language`: of the names (default: the country's)."""
+        self.country, self.subdiv, self.categories, self.language = country, subdiv, categories, language
         self.years: dict[int, dict[date, str]] = {}
         self._package: Any = None
-        self.path, self.key = _cache_file(country, subdiv, categories)
+        self.path, self.key = _cache_file(country, subdiv, categories, language)
         cached = self._read()
         if cached is not None:
             self.start_year, self.end_year = cached
@@ -56,7 +58,9 @@ class CountryHolidays:
         if self._package is None:
             import holidays
 
-            self._package = holidays.country_holidays(self.country, subdiv=self.subdiv, categories=self.categories)
+            self._package = holidays.country_holidays(
+                self.country, subdiv=self.subdiv, categories=self.categories, language=self.language
+            )
         return self._package
 
     def _year(self, year: int) -> dict[date, str]:
@@ -105,7 +109,9 @@ class CountryHolidays:
             pass
 
 
-def _cache_file(country: str, subdiv: str | None, categories: tuple[str, ...]) -> tuple[Path | None, str]:
+def _cache_file(
+    country: str, subdiv: str | None, categories: tuple[str, ...], language: str | None = None
+) -> tuple[Path | None, str]:
     """The cache file for this calendar (None: no cache) and the key its content must carry."""
     import importlib.util
 
@@ -119,7 +125,7 @@ def _cache_file(country: str, subdiv: str | None, categories: tuple[str, ...]) -
             except OSError:
                 continue
             stamps.append(f"{package / name}:{found.st_size}:{found.st_mtime_ns}")
-    key = "|".join([country, subdiv or "", ",".join(categories), *stamps])
+    key = "|".join([country, subdiv or "", ",".join(categories), *([language] if language else []), *stamps])
     directory = _cache_directory()
     if directory is None or not stamps:
         return None, key

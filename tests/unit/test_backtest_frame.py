@@ -79,7 +79,7 @@ def logs(draw) -> list[Issue]:
     return [rows[i] for i in order]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     logs(),
     st.sampled_from([[], ["resolution"], ["resolution", "update", "first_response"]]),

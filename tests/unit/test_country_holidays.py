@@ -129,3 +129,62 @@ def test_another_version_of_the_package_is_another_key(tmp_path, monkeypatch, ca
     upgraded, upgraded_key = country_holidays._cache_file("DE", None, ("public",))
     assert key != upgraded_key and path != upgraded
     assert country_holidays._cache_file("DE", "BY", ("public",))[1] not in (key, upgraded_key)
+
+
+def _office(country, zone, hours):
+    from escalate_cli.config import parse_config
+
+    calendars = {"c": {"timezone": zone, "hours": {"mon-fri": hours}, "holidays": {"country": country}}}
+    calendars["c"]["holidays"]["categories"] = ["public", "half_day"]
+    return parse_config({"calendars": calendars, "policies": []}).calendars["c"]
+
+
+def _day(calendar, day):
+    from datetime import datetime
+
+    midnight = int(datetime.combine(day, datetime.min.time(), calendar.tz).timestamp())
+    return calendar.elapsed_ts(midnight, midnight + 86400)
+
+
+def test_half_days_close_when_the_package_says():
+    """Iceland's Christmas Eve closes at 13:00 ('from 1pm'); Estonia's pre-holiday day is three hours shorter,
+    taken off the end of the day. Before, category half_day closed the whole day, silently (#18 point 11)."""
+    iceland = _office("IS", "Atlantic/Reykjavik", ["09:00-17:00"])
+    assert iceland.windows_on(date(2026, 12, 24)) == ((9 * 3600, 13 * 3600),)
+    assert _day(iceland, date(2026, 12, 24)) == 4 * 3600 and _day(iceland, date(2026, 12, 23)) == 8 * 3600
+    assert _day(iceland, date(2026, 12, 25)) == 0  # a public holiday stays closed all day
+    estonia = _office("EE", "Europe/Tallinn", ["09:00-12:00", "13:00-17:00"])
+    assert estonia.windows_on(date(2026, 12, 23)) == ((9 * 3600, 12 * 3600), (13 * 3600, 14 * 3600))
+
+
+def test_a_half_day_without_a_time_is_closed_and_linted():
+    from escalate_cli.calendar_view import days, lint
+    from escalate_cli.config import holiday_name
+
+    china = _office("CN", "Asia/Shanghai", ["09:00-17:00"])
+    women = date(2027, 3, 8)  # a Monday; the package gives no time for this half day
+    assert china.windows_on(women) == ()
+    (view,) = days(china, women, women, holiday_name)
+    assert view.note == "closed: International Women's Day"
+    assert lint(china, women, women, holiday_name, None) == [
+        "Mon 2027-03-08: International Women's Day is a half day, but the holidays package does not say when it "
+        "closes: closed all day (give it special hours to keep it open part of the day)",
+        "the calendar is never open in this range: clocks on it do not move",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "closes", "shorter"),
+    [
+        ("Christmas Eve (from 1pm)", 13 * 3600, 0),
+        ("Christmas Eve (from 12pm)", 12 * 3600, 0),
+        ("Republic Day (from 1:30 pm)", 13 * 3600 + 1800, 0),
+        ("Pre-holiday day (workday shortened by 3 hours)", None, 3 * 3600),
+    ],
+)
+def test_a_half_days_name_says_when_it_closes(name, closes, shorter):
+    from escalate_cli.business_time import PartDay
+    from escalate_cli.config import part_day
+
+    assert part_day(name) == PartDay(closes, shorter)
+    assert part_day("Army Day") is None
