@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from escalate_cli import __version__
+from escalate_cli.config_file import find_config
 from escalate_cli.errors import EscalateError, ExitCode
 from escalate_cli.model import Severity
 from escalate_cli.writers import OutputFormat
@@ -74,7 +75,15 @@ def _parse_as_of(value: str) -> datetime:
         ) from None
 
 
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="The SLA config (YAML).")]
+ConfigOption = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--config",
+        "-c",
+        help="The SLA config (YAML); else ./escalate.yaml, $ESCALATE_CONFIG, ~/.config/escalate/escalate.yaml.",
+        show_default=False,
+    ),
+]
 AsOfOption = Annotated[
     Optional[datetime],  # noqa: UP045
     typer.Option(parser=_parse_as_of, metavar="TIMESTAMP", help="Evaluate as if now were this instant."),
@@ -84,7 +93,7 @@ SourceOption = Annotated[
     typer.Option(help="Export preset: jira, jira-json, github, gitlab, zendesk, servicenow, generic."),
 ]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")]
-DEFAULT_CONFIG = Path("escalate.yaml")
+DEFAULT_CONFIG = None  # found by config.find_config
 
 
 class ColorChoice(str, Enum):
@@ -153,6 +162,7 @@ def check(
         flag = "--changes-only" if changes_only else "--notify" if notify else "--fail-on-delivery"
         raise typer.BadParameter("needs --state FILE", param_hint=flag)
     with error_boundary(debug):
+        config = find_config(config)
         from escalate_cli.pipeline import evaluate_loaded, load_prepared, prepare, read_options
         from escalate_cli.writers import stream_for, writer_for
 
@@ -218,6 +228,7 @@ def explain(
 ) -> None:
     """Explain one issue: the policy that matched and why, each clock's business segments and thresholds."""
     with error_boundary(debug):
+        config = find_config(config)
         from escalate_cli.config import holiday_name
         from escalate_cli.explain import explain as explain_issue
         from escalate_cli.pipeline import find_issue, load
@@ -259,6 +270,7 @@ def calendar_command(
     if end < start:
         raise typer.BadParameter("--to is before --from", param_hint="--to")
     with error_boundary(debug):
+        config = find_config(config)
         from escalate_cli.calendar_view import days, lint
         from escalate_cli.config import holiday_name, holiday_years, load_config
         from escalate_cli.writers import calendar_days
@@ -302,6 +314,7 @@ def report(
 ) -> None:
     """SLA attainment per policy and metric, median and p90 business times, breaches, and a trend."""
     with error_boundary(debug):
+        config = find_config(config)
         from escalate_cli.pipeline import evaluate_loaded, load
         from escalate_cli.stats import Stats, summarize_table
         from escalate_cli.writers import iso
@@ -348,7 +361,10 @@ def _every_seconds(value: str) -> int:
 @app.command(epilog=f"{NAIVE_NOTE} {EXIT_CODES}")
 def backtest(
     exports: Annotated[list[str], typer.Argument(metavar="EXPORT...", help="History exports (an event log is best).")],
-    config: Annotated[Path, typer.Option("--config", "-c", help="The candidate SLA config.")] = Path("escalate.yaml"),
+    config: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--config", "-c", help="The candidate SLA config (found as for check).", show_default=False),
+    ] = None,
     baseline: Annotated[
         Optional[Path], typer.Option(help="The current config, to compare verdicts with.")  # noqa: UP045
     ] = None,
@@ -365,6 +381,7 @@ def backtest(
     if not first or not last:
         raise typer.BadParameter("--from and --to are required", param_hint="--from/--to")
     with error_boundary(debug):
+        config = find_config(config)
         from escalate_cli.backtest import compare
         from escalate_cli.config import load_config
         from escalate_cli.engine.backtest import replay
@@ -406,12 +423,44 @@ def backtest(
 
 
 @app.command(epilog=EXIT_CODES)
+def init(
+    exports: Annotated[list[str], typer.Argument(metavar="EXPORT...", help="Exports to learn the config from.")],
+    output: Annotated[
+        str, typer.Option("--output", "-o", metavar="FILE", help="Where to write it; - is stdout.")
+    ] = "escalate.yaml",
+    timezone: Annotated[str, typer.Option(help="IANA zone of the business hours (and of naive timestamps).")] = "UTC",
+    country: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Country code for public holidays (the holidays package), e.g. DE."),
+    ] = None,
+    source: SourceOption = None,
+    force: Annotated[bool, typer.Option(help="Overwrite FILE if it exists.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Write a commented starter config from your exports: source, calendar, one policy per priority, with
+    targets proposed from the history."""
+    with error_boundary(debug):
+        from escalate_cli.starter import starter_config
+
+        target = Path(output)
+        if output != "-" and target.exists() and not force:
+            raise EscalateError(f"{output} exists; --force overwrites it, or -o names another file")
+        text = starter_config(exports, source, timezone, country)
+        if output == "-":
+            sys.stdout.write(text)
+            return
+        target.write_text(text, encoding="utf-8")
+        sys.stderr.write(f"wrote {output}; try: escalate check {' '.join(exports)}\n")
+
+
+@app.command(epilog=EXIT_CODES)
 def validate(
     config: ConfigOption = DEFAULT_CONFIG,
     debug: DebugOption = False,
 ) -> None:
     """Check a config and summarise its calendars and policies."""
     with error_boundary(debug):
+        config = find_config(config)
         from escalate_cli.config import describe, load_config
 
         sys.stdout.write(f"{config}: valid\n" + describe(load_config(config)))
