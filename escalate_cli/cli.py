@@ -463,7 +463,10 @@ def validate(
         config = find_config(config)
         from escalate_cli.config import describe, load_config
 
-        sys.stdout.write(f"{config}: valid\n" + describe(load_config(config)))
+        loaded = load_config(config)
+        sys.stdout.write(f"{config}: valid\n" + describe(loaded))
+        for note in loaded.lint:
+            sys.stderr.write(f"warning: {config}: {note}\n")
 
 
 def _emit(text: str | Iterable[str], output: Path | None) -> None:

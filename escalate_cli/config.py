@@ -118,6 +118,7 @@ class Config:
     policies: tuple[Policy, ...] = ()
     channels: Mapping[str, Channel] = field(default_factory=dict)
     contacts: Mapping[str, Contact] = field(default_factory=dict)
+    lint: tuple[str, ...] = ()  # what `validate` warns about: valid, but likely not what was meant
 
     @property
     def preset(self) -> Preset:
@@ -257,7 +258,35 @@ def parse_config(data: object) -> Config:
         encoding=_optional_str(top.get("encoding"), "encoding") or "utf-8-sig",
         calendars=calendars,
         policies=policies,
+        lint=tuple(_day_lint(top.get("policies"), calendars)),
     )
+
+
+def _day_lint(specs: object, calendars: Mapping[str, Calendar]) -> list[str]:
+    """Targets written in days (`d` = 24 hours, `w` = 7 days) on a business calendar: 3d there is 72 business
+    hours, which on an 8-hour calendar is nine working days, not three."""
+    notes = []
+    for i, spec in enumerate(specs if isinstance(specs, list) else []):
+        calendar = calendars.get(str(spec.get("calendar", ALWAYS))) if isinstance(spec, dict) else None
+        targets = spec.get("targets") if isinstance(spec, dict) else None
+        if calendar is None or calendar.name == ALWAYS or not isinstance(targets, dict):
+            continue
+        open_days = [sum(end - start for start, end in day) for day in calendar.week if day]
+        regular = open_days[0] if open_days and len(set(open_days)) == 1 else None
+        for metric, text in targets.items():
+            if not isinstance(text, str) or not re.search(r"\d\s*[dw]", text.lower()):
+                continue
+            seconds = parse_duration(text)
+            said = f"{format_duration(seconds)} of business time"
+            instead = "hours"
+            if regular is not None:
+                said += f", {seconds / regular:g} working days of {format_duration(regular)}"
+                instead = f"hours, such as {format_duration(3 * regular)} for three working days"
+            notes.append(
+                f"policies[{i}].targets.{metric}: {text!r} counts d as 24 hours: {said} on calendar "
+                f"{calendar.name!r}; write {instead}"
+            )
+    return notes
 
 
 # YAML

@@ -355,3 +355,25 @@ def test_day_ranges_wrap_and_later_keys_win():
 def test_example_config_is_valid():
     config = load_config(Path(__file__).resolve().parents[2] / "config.example.yaml")
     assert [p.name for p in config.policies] == ["critical", "standard", "internal"]
+
+
+def test_validate_warns_when_days_are_used_on_a_business_calendar():
+    """`3d` is 72 business hours: nine working days on an 8-hour calendar, not three (#20). Valid, but linted;
+    on 24x7 a day is a day, and hours say what they mean."""
+    office = {"office": {"hours": {"mon-fri": ["09:00-17:00"]}}}
+    config = parse_config(
+        {
+            "calendars": office,
+            "policies": [
+                {"name": "a", "calendar": "office", "targets": {"resolution": "3d", "first_response": "4h"}},
+                {"name": "b", "targets": {"resolution": "3d"}},
+                {"name": "c", "calendar": "office", "targets": {"resolution": "1w"}},
+            ],
+        }
+    )
+    assert config.lint == (
+        "policies[0].targets.resolution: '3d' counts d as 24 hours: 72h of business time, 9 working days of 8h on "
+        "calendar 'office'; write hours, such as 24h for three working days",
+        "policies[2].targets.resolution: '1w' counts d as 24 hours: 168h of business time, 21 working days of 8h "
+        "on calendar 'office'; write hours, such as 24h for three working days",
+    )
