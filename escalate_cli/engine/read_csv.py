@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
@@ -36,9 +37,15 @@ class Cells:
 
 
 def read_cells(
-    name: str, data: bytes, delimiter: str | None, wanted: Callable[[list[str]], Collection[str]] | None = None
+    name: str,
+    data: bytes,
+    delimiter: str | None,
+    wanted: Callable[[list[str]], Collection[str]] | None = None,
+    broken: dict[int, int] | None = None,
 ) -> Cells | None:
-    """`wanted`: the columns worth reading, given the header (default: all); the others are never read."""
+    """`wanted`: the columns worth reading, given the header (default: all); the others are never read.
+    `broken`: lines (1-based) that held bytes that are not UTF-8, each with its first such byte: their rows are
+    row errors (the bytes were replaced so that the rest can be read)."""
     text_head = data[: 1 << 16].decode("utf-8", "replace").lstrip("\ufeff")
     if not text_head.strip():
         return None  # the plain reader says the export is empty
@@ -64,7 +71,10 @@ def read_cells(
             raise_if_empty=False,
         )
     except (pl.exceptions.PolarsError, UnicodeDecodeError):
-        return None
+        found = _not_utf8(data) if broken is None else {}
+        if not found:
+            return None
+        return read_cells(name, data.decode("utf-8", "replace").encode("utf-8"), delimiter, wanted, found)
     if frame.height != len(layout.lines) or not frame.height or frame.width != len(positions):
         return None
     frame = frame.rename({old: str(n) for n, old in zip(positions, frame.columns)}).with_columns(
@@ -78,12 +88,34 @@ def read_cells(
         Problem(f"{name}:{line}", f"expected {width} columns as in the header, got {count}")
         for line, count in zip(lines[ragged].tolist(), fields[ragged].tolist())
     ]
-    keep = ~(blank | ragged)
+    bad = np.zeros(len(lines), dtype=bool)
+    for line, byte in (broken or {}).items():
+        record = int(np.searchsorted(lines, line, side="right")) - 1  # the row that line belongs to
+        if record >= 0 and not bad[record] and not blank[record] and not ragged[record]:
+            bad[record] = True
+            within = f" on line {line}" if line != lines[record] else ""
+            errors.append(Problem(f"{name}:{lines[record]}", f"not UTF-8 text (byte 0x{byte:02x}{within})"))
+    keep = ~(blank | ragged | bad)
     first = np.flatnonzero(~blank)[:SAMPLE]
     sample = int(keep[first].sum())
     if not keep.all():
         body = body.filter(pl.Series(keep))
     return Cells(header, body, errors, int((~blank).sum()), sample)
+
+
+def _not_utf8(data: bytes) -> dict[int, int]:
+    """Lines (1-based) that hold bytes that are not UTF-8, each with the first of them."""
+    text = data.decode("utf-8", "surrogateescape")  # each such byte becomes one lone surrogate
+    found: dict[int, int] = {}
+    line, counted = 1, 0
+    for match in _ESCAPED.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        found.setdefault(line, ord(match.group()) - 0xDC00)
+    return found
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]")
 
 
 def _header(raw: bytes, separator: str) -> list[str] | None:

@@ -81,8 +81,10 @@ def _rows(name: str, reader: Any, record_of: Callable[[list[str]], Record | Malf
             cells = next(reader)
         except StopIteration:
             return
-        except csv.Error as exc:
-            raise InputError(f"{name}:{start}: malformed CSV: {exc}") from exc
+        except csv.Error as exc:  # this row, not the file: the reader goes on at the next line
+            line = reader.line_num
+            yield start, Malformed(f"malformed CSV: {exc}")
+            continue
         line = reader.line_num
         record = record_of(cells)
         if record is not None:

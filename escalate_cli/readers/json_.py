@@ -95,11 +95,22 @@ def _list_items(name: str, stream: IO[str], text: str, surrogates: list[int]) ->
             pos = _space_end(text, pos)
         return pos
 
-    def broken(message: str, at: int) -> InputError:
+    def broken(message: str, at: int) -> _Broken:
         at_line = line + text.count("\n", mark, at)
-        return _malformed(
-            name, stream, f"{at_line}: malformed JSON: {message} (column {at - text.rfind(chr(10), 0, at)})"
-        )
+        where = f"column {at - text.rfind(chr(10), 0, at)}"
+        if message != "Extra data" and not ends_closed():
+            where += "; the file ends before its list does: cut short?"
+        return _Broken(at_line, f"malformed JSON: {message} ({where}); nothing after it is read")
+
+    def ends_closed() -> bool:
+        """Whether the text ends with the list's "]" (what is left of the stream is read, not kept)."""
+        nonlocal eof
+        tail = text[-64:]
+        while not eof:
+            chunk = stream.read(_CHUNK)
+            eof = not chunk
+            tail = (tail + chunk)[-64:] if chunk.strip(" \t\r\n") else tail
+        return tail.rstrip(" \t\r\n").endswith("]")
 
     def closed(pos: int) -> bool:
         """Whether the list closes at `pos`; only white space may follow it."""
@@ -113,7 +124,7 @@ def _list_items(name: str, stream: IO[str], text: str, surrogates: list[int]) ->
         pos = space(text.index("[") + 1)
         if closed(pos):
             return
-        while True:
+        while True:  # the records before a malformed spot are read; the spot is a row error of its own
             while True:
                 try:
                     item, end = decoder.raw_decode(text, pos)
@@ -139,21 +150,16 @@ def _list_items(name: str, stream: IO[str], text: str, surrogates: list[int]) ->
             if pos > _CHUNK:  # forget what has been read
                 line += text.count("\n", mark, pos)
                 text, mark, pos = text[pos:], 0, 0
+    except _Broken as exc:
+        yield exc.line, Malformed(exc.message)
     finally:
         stream.close()
 
 
-def _malformed(name: str, stream: IO[str], found: str) -> InputError:
-    """The error json.loads reports for the whole text, read again; `found` (line: message) where the text
-    cannot be read again (a pipe)."""
-    try:
-        stream.seek(0)
-        json.loads(stream.read())
-    except json.JSONDecodeError as exc:
-        return InputError(f"{name}:{exc.lineno}: malformed JSON: {exc.msg} (column {exc.colno})")
-    except (OSError, ValueError):
-        pass
-    return InputError(f"{name}:{found}")
+class _Broken(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
 
 
 def _space_end(text: str, pos: int) -> int:

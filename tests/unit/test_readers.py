@@ -110,10 +110,15 @@ def test_csv_row_with_the_wrong_number_of_cells(write):
     assert [i.id for i in got.issues] == ["2"]
 
 
-def test_malformed_csv_is_located(write):
-    path = write("bad.csv", 'id,created\n1,2024-01-01\n2,"2024-01-01\n')
-    with pytest.raises(InputError, match=rf"^{path}:3: malformed CSV: "):
-        read([path])
+def test_malformed_csv_is_a_located_row_error_and_the_rest_is_read(write):
+    """One bad spot does not drop the export (#21 point 5): the row is an error, the others are issues."""
+    path = write("bad.csv", 'id,created\n1,2024-01-01\n2,"x"y,\n3,2024-01-02\n4,"2024-01-01\n')
+    got = read([path])
+    assert [i.id for i in got.issues] == ["1", "3"]
+    assert [str(e) for e in got.errors] == [
+        f"{path}:3: malformed CSV: ',' expected after '\"'",
+        f"{path}:5: malformed CSV: unexpected end of data",
+    ]
 
 
 def test_missing_required_column_lists_what_exists(write):
@@ -208,32 +213,39 @@ def test_bad_json_record_is_located_by_line(write):
     ]
 
 
-def test_malformed_json_is_located(write):
-    path = write("broken.json", '[\n{"id": 1,\n "created": }\n]')
-    with pytest.raises(InputError, match=rf"^{path}:3: malformed JSON: Expecting value"):
-        read([path])
+def test_malformed_json_is_a_located_row_error_and_the_records_before_it_are_read(write):
+    path = write("broken.json", '[\n{"id": 1, "created": "2024-01-01"},\n{"id": 2,\n "created": }\n]')
+    got = read([path])
+    assert [i.id for i in got.issues] == ["1"]
+    assert [str(e) for e in got.errors] == [
+        f"{path}:4: malformed JSON: Expecting value (column 13); nothing after it is read"
+    ]
 
 
-JSON_LISTS = [
+ONE, TWO = (1, {"id": 1}), (1, {"id": 2})
+JSON_LISTS = [  # the text, and for a malformed one the records (line, record) read before its bad spot
     pytest.param(
-        '[\n  {"id": 1, "t": "a]b,c"},\n  {"id": 2,\n   "n": [1, 23]},\n  "x", 12345, [],\n  {"id": 3}\n]\n', id="ok"
+        '[\n  {"id": 1, "t": "a]b,c"},\n  {"id": 2,\n   "n": [1, 23]},\n  "x", 12345, [],\n  {"id": 3}\n]\n',
+        None,
+        id="ok",
     ),
-    pytest.param("  [ ]  \n", id="empty"),
-    pytest.param('[{"id": 1}, 2345678]', id="number-last"),
-    pytest.param('[\n{"id": 1,\n "created": }\n]', id="bad-value"),
-    pytest.param('[{"id": 1} {"id": 2}]', id="no-comma"),
-    pytest.param('[{"id": 1}]\n{"id": 2}', id="extra-data"),
-    pytest.param('[{"id": 1},\n{"id": 2', id="cut-in-a-record"),
-    pytest.param('[{"id": 1},\n{"id": 2}\n', id="no-closing-bracket"),
-    pytest.param('[{"id": 1},\n', id="cut-after-a-comma"),
+    pytest.param("  [ ]  \n", None, id="empty"),
+    pytest.param('[{"id": 1}, 2345678]', None, id="number-last"),
+    pytest.param('[\n{"id": 1,\n "created": }\n]', [], id="bad-value"),
+    pytest.param('[{"id": 1} {"id": 2}]', [ONE], id="no-comma"),
+    pytest.param('[{"id": 1}]\n{"id": 2}', [ONE], id="extra-data"),
+    pytest.param('[{"id": 1},\n{"id": 2', [ONE], id="cut-in-a-record"),
+    pytest.param('[{"id": 1},\n{"id": 2}\n', [ONE, (2, {"id": 2})], id="no-closing-bracket"),
+    pytest.param('[{"id": 1},\n', [ONE], id="cut-after-a-comma"),
 ]
 
 
 @pytest.mark.parametrize("chunk", [5, 64, 1 << 20])
-@pytest.mark.parametrize("text", JSON_LISTS)
-def test_a_json_list_is_streamed_as_json_loads_reads_it(write, monkeypatch, text, chunk):
-    """Records (and the line each starts on), or the error json.loads gives, however the text falls into
-    chunks; from a pipe, which cannot be read again, the same error where json's message is found in place."""
+@pytest.mark.parametrize(("text", "before"), JSON_LISTS)
+def test_a_json_list_is_streamed_as_json_loads_reads_it(write, monkeypatch, text, before, chunk):
+    """Records (and the line each starts on) however the text falls into chunks, from a file or a pipe; in a
+    malformed list, the records before the bad spot and then the error json.loads gives, as a row error of its
+    own (a cut file is said to be one), so that what was read is still evaluated."""
     import io
     import json
 
@@ -264,7 +276,10 @@ def test_a_json_list_is_streamed_as_json_loads_reads_it(write, monkeypatch, text
             for line, item in zip(lines, items)
         ]
     except json.JSONDecodeError as exc:
-        expected = f"{path}:{exc.lineno}: malformed JSON: {exc.msg} (column {exc.colno})"
+        ends_open = exc.msg != "Extra data" and not text.rstrip().endswith("]")  # the list never closes
+        cut = "; the file ends before its list does: cut short?" if ends_open else ""
+        spot = reader.Malformed(f"malformed JSON: {exc.msg} (column {exc.colno}{cut}); nothing after it is read")
+        expected = [(f"{path}:{line}", record) for line, record in before] + [(f"{path}:{exc.lineno}", spot)]
     assert rows(None) == expected
 
     class Pipe(io.StringIO):
