@@ -276,7 +276,8 @@ def test_quoted_cells_and_line_breaks_read_as_the_csv_reader_reads_them(tmp_path
     broken = newline.join([*lines[:at], f'X-1{delimiter}"ends"early{delimiter}' + lines[at], *lines[at + 1 :]])
     after, _ = file_and_stdin(tmp_path, broken, "-f", "json")  # a row error (allowed here), the rest evaluated
     errors = json.loads(after)["errors"]
-    assert [e["message"] for e in errors if "CSV" in e["message"]] == [f"malformed CSV: '{delimiter}' expected after '\"'"]
+    quote = f"malformed CSV: '{delimiter}' expected after '\"'"
+    assert [e["message"] for e in errors if "CSV" in e["message"]] == [quote]
     assert json.loads(after)["summary"]["issues"] >= json.loads(report)["summary"]["issues"] - 1
 
 
