@@ -192,6 +192,7 @@ class Problem:
     where: str
     message: str
     issue: str = ""  # the id of the row's issue, when the row is one whose id could be read
+    whole_export: bool = False  # none of an export could be read: none of its issues is known to be gone
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message

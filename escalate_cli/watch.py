@@ -45,6 +45,8 @@ def _remember_and_notify(
     unread = {problem.issue for problem in report.errors if problem.issue}  # rows this run could not read
     with StateStore(state, lock_timeout=lock_timeout, on_wait=say) as store:
         remembered = store.remembered()
+        if any(problem.whole_export for problem in report.errors):  # its issues may be any of those remembered
+            unread |= set(remembered.get_column("issue").to_list())
         report.changes = diff_frame(remembered, clocks, unread)
         snapshot = pl.concat([remembered_frame(clocks), carried(remembered, clocks, unread)])
         new = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,19 +42,36 @@ class Read:
 def read_exports(
     exports: list[str], config: Config, options: ReadOptions, fields: tuple[str, ...], raw_keys: tuple[str, ...]
 ) -> Read:
+    """One export that cannot be read at all (missing, not the format it claims, without a required column) is
+    that export's error: the others are still read. When none can be, the first one's error is the run's."""
     parts: list[IssueFrame] = []
     errors: list[Problem] = []
     warnings: list[Problem] = []
+    failed: list[InputError] = []
     for name in exports:
-        frame = _columnar(name, config, options, fields, raw_keys, errors, warnings)
-        if frame is not None:
-            parts.append(frame)
-            continue
-        parts += _records(name, config, options, fields, raw_keys, errors, warnings)
+        try:
+            frame = _columnar(name, config, options, fields, raw_keys, errors, warnings)
+            parts += (
+                [frame] if frame is not None else _records(name, config, options, fields, raw_keys, errors, warnings)
+            )
+        except InputError as exc:
+            failed.append(exc)
+            errors.append(_located(name, str(exc)))
+    if failed and len(failed) == len(exports):
+        raise failed[0]
     return Read(concat(parts, fields, raw_keys), errors, warnings)
 
 
 _CHUNK = 50_000  # issues the Python readers hand over at a time, so that only that many are objects at once
+
+
+def _located(name: str, text: str) -> Problem:
+    """An export's error as a problem located at the export (and line) its text begins with."""
+    label = "<stdin>" if name == "-" else name
+    found = re.match(re.escape(label) + r"(:\d+)?: ", text)
+    if found is None:
+        return Problem("", text, whole_export=True)
+    return Problem(label + (found[1] or ""), text[found.end() :], whole_export=True)
 
 
 def _chunk_frame(issues: list[Issue], fields: tuple[str, ...], raw_keys: tuple[str, ...]) -> IssueFrame:

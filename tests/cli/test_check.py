@@ -274,3 +274,50 @@ def test_a_reopened_issue_is_not_charged_for_the_time_it_sat_resolved(tmp_path, 
     assert clock["state"] == ("met" if elapsed < 3 else "missed")
     story = run(["explain", "R-1", *args]).stdout
     assert ("resolved until reopened" in story) is (paused > 0)
+
+
+def test_an_export_that_cannot_be_read_is_its_own_error_and_the_others_are_evaluated(tmp_path):
+    """One unreadable export among several printed nothing for the others (#21 point 5); a missing required
+    column in one export is that export's error (#18 point 8). When none can be read, the first error is the
+    run's, as with a single export."""
+    good = tmp_path / "good.csv"
+    good.write_text("id,created,title\nB-1,2026-01-01T09:00:00Z,ok\n", encoding="utf-8")
+    columns = tmp_path / "columns.csv"
+    columns.write_text("key,opened\nX,2026-01-01\n", encoding="utf-8")
+    config = tmp_path / "sla.yaml"
+    config.write_text("policies:\n  - name: p\n    targets: {resolution: 4h}\n", encoding="utf-8")
+    args = ["-c", str(config), "--as-of", "2026-01-02T00:00:00Z", "-f", "json"]
+    result = run(["check", str(tmp_path / "missing.csv"), str(columns), str(good), *args])
+    document = json.loads(result.stdout)
+    assert result.exit_code == 3 and document["summary"]["issues"] == 1
+    assert document["errors"] == [
+        {"where": str(tmp_path / "missing.csv"), "message": "cannot read: No such file or directory"},
+        {
+            "where": str(columns),
+            "message": "required column 'created' for field created not found; the export has: 'key', 'opened'",
+        },
+    ]
+    alone = run(["check", str(tmp_path / "missing.csv"), *args])
+    assert alone.exit_code == 3 and alone.stdout == ""
+    assert "missing.csv: cannot read: No such file or directory" in alone.stderr
+
+
+def test_with_state_an_export_missing_for_one_run_does_not_make_its_clocks_disappear(tmp_path):
+    first = tmp_path / "a.csv"
+    first.write_text("id,created,title\nA-1,2026-01-01T09:00:00Z,a\n", encoding="utf-8")
+    second = tmp_path / "b.csv"
+    second.write_text("id,created,title\nB-1,2026-01-01T09:00:00Z,b\n", encoding="utf-8")
+    config = tmp_path / "sla.yaml"
+    config.write_text("policies:\n  - name: p\n    targets: {resolution: 4h}\n", encoding="utf-8")
+    state = ["--state", str(tmp_path / "state.db"), "--changes-only", "--fail-on", "never", "-f", "json"]
+    args = ["-c", str(config), "--as-of", "2026-01-02T00:00:00Z", *state]
+
+    def changes(*exports):
+        result = run(["check", *map(str, exports), *args])
+        return [(c["change"], c["issue"]) for c in json.loads(result.stdout)["changes"]]
+
+    assert changes(first, second) == [("new breach", "A-1"), ("new breach", "B-1")]
+    first.rename(tmp_path / "away.csv")
+    assert changes(first, second) == []  # A-1's export is missing: not 'disappeared'
+    (tmp_path / "away.csv").rename(first)
+    assert changes(first, second) == []  # and not a 'new breach' when it is back
