@@ -40,8 +40,15 @@ def render_text(
     totals = outcome.totals()
     lines.append("total       " + "".join(str(totals[c]).rjust(width + 2) for c in columns))
     lines += ["", "attainment of the clocks that stopped in the window:"]
+    earlier = {(p, m): (met, total) for p, m, met, total in _attainment(baseline)} if baseline is not None else {}
     for policy, metric, met, total in _attainment(outcome):
-        lines.append(f"  {policy} / {metric}: {met / total * 100:.1f}% ({met} of {total})")
+        line = f"  {policy} / {metric}: {met / total * 100:.1f}% ({met} of {total})"
+        if baseline is not None:
+            base_met, base_total = earlier.pop((policy, metric), (0, 0))
+            line += f"; baseline {_share(base_met, base_total)}"
+        lines.append(line)
+    for (policy, metric), (base_met, base_total) in sorted(earlier.items()):  # under the baseline only
+        lines.append(f"  {policy} / {metric}: no such clock; baseline {_share(base_met, base_total)}")
     if baseline is not None and changed is not None:
         base = baseline.totals()
         ends = "1 clock ends" if len(changed) == 1 else f"{len(changed)} clocks end"
@@ -52,6 +59,10 @@ def render_text(
         if len(changed) > MAX_CHANGED:
             lines.append(f"  ... and {len(changed) - MAX_CHANGED} more (all of them are in --format json)")
     return "\n".join(lines) + "\n"
+
+
+def _share(met: int, total: int) -> str:
+    return f"{met / total * 100:.1f}% ({met} of {total})" if total else "none stopped"
 
 
 def render_json(
@@ -78,5 +89,8 @@ def render_json(
     }
     if baseline is not None and changed is not None:
         document["baseline_totals"] = ordered(baseline.totals())
+        document["baseline_attainment"] = [
+            {"policy": p, "metric": m, "met": met, "stopped": total} for p, m, met, total in _attainment(baseline)
+        ]
         document["changed"] = [{"issue": i, "metric": m, "baseline": b, "candidate": c} for (i, m), b, c in changed]
     return json.dumps(document, indent=2) + "\n"

@@ -321,3 +321,10 @@ def test_with_state_an_export_missing_for_one_run_does_not_make_its_clocks_disap
     assert changes(first, second) == []  # A-1's export is missing: not 'disappeared'
     (tmp_path / "away.csv").rename(first)
     assert changes(first, second) == []  # and not a 'new breach' when it is back
+
+
+def test_backtest_gives_the_baselines_attainment_beside_the_candidates():
+    args = (CASES / "backtest-event-log" / "args.txt").read_text(encoding="utf-8").splitlines()
+    document = json.loads(run([*args, "-f", "json"]).stdout)
+    assert document["attainment"] == [{"policy": "p1", "metric": "resolution", "met": 1, "stopped": 1}]
+    assert document["baseline_attainment"] == [{"policy": "p1", "metric": "resolution", "met": 0, "stopped": 1}]
