@@ -328,3 +328,41 @@ def test_backtest_gives_the_baselines_attainment_beside_the_candidates():
     document = json.loads(run([*args, "-f", "json"]).stdout)
     assert document["attainment"] == [{"policy": "p1", "metric": "resolution", "met": 1, "stopped": 1}]
     assert document["baseline_attainment"] == [{"policy": "p1", "metric": "resolution", "met": 0, "stopped": 1}]
+
+
+PAUSED_AFTER_DUE = """id,created,updated,status,priority,title
+P-1,2026-03-02T13:00:00Z,2026-03-02T13:00:00Z,Open,P2,x
+P-1,2026-03-02T13:00:00Z,2026-03-02T17:30:00Z,Waiting,P2,x
+P-1,2026-03-02T13:00:00Z,2026-03-03T10:00:00Z,Resolved,P2,x
+Q-1,2026-03-02T13:00:00Z,2026-03-02T13:00:00Z,Open,P2,y
+Q-1,2026-03-02T13:00:00Z,2026-03-02T16:00:00Z,Waiting,P2,y
+Q-1,2026-03-02T13:00:00Z,2026-03-02T18:00:00Z,Open,P2,y
+"""
+
+
+def test_a_pause_after_due_keeps_the_breach_and_a_stop_in_it_is_missed(tmp_path):
+    """A 4h target from 13:00 runs out at 17:00 closing. P-1 is paused at 17:30: breached it stays, and resolved
+    during the pause (next morning) it is missed. Q-1 was paused at 16:00 with 1h left until 18:00: due the next
+    day at 10:00, breached at 12:00 (#18 point 3, pauses)."""
+    log = tmp_path / "log.csv"
+    log.write_text(PAUSED_AFTER_DUE, encoding="utf-8")
+    config = tmp_path / "sla.yaml"
+    config.write_text(
+        "history: true\nstatuses: {closed: [resolved], paused: [waiting]}\n"
+        'calendars:\n  o: {timezone: UTC, hours: {mon-fri: ["09:00-17:00"]}}\n'
+        "policies:\n  - name: p\n    calendar: o\n    targets: {resolution: 4h}\n",
+        encoding="utf-8",
+    )
+
+    def states(at):
+        result = run(["check", str(log), "-c", str(config), "--as-of", at, "-f", "json", "--fail-on", "never"])
+        return {r["issue"]: (r["state"], r["due_at"]) for r in json.loads(result.stdout)["results"]}
+
+    assert states("2026-03-02T17:45:00Z") == {
+        "P-1": ("breached", "2026-03-02T17:00:00+00:00"),
+        "Q-1": ("paused", "2026-03-03T10:00:00+00:00"),
+    }
+    assert states("2026-03-03T12:00:00Z") == {
+        "P-1": ("missed", "2026-03-02T17:00:00+00:00"),
+        "Q-1": ("breached", "2026-03-03T10:00:00+00:00"),
+    }
