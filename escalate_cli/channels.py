@@ -29,8 +29,11 @@ class Channel:
     backoff: float = 1.0  # seconds before the second attempt; doubles after each
     hours: Calendar | None = None  # quiet hours: outside this calendar's opening, messages wait
     hours_name: str = ""
+    unset: tuple[str, ...] = ()  # ${VAR}s not set when the config was read: it cannot deliver until they are
 
     def describe(self) -> str:
+        if self.unset:
+            return f"{self.name} ({self.kind}; not checked: {', '.join(self.unset)} not set)"
         target = {"webhook": self.url, "email": ", ".join(self.to), "command": " ".join(self.run)}[self.kind]
         if self.kind == "webhook":  # the origin only: a path, query or user:password@ may hold a secret
             from urllib.parse import urlsplit

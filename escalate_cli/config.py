@@ -258,7 +258,15 @@ def parse_config(data: object) -> Config:
         encoding=_optional_str(top.get("encoding"), "encoding") or "utf-8-sig",
         calendars=calendars,
         policies=policies,
-        lint=tuple(_day_lint(top.get("policies"), calendars)),
+        lint=(
+            *_day_lint(top.get("policies"), calendars),
+            *(
+                f"channels.{c.name}: environment variable {', '.join(c.unset)} is not set: the channel is not "
+                "checked and cannot deliver until it is"
+                for c in channels.values()
+                if c.unset
+            ),
+        ),
     )
 
 
@@ -786,7 +794,10 @@ def _check_url(url: str, where: str) -> None:
 def _channel(name: str, spec: object, where: str, calendars: Mapping[str, Calendar]) -> Channel:
     body = _mapping(spec, where)
     kind = _choice(body.get("type"), f"{where}.type", tuple(_CHANNEL_KEYS))
-    body = _expand_env(_mapping(body, where, _CHANNEL_KEYS[kind]), where)
+    unset: list[str] = []
+    body = _expand_env(_mapping(body, where, _CHANNEL_KEYS[kind]), where, unset)
+    if unset:  # resolved only when it delivers: every other command works without the secrets
+        return Channel(name, kind, unset=tuple(dict.fromkeys(unset)))
     hours_name = _optional_str(body.get("hours"), f"{where}.hours") or ""
     if hours_name and hours_name not in calendars:
         raise ConfigError(f"{where}.hours", f"no calendar named {hours_name!r}{_hint(hours_name, calendars)}")
@@ -834,21 +845,22 @@ def _channel(name: str, spec: object, where: str, calendars: Mapping[str, Calend
     return Channel(name, kind, run=run, **common)  # type: ignore[arg-type]
 
 
-def _expand_env(value: Any, where: str) -> Any:
-    """`${VAR}` in any string becomes the environment variable's value; an unset one is an error naming it."""
+def _expand_env(value: Any, where: str, unset: list[str]) -> Any:
+    """`${VAR}` in any string becomes the environment variable's value; the names of unset ones go to `unset`."""
     import os
 
     if isinstance(value, dict):
-        return {k: _expand_env(v, f"{where}.{k}") for k, v in value.items()}
+        return {k: _expand_env(v, f"{where}.{k}", unset) for k, v in value.items()}
     if isinstance(value, list):
-        return [_expand_env(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return [_expand_env(v, f"{where}[{i}]", unset) for i, v in enumerate(value)]
     if not isinstance(value, str):
         return value
 
     def replace_var(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in os.environ:
-            raise ConfigError(where, f"environment variable {name} is not set")
+            unset.append(name)
+            return ""
         return os.environ[name]
 
     return _ENV.sub(replace_var, value)

@@ -59,6 +59,8 @@ def deliver(
     channel: Channel, body: Mapping[str, object], sleep: Callable[[float], None] = time.sleep
 ) -> tuple[int, str]:
     """Send with up to `channel.retries` attempts; the number of attempts made and the last error ("" if sent)."""
+    if channel.unset:  # the delivery's failure, recorded and retried by a later run with the variables set
+        return 0, f"environment variable {', '.join(channel.unset)} is not set"
     error = ""
     for attempt in range(1, channel.retries + 1):
         try:

@@ -89,10 +89,8 @@ def _remember_and_notify(
             store.record_delivery(delivery, sent=not error, attempts=attempts, error=error)
             if error:
                 failed += 1
-                say(
-                    f"could not deliver {label} to {channel.describe()} after {attempts} attempts: {error}; "
-                    "the next run tries again"
-                )
+                tried = f" after {attempts} attempts" if attempts else ""
+                say(f"could not deliver {label} to {channel.describe()}{tried}: {error}; the next run tries again")
             else:
                 say(f"sent {label} to {channel.describe()}")
     return failed

@@ -186,13 +186,25 @@ def test_command_channel_gets_the_json_on_stdin(setup, tmp_path):
     assert json.loads(line)["text"] == "A-1 L2: overdue by 0s"
 
 
-def test_missing_environment_variable_names_it(setup, monkeypatch):
+def test_an_unset_variable_only_stops_its_channel_from_delivering(setup, monkeypatch):
+    """`${VAR}` is resolved when the channel delivers (#20): `check` without --notify and `validate` work without
+    the secret, `validate` names the variable, and a delivery on that channel fails saying so (recorded, and
+    tried again by a later run), never the run."""
+    from escalate_cli.config import load_config
+    from escalate_cli.notify import deliver
+
     paths = setup()
     monkeypatch.delenv("TEST_SMTP_PASSWORD")
     result = check(paths, "05T13:00")
-    assert result.exit_code == 3
-    expected = f"error: {paths['config']}: channels.mail.password: environment variable TEST_SMTP_PASSWORD is not set\n"
-    assert result.stderr == expected
+    assert result.exit_code == 1 and "not set" not in result.stderr  # breaches, as with the secret
+    checked = CliRunner().invoke(app, ["validate", "-c", str(paths["config"])])
+    assert checked.exit_code == 0 and checked.stderr == (
+        f"warning: {paths['config']}: channels.mail: environment variable TEST_SMTP_PASSWORD is not set: the "
+        "channel is not checked and cannot deliver until it is\n"
+    )
+    mail = load_config(paths["config"]).channels["mail"]
+    assert mail.describe() == "mail (email; not checked: TEST_SMTP_PASSWORD not set)"  # the name, never a value
+    assert deliver(mail, {"text": "x"}) == (0, "environment variable TEST_SMTP_PASSWORD is not set")
 
 
 @pytest.mark.parametrize("flag", ["--notify", "--changes-only"])
