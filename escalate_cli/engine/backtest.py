@@ -63,8 +63,8 @@ def replay(
     parts = []
     for index, policy in enumerate(policies):
         under = matched.filter(pl.col(POLICY) == index).with_row_index(C.ROW)
-        for order, metric in enumerate(policy.targets):
-            if under.height:
+        if under.height:
+            for order, metric in enumerate(policy.targets):
                 parts.append(_points(under, policy, index, order, metric, kernels, restart_on_reclassify))
     del matched
     if parts:
@@ -85,8 +85,7 @@ def _points(
     instants = [at_lo.get_column(C.DUE).to_numpy()[moving]]
     instants += C.reaching(ahead, policy, metric, seconds, lo[moving], kernels, restart)
     instants.append(C.stop_of(ahead, metric))
-    where = np.concatenate([moving] * len(instants)) if instants else moving
-    moment = np.concatenate(instants)
+    where, moment = np.concatenate([moving] * len(instants)), np.concatenate(instants)
     inside = (moment > lo[where]) & (moment < hi[where])
     probes = pl.DataFrame({"_i": where[inside], _AT: moment[inside]}).unique().sort("_i", _AT)
     at_probes = C.measure_one(
