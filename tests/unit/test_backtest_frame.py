@@ -79,7 +79,7 @@ def logs(draw) -> list[Issue]:
     return [rows[i] for i in order]
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     logs(),
     st.sampled_from([[], ["resolution"], ["resolution", "update", "first_response"]]),
@@ -102,7 +102,7 @@ def test_the_columnar_backtest_reports_what_the_scalar_one_does(rows, pause, res
     assert actual.verdicts == expected.verdicts
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(logs(), st.integers(0, 6 * 24))
 def test_each_version_is_the_scalar_fold_at_its_instant(rows, until):
     cfg = config(["resolution"], False)
