@@ -16,6 +16,8 @@ def pytest_configure(config: pytest.Config) -> None:
     import tempfile
 
     os.environ["ESCALATE_CACHE_DIR"] = tempfile.mkdtemp(prefix="escalate-test-cache-")
+    for name in ("COLUMNS", "LINES", "ESCALATE_CONFIG"):  # the table's width and the config found: the tests' own
+        os.environ.pop(name, None)  # (pytest-xdist's workers set COLUMNS=80; a shell may export it)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
