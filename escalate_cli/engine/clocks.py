@@ -206,16 +206,22 @@ class _Pauses:
         """`pausing`: the policy pauses this metric (else only the time resolved before a reopening counts)."""
         since = _instants(rows, S.PAUSED_SINCE) if pausing else np.full(rows.height, NONE)
         one = np.flatnonzero(since != NONE)  # the one open pause of a snapshot
-        lists = [S.PAUSES, S.HELD] if pausing else [S.HELD]
-        listed = pl.concat(
-            [
-                rows.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"), pl.col(name).alias("_spans"))
-                .filter(pl.col("_spans").is_not_null())
-                .explode("_spans")
-                .unnest("_spans")
-                .drop_nulls("from")
-                for name in lists
-            ]
+        lists = [
+            n for n in ([S.PAUSES, S.HELD] if pausing else [S.HELD]) if rows.get_column(n).null_count() < rows.height
+        ]
+        listed = (
+            pl.concat(
+                [
+                    rows.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"), pl.col(name).alias("_spans"))
+                    .filter(pl.col("_spans").is_not_null())
+                    .explode("_spans")
+                    .unnest("_spans")
+                    .drop_nulls("from")
+                    for name in lists
+                ]
+            )
+            if lists
+            else pl.DataFrame(schema={"_row": pl.Int64, "from": pl.Int64, "to": pl.Int64})
         )
         row = np.concatenate([one, listed.get_column("_row").to_numpy()]).astype(np.int64)
         begin = np.concatenate([since[one], listed.get_column("from").to_numpy()]).astype(np.int64)

@@ -102,14 +102,11 @@ def versions(
             pl.int_range(pl.len(), dtype=pl.Int64).alias(NUMBER),
         )
     events = _events(rows, end, statuses, policies)
-    change, closed, by_id = pl.col("_change"), pl.col("_closed"), S.ID
-    closing = change & closed
-    closed_before = pl.when(closing).then(pl.col("_open")).forward_fill().shift(1)  # the stretch of the last one
-    first_closing = closing & closed_before.ne_missing(pl.col("_open"))
+    change, by_id = pl.col("_change"), S.ID
     stamped = events.with_columns(
         pl.col(S.CREATED).cum_min().over(by_id),
         pl.col(_AT).alias(S.UPDATED),
-        pl.coalesce(S.RESOLVED, _last_marked(first_closing, pl.col(_AT), "_open")).alias(S.RESOLVED),
+        pl.coalesce(S.RESOLVED, _closed_since()).alias(S.RESOLVED),
         _last_marked(change, pl.col(_AT), "_n").alias(S.STATUS_SINCE),
         _last_marked(pl.col("_moved"), pl.col(_AT), "_n").alias(S.CHANGED),
         _last_marked(pl.col("_moved"), pl.col("_policy_before"), "_n").alias(S.PREVIOUS),
@@ -203,20 +200,22 @@ def _events(rows: IssueFrame, as_of: int, statuses: Statuses, policies: tuple[Po
     )
 
 
+def _closed_since() -> pl.Expr:
+    """At each event, when its id first entered the closed statuses it is in (null while open): the first
+    closing of the stretch since the last reopening."""
+    closing = pl.col("_change") & pl.col("_closed")
+    closed_before = pl.when(closing).then(pl.col("_open")).forward_fill().shift(1)  # the stretch of the last one
+    return _last_marked(closing & closed_before.ne_missing(pl.col("_open")), pl.col(_AT), "_open")
+
+
 def _held(events: pl.DataFrame, statuses: Statuses) -> pl.DataFrame:
-    """The spans (id, from, to) each issue sat resolved before it was reopened: from the first closing of each
-    stretch between reopenings to the reopening that ends it (none with `reopen: continue`)."""
+    """The spans (id, from, to) each issue sat resolved before it was reopened: from the first closing of the
+    stretch a reopening ends to that reopening (none with `reopen: continue`)."""
     if not statuses.hold_reopened:
         return pl.DataFrame(schema={S.ID: pl.Utf8, "from": pl.Int64, "to": pl.Int64})
-    closing = pl.col("_change") & pl.col("_closed")
-    stretches = (
-        events.group_by("_open")
-        .agg(pl.col(S.ID).first(), pl.col(_AT).filter(closing).first().alias("from"), pl.col(_AT).first().alias("b"))
-        .sort("_open")
-    )
-    reopened = pl.when(pl.col(S.ID) == pl.col(S.ID).shift(-1)).then(pl.col("b").shift(-1))
-    spans = stretches.select(S.ID, "from", reopened.alias("to"))
-    return spans.filter(pl.col("to") > pl.col("from"))
+    reopening = pl.col("_change") & ~pl.col("_closed") & (pl.col("_n") == pl.col("_n").shift(1))
+    spans = events.select(S.ID, _closed_since().shift(1).alias("from"), pl.col(_AT).alias("to"), reopening.alias("r"))
+    return spans.filter(pl.col("r") & (pl.col("to") > pl.col("from"))).drop("r")
 
 
 def _split(folded: pl.DataFrame) -> pl.DataFrame:
