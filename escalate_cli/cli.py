@@ -16,7 +16,7 @@ import typer
 
 from escalate_cli import __version__
 from escalate_cli.config_file import find_config
-from escalate_cli.errors import EscalateError, ExitCode
+from escalate_cli.errors import ConfigErrors, EscalateError, ExitCode
 from escalate_cli.model import Severity
 from escalate_cli.writers import OutputFormat
 
@@ -316,7 +316,7 @@ def report(
     with error_boundary(debug):
         config = find_config(config)
         from escalate_cli.pipeline import evaluate_loaded, load
-        from escalate_cli.stats import Stats, summarize_table
+        from escalate_cli.stats import Stats, period_of, summarize_table
         from escalate_cli.writers import iso
         from escalate_cli.writers import stats as out
 
@@ -325,17 +325,25 @@ def report(
         evaluated = evaluate_loaded(loaded, keep_clocks=False, as_table=True)
         table = evaluated.table
         stats = summarize_table(table, by or [], period.value, cfg.timezone) if table else Stats((), "", [], {})
+        stats.partial = period_of(loaded.as_of, period.value, cfg.timezone)
+        if table is not None and (fmt is ReportFormat.JSON or html_file is not None):
+            from escalate_cli.engine.review import review
+
+            stats.review = review(table, by or [], period.value, cfg.timezone, loaded.as_of)
         for problem in loaded.errors[:MAX_PROBLEMS_SHOWN]:
             sys.stderr.write(f"error: {problem}\n")
         render = {
             ReportFormat.TABLE: out.render_table,
-            ReportFormat.JSON: out.render_json,
+            ReportFormat.JSON: lambda stats: out.render_json(stats, cfg.timezone),
             ReportFormat.CSV: out.render_csv,
             ReportFormat.MARKDOWN: out.render_markdown,
         }[fmt]
         sys.stdout.write(render(stats))
         if html_file is not None:
-            _emit(out.render_html(stats, f"SLA report as of {iso(loaded.as_of, cfg.timezone)}"), html_file)
+            from escalate_cli.writers import report_html
+
+            title = f"SLA report as of {iso(loaded.as_of, cfg.timezone)}"
+            _emit(report_html.render(out.document(stats, cfg.timezone), title), html_file)
         raise typer.Exit(ExitCode.INVALID_INPUT if loaded.errors else ExitCode.OK)
 
 
@@ -561,7 +569,8 @@ def error_boundary(debug: bool = False) -> Iterator[None]:
     except (typer.Exit, typer.Abort):
         raise
     except EscalateError as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        each = exc.problems if isinstance(exc, ConfigErrors) else [exc]  # a config's mistakes, one a line
+        sys.stderr.write("".join(f"error: {problem}\n" for problem in each))
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

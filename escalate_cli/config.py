@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, tzinfo
 from difflib import get_close_matches
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from escalate_cli.business_time import DAY, Calendar, PartDay, Window
 from escalate_cli.channels import Channel, Contact
 from escalate_cli.durations import format_clock, format_duration, parse_duration
-from escalate_cli.errors import ConfigError
+from escalate_cli.errors import ConfigError, ConfigErrors
 from escalate_cli.model import JSON_ONLY_KEYS, RESULT_KEYS, Condition, Metric, Policy, Statuses, Step, Threshold
 from escalate_cli.presets import PRESETS, Preset
 
@@ -81,7 +81,7 @@ _CONTACT_KEYS = ("by", "map", "default")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _CALENDAR_KEYS = ("timezone", "hours", "holidays", "special")
 _HOLIDAY_KEYS = ("country", "subdivision", "categories", "dates")
-_POLICY_KEYS = ("name", "match", "calendar", "targets", "warn", "escalate", "pause")
+_POLICY_KEYS = ("name", "match", "calendar", "targets", "warn", "escalate", "pause", "goal")
 _STATUS_KEYS = ("closed", "paused")
 _STEP_KEYS = ("after", "level", "notify", "action")
 _FIELD_KEYS = ("column", "format")
@@ -218,44 +218,71 @@ def load_config(path: Path) -> Config:
         raise ConfigError(str(path), f"cannot read the config: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    data = _load_yaml(text, str(path))
+    data, lines = _load_yaml(text, str(path))
     try:
         return parse_config(data)
-    except ConfigError as exc:  # every message names the file: `escalate.yaml: policies[1].targets: ...`
-        where = str(path) if exc.where == "config" else f"{path}: {exc.where}"
-        raise ConfigError(where, exc.problem) from None
+    except ConfigError as exc:  # every message names the file and line: `escalate.yaml:7: policies[1].targets: ...`
+        each = exc.problems if isinstance(exc, ConfigErrors) else [exc]
+        located = sorted((_line(problem.where, lines), n, problem) for n, problem in enumerate(each))
+        raise ConfigErrors(
+            [
+                ConfigError(str(path), p.problem)
+                if p.where == "config"
+                else ConfigError(f"{path}{f':{line}' if line else ''}: {p.where}", p.problem)
+                for line, _, p in located
+            ]
+        ) from None
+
+
+def _line(where: str, lines: Mapping[str, int]) -> int:
+    """The line of the key path, or of the closest key above it the file has (a missing key's parent); 0: none."""
+    key = where
+    while key and key not in lines:
+        key = re.sub(r"(\.[^.\[\]]*|\[\d+\])$", "", key) if re.search(r"[.\[]", key) else ""
+    return lines[key] if key else 0
 
 
 def parse_config(data: object) -> Config:
+    """The config, or every mistake in it at once (`ConfigErrors`): each top-level key, field, calendar, policy
+    and channel is checked on its own, so one mistake does not hide the next."""
+    problems = _Problems()
     if isinstance(data, dict):  # `x-` keys hold YAML anchors for reuse (as in docker compose) and are ignored
         data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
-    top = _mapping(data, "config", _TOP_KEYS)
-    source = _choice(top.get("source", "generic"), "source", PRESETS)
-    tz = _zone(top.get("timezone", "UTC"), "timezone")
-    fields = _fields(top.get("fields", {}), "fields")
-    calendars = _calendars(top.get("calendars", {}), "calendars", tz)
-    policies = _policies(top.get("policies"), "policies", calendars, fields)
-    channels = {
-        str(name): _channel(str(name), spec, f"channels.{name}", calendars)
-        for name, spec in _mapping(top.get("channels", {}), "channels").items()
-    }
-    contacts = _contacts(top.get("contacts"), "contacts", channels, policies)
-    return Config(
+    top = _known(data, "config", _TOP_KEYS, problems)
+    source = problems.get("generic", _choice, top.get("source", "generic"), "source", PRESETS)
+    tz: tzinfo = problems.get(ZoneInfo("UTC"), _zone, top.get("timezone", "UTC"), "timezone")
+    fields = _fields(top.get("fields", {}), "fields", problems)
+    calendars = _calendars(top.get("calendars", {}), "calendars", tz, problems)
+    policies = _policies(top.get("policies"), "policies", calendars, fields, problems)
+    channels: dict[str, Channel] = {}
+    for name, spec in problems.get({}, _mapping, top.get("channels", {}), "channels").items():
+        # a channel that is wrong still exists: contacts naming it are not wrong too
+        placeholder = Channel(str(name), "command")
+        channels[str(name)] = problems.get(placeholder, _channel, str(name), spec, f"channels.{name}", calendars)
+    contacts = problems.get({}, _contacts, top.get("contacts"), "contacts", channels, policies)
+    config = Config(
         channels=channels,
         contacts=contacts,
         timezone=tz,
         source=source,
         fields=fields,
-        dayfirst=None if top.get("dayfirst", "auto") == "auto" else _bool(top["dayfirst"], "dayfirst"),
-        status_words=_statuses(top["statuses"], "statuses") if "statuses" in top else None,
-        history=None if top.get("history", "auto") == "auto" else _bool(top["history"], "history"),
-        restart_on_reclassify=_choice(top.get("on_reclassify", "continue"), "on_reclassify", ("continue", "restart"))
+        dayfirst=None
+        if top.get("dayfirst", "auto") == "auto"
+        else problems.get(None, _bool, top["dayfirst"], "dayfirst"),
+        status_words=problems.get(None, _statuses, top["statuses"], "statuses") if "statuses" in top else None,
+        history=None if top.get("history", "auto") == "auto" else problems.get(None, _bool, top["history"], "history"),
+        restart_on_reclassify=problems.get(
+            "continue", _choice, top.get("on_reclassify", "continue"), "on_reclassify", ("continue", "restart")
+        )
         == "restart",
-        hold_reopened=_choice(top.get("reopen", "pause"), "reopen", ("pause", "continue")) == "pause",
-        include_pull_requests=_bool(top.get("include_pull_requests", False), "include_pull_requests"),
-        records=_optional_str(top.get("records"), "records"),
-        delimiter=_delimiter(top.get("delimiter"), "delimiter"),
-        encoding=_optional_str(top.get("encoding"), "encoding") or "utf-8-sig",
+        hold_reopened=problems.get("pause", _choice, top.get("reopen", "pause"), "reopen", ("pause", "continue"))
+        == "pause",
+        include_pull_requests=problems.get(
+            False, _bool, top.get("include_pull_requests", False), "include_pull_requests"
+        ),
+        records=problems.get(None, _optional_str, top.get("records"), "records"),
+        delimiter=problems.get(None, _delimiter, top.get("delimiter"), "delimiter"),
+        encoding=problems.get(None, _optional_str, top.get("encoding"), "encoding") or "utf-8-sig",
         calendars=calendars,
         policies=policies,
         lint=(
@@ -268,6 +295,32 @@ def parse_config(data: object) -> Config:
             ),
         ),
     )
+    problems.check()
+    return config
+
+
+class _Problems:
+    """The mistakes found so far. `get` runs one check and gives its value, or records the mistake and gives a
+    stand-in so that the checks after it still run; `check` raises them all."""
+
+    def __init__(self) -> None:
+        self.found: list[ConfigError] = []
+
+    def get(self, default: Any, parse: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return parse(*args)
+        except ConfigErrors as exc:
+            self.found.extend(exc.problems)
+        except ConfigError as exc:
+            self.found.append(exc)
+        return default
+
+    def add(self, where: str, problem: str) -> None:
+        self.found.append(ConfigError(where, problem))
+
+    def check(self) -> None:
+        if self.found:
+            raise ConfigErrors(self.found)
 
 
 def _day_lint(specs: object, calendars: Mapping[str, Calendar]) -> list[str]:
@@ -300,7 +353,8 @@ def _day_lint(specs: object, calendars: Mapping[str, Calendar]) -> list[str]:
 # YAML
 
 
-def _load_yaml(text: str, where: str) -> object:
+def _load_yaml(text: str, where: str) -> tuple[object, dict[str, int]]:
+    """The document, and the line of each key path in it as the checks name them (`policies[1].targets`)."""
     import yaml
 
     class Loader(yaml.SafeLoader):
@@ -318,10 +372,12 @@ def _load_yaml(text: str, where: str) -> object:
     try:
         node = loader.get_single_node()
         if node is None:
-            return None
+            return None, {}
         if _expanded_size(node, {}) > _MAX_EXPANDED_NODES:
             raise ConfigError(where, f"YAML aliases expand to more than {_MAX_EXPANDED_NODES:,} values; refusing")
-        return loader.construct_document(node)
+        lines: dict[str, int] = {}
+        _key_lines(node, "", lines, set())
+        return loader.construct_document(node), lines
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
@@ -330,6 +386,23 @@ def _load_yaml(text: str, where: str) -> object:
         raise ConfigError(where, f"invalid YAML: {exc}") from exc
     finally:
         loader.dispose()
+
+
+def _key_lines(node: Any, prefix: str, lines: dict[str, int], seen: set[int]) -> None:
+    if id(node) in seen:  # an alias: its keys are where the anchor is
+        return
+    seen.add(id(node))
+    if isinstance(node.value, list):
+        for i, child in enumerate(node.value):
+            if isinstance(child, tuple):
+                key_node, value = child
+                path = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+                lines.setdefault(path, key_node.start_mark.line + 1)
+                _key_lines(value, path, lines, seen)
+            else:
+                path = f"{prefix}[{i}]"
+                lines.setdefault(path, child.start_mark.line + 1)
+                _key_lines(child, path, lines, seen)
 
 
 def _expanded_size(node: Any, sizes: dict[int, int]) -> int:
@@ -359,6 +432,15 @@ def _mapping(value: object, where: str, allowed: Collection[str] | None = None) 
         if allowed is not None and key not in allowed:
             raise ConfigError(f"{where}.{key}" if where != "config" else str(key), f"unknown key{_hint(key, allowed)}")
     return value
+
+
+def _known(value: object, where: str, allowed: Collection[str], problems: _Problems) -> dict[Any, Any]:
+    """The mapping's known keys; each unknown one is recorded as a problem of its own."""
+    body = _mapping(value, where)
+    for key in body:
+        if key not in allowed:
+            problems.add(f"{where}.{key}" if where != "config" else str(key), f"unknown key{_hint(key, allowed)}")
+    return {k: v for k, v in body.items() if k in allowed}
 
 
 def _hint(key: object, allowed: Collection[str]) -> str:
@@ -458,55 +540,66 @@ def _percent(text: str, where: str) -> Fraction:
 # fields
 
 
-def _fields(value: object, where: str) -> dict[str, FieldSpec]:
+def _fields(value: object, where: str, problems: _Problems) -> dict[str, FieldSpec]:
     specs: dict[str, FieldSpec] = {}
-    for name, spec in _mapping(value, where).items():
-        key = f"{where}.{name}"
-        name = str(name)
-        if name not in STANDARD_FIELDS:
-            close = get_close_matches(name, STANDARD_FIELDS, n=1, cutoff=0.8)
-            if close:
-                raise ConfigError(key, f"unknown field (did you mean {close[0]!r}?)")
-            if name in RESERVED_FIELDS or name in TEMPLATE_KEYS:
-                raise ConfigError(key, "the name is taken by a result key; call the field something else")
-        if isinstance(spec, dict):
-            body = _mapping(spec, key, _FIELD_KEYS)
-            fmt = _optional_str(body.get("format"), f"{key}.format")
-            if fmt is not None and name not in TIMESTAMP_FIELDS:
-                raise ConfigError(f"{key}.format", "only timestamp fields take a format")
-            specs[name] = FieldSpec(name, _str(body.get("column"), f"{key}.column", "a column name"), fmt)
-        else:
-            specs[name] = FieldSpec(name, _str(spec, key, "a column name"))
+    for name, spec in problems.get({}, _mapping, value, where).items():
+        field_spec = problems.get(None, _field, str(name), spec, f"{where}.{name}")
+        if field_spec is not None:
+            specs[str(name)] = field_spec
     return specs
+
+
+def _field(name: str, spec: object, key: str) -> FieldSpec:
+    if name not in STANDARD_FIELDS:
+        close = get_close_matches(name, STANDARD_FIELDS, n=1, cutoff=0.8)
+        if close:
+            raise ConfigError(key, f"unknown field (did you mean {close[0]!r}?)")
+        if name in RESERVED_FIELDS or name in TEMPLATE_KEYS:
+            raise ConfigError(key, "the name is taken by a result key; call the field something else")
+    if isinstance(spec, dict):
+        body = _mapping(spec, key, _FIELD_KEYS)
+        fmt = _optional_str(body.get("format"), f"{key}.format")
+        if fmt is not None and name not in TIMESTAMP_FIELDS:
+            raise ConfigError(f"{key}.format", "only timestamp fields take a format")
+        return FieldSpec(name, _str(body.get("column"), f"{key}.column", "a column name"), fmt)
+    return FieldSpec(name, _str(spec, key, "a column name"))
 
 
 # calendars
 
 
-def _calendars(value: object, where: str, default_tz: tzinfo) -> dict[str, Calendar]:
+def _calendars(value: object, where: str, default_tz: tzinfo, problems: _Problems) -> dict[str, Calendar]:
+    """Every calendar; one that is wrong stands in as always open, so policies naming it are not wrong too."""
     calendars = {ALWAYS: Calendar.always_open(ALWAYS)}
-    for name, spec in _mapping(value, where).items():
+    for name, spec in problems.get({}, _mapping, value, where).items():
         key = f"{where}.{name}"
         if spec == ALWAYS:
             calendars[str(name)] = Calendar.always_open(str(name))
         else:
-            calendars[str(name)] = _calendar(str(name), spec, key, default_tz)
+            placeholder = Calendar.always_open(str(name))
+            calendars[str(name)] = problems.get(placeholder, _calendar, str(name), spec, key, default_tz)
     return calendars
 
 
 def _calendar(name: str, spec: object, where: str, default_tz: tzinfo) -> Calendar:
-    body = _mapping(spec, where, _CALENDAR_KEYS)
-    tz = _zone(body["timezone"], f"{where}.timezone") if "timezone" in body else default_tz
+    problems = _Problems()
+    body = _known(spec, where, _CALENDAR_KEYS, problems)
+    tz = problems.get(default_tz, _zone, body["timezone"], f"{where}.timezone") if "timezone" in body else default_tz
+    week: tuple[tuple[Window, ...], ...] = ()
     if "hours" not in body:
-        raise ConfigError(f"{where}.hours", 'required: weekly opening hours, e.g. {mon-fri: ["09:00-17:00"]}')
-    week = _week(body["hours"], f"{where}.hours")
-    special = {
-        _date(day, f"{where}.special.{day}"): _windows(windows, f"{where}.special.{day}")
-        for day, windows in _mapping(body.get("special", {}), f"{where}.special").items()
-    }
-    closed = _holidays(body.get("holidays", {}), f"{where}.holidays")
-    if not any(week):  # special days alone would leave clocks that can never fall due
-        raise ConfigError(f"{where}.hours", "the calendar is never open in a normal week")
+        problems.add(f"{where}.hours", 'required: weekly opening hours, e.g. {mon-fri: ["09:00-17:00"]}')
+    else:
+        week = problems.get((), _week, body["hours"], f"{where}.hours")
+        if week and not any(week):  # special days alone would leave clocks that can never fall due
+            problems.add(f"{where}.hours", "the calendar is never open in a normal week")
+    special = {}
+    for day, windows in problems.get({}, _mapping, body.get("special", {}), f"{where}.special").items():
+        moment = problems.get(None, _date, day, f"{where}.special.{day}")
+        opening = problems.get(None, _windows, windows, f"{where}.special.{day}")
+        if moment is not None and opening is not None:
+            special[moment] = opening
+    closed = problems.get(None, _holidays, body.get("holidays", {}), f"{where}.holidays")
+    problems.check()
     part = closed if closed.part is not None else None
     return Calendar(tz=tz, week=week, closed=closed, special=special, name=name, part=part)
 
@@ -617,37 +710,57 @@ def _country_holidays(
 
 
 def _policies(
-    value: object, where: str, calendars: Mapping[str, Calendar], fields: Mapping[str, FieldSpec]
+    value: object, where: str, calendars: Mapping[str, Calendar], fields: Mapping[str, FieldSpec], problems: _Problems
 ) -> tuple[Policy, ...]:
     if value is None:
-        raise ConfigError(where, "required: a list of SLA policies")
-    policies = [_policy(spec, f"{where}[{i}]", calendars, fields) for i, spec in enumerate(_list(value, where))]
+        problems.add(where, "required: a list of SLA policies")
+        return ()
+    policies: list[Policy] = []
     seen: set[str] = set()
-    for i, policy in enumerate(policies):
-        if policy.name in seen:
-            raise ConfigError(f"{where}[{i}].name", f"duplicate policy name {policy.name!r}")
-        seen.add(policy.name)
+    for i, spec in enumerate(problems.get([], _list, value, where)):
+        policy = problems.get(None, _policy, spec, f"{where}[{i}]", calendars, fields)
+        if policy is not None:
+            policies.append(policy)
+        name = spec.get("name") if isinstance(spec, dict) else None  # a policy with a mistake still has its name
+        if isinstance(name, str) and name in seen:
+            problems.add(f"{where}[{i}].name", f"duplicate policy name {name!r}")
+        seen.add(str(name))
     return tuple(policies)
 
 
 def _policy(spec: object, where: str, calendars: Mapping[str, Calendar], fields: Mapping[str, FieldSpec]) -> Policy:
-    body = _mapping(spec, where, _POLICY_KEYS)
-    name = _str(body.get("name"), f"{where}.name", "a policy name")
-    calendar_name = _str(body.get("calendar", ALWAYS), f"{where}.calendar", "a calendar name")
+    problems = _Problems()
+    body = _known(spec, where, _POLICY_KEYS, problems)
+    name = problems.get("", _str, body.get("name"), f"{where}.name", "a policy name")
+    calendar_name = problems.get(ALWAYS, _str, body.get("calendar", ALWAYS), f"{where}.calendar", "a calendar name")
     if calendar_name not in calendars:
-        raise ConfigError(f"{where}.calendar", f"no calendar named {calendar_name!r}{_hint(calendar_name, calendars)}")
-    targets = _targets(body.get("targets"), f"{where}.targets")
+        hint = _hint(calendar_name, calendars)
+        problems.add(f"{where}.calendar", f"no calendar named {calendar_name!r}{hint}")
+        calendar_name = ALWAYS
     warn = body.get("warn")
-    return Policy(
+    policy = Policy(
         name=name,
         calendar=calendars[calendar_name],
         calendar_name=calendar_name,
-        targets=targets,
-        match=_match(body.get("match", {}), f"{where}.match"),
-        warn=DEFAULT_WARN if warn is None else _warn(warn, f"{where}.warn"),
-        steps=_steps(body.get("escalate", []), f"{where}.escalate", fields),
-        pause=_pause(body["pause"], f"{where}.pause") if "pause" in body else DEFAULT_PAUSE,
+        targets=problems.get({}, _targets, body.get("targets"), f"{where}.targets"),
+        match=problems.get((), _match, body.get("match", {}), f"{where}.match"),
+        warn=DEFAULT_WARN if warn is None else problems.get((), _warn, warn, f"{where}.warn"),
+        steps=problems.get((), _steps, body.get("escalate", []), f"{where}.escalate", fields),
+        pause=problems.get(DEFAULT_PAUSE, _pause, body["pause"], f"{where}.pause")
+        if "pause" in body
+        else DEFAULT_PAUSE,
+        goal=problems.get(None, _goal, body["goal"], f"{where}.goal") if "goal" in body else None,
     )
+    problems.check()
+    return policy
+
+
+def _goal(value: object, where: str) -> Fraction:
+    text = _str(value, where, 'a percentage such as "95%"')
+    share = _percent(text, where) if text.strip().endswith("%") else None
+    if share is None or not 0 < share <= 1:
+        raise ConfigError(where, f'expected a percentage above 0% and at most 100%, such as "95%", got {text!r}')
+    return share
 
 
 def _pause(value: object, where: str) -> frozenset[Metric]:

@@ -27,5 +27,17 @@ class ConfigError(EscalateError):
         self.problem = problem
 
 
+class ConfigErrors(ConfigError):
+    """Every mistake found in one config, each with its own key path (and YAML line)."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        super().__init__(problems[0].where, problems[0].problem)
+        self.problems = problems
+        self.args = ("\n".join(str(p) for p in problems),)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
 class InputError(EscalateError):
     """An export that cannot be read at all (as opposed to a bad row, which is reported and skipped)."""

@@ -152,6 +152,7 @@ class Policy:
     warn: tuple[Threshold, ...] = ()
     steps: tuple[Step, ...] = ()
     pause: frozenset[Metric] = frozenset({Metric.RESOLUTION, Metric.UPDATE})  # metrics a paused status freezes
+    goal: Fraction | None = None  # the share of clocks meant to be met (`report`'s target line); None: not set
 
 
 @dataclass(frozen=True, slots=True)

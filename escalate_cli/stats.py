@@ -72,11 +72,72 @@ class Row:
 
 
 @dataclass
+class Breakdown:
+    """One grouping field across policies: per metric and value, overall and per period."""
+
+    field: str
+    rows: list[tuple[str, str, Tally]]  # (metric, value, tally), sorted
+    trend: dict[tuple[str, str], list[tuple[str, Tally]]]  # (metric, value) -> [(period, tally)] in order
+
+
+@dataclass
+class AtRisk:
+    """A running clock that has not breached yet, by how much business time it has left."""
+
+    id: str
+    title: str
+    policy: str
+    metric: str
+    state: str
+    remaining: int  # business seconds to the breach
+    due_at: int
+
+
+BACKLOG_BUCKETS: tuple[tuple[str, int | None], ...] = (  # (label, up to this many business seconds left)
+    ("breached", 0),
+    ("within 4h", 4 * 3600),
+    ("4h-8h", 8 * 3600),
+    ("8h-24h", 24 * 3600),
+    ("24h-72h", 72 * 3600),
+    ("over 72h", None),
+)
+AT_RISK_WITHIN = 24 * 3600  # the list of clocks about to breach: counting, with at most this much business time left
+AT_RISK_SHOWN = 25
+SHARE_BUCKETS: tuple[tuple[str, float, float | None], ...] = (  # business time to resolution / the target
+    ("up to 25%", 0.0, 0.25),
+    ("25-50%", 0.25, 0.5),
+    ("50-75%", 0.5, 0.75),
+    ("75-100%", 0.75, 1.0),
+    ("100-150%", 1.0, 1.5),
+    ("150-200%", 1.5, 2.0),
+    ("200-400%", 2.0, 4.0),
+    ("over 400%", 4.0, None),
+)
+
+
+@dataclass
+class Review:
+    """What the weekly page shows beyond `Stats`: each an input of `report -f json` too."""
+
+    as_of: int
+    totals: list[tuple[str, str, Tally]]  # (policy, metric, tally) over every group
+    goals: dict[str, float | None]  # policy -> the share of clocks meant to be met
+    levels: dict[tuple[str, str], dict[str, dict[str, int]]]  # (policy, metric) -> period -> level -> clocks
+    backlog: list[tuple[str, int | None, dict[str, int]]]  # (bucket, up to seconds, policy -> running clocks)
+    at_risk: list[AtRisk]  # the first AT_RISK_SHOWN not paused, soonest first
+    at_risk_total: int
+    breakdowns: list[Breakdown]
+    distribution: list[tuple[str, float, float | None, dict[str, int]]]  # SHARE_BUCKETS, policy -> clocks
+
+
+@dataclass
 class Stats:
     by: tuple[str, ...]
     period: str
     rows: list[Row]
     trend: dict[tuple[str, str], list[tuple[str, Tally]]]  # (policy, metric) -> [(period, tally)] in order
+    partial: str = ""  # the period still under way at the report's instant: its figures are not final
+    review: Review | None = None  # with `-f json` and `--html`
 
 
 def summarize(clocks: Iterable[Clock], by: Sequence[str], period: str, tz: tzinfo) -> Stats:
@@ -115,7 +176,7 @@ def summarize_table(table: ClockTable, by: Sequence[str], period: str, tz: tzinf
     if not table.clocks.height:
         return Stats(tuple(by), period, [], {})
     issues = table.issues
-    groups = [_group(issues.fields, issues.raw_keys, key).alias(f"_by{n}") for n, key in enumerate(by)]
+    groups = [group_column(issues.fields, issues.raw_keys, key).alias(f"_by{n}") for n, key in enumerate(by)]
     names = pl.Series([p.name for p in table.policies], dtype=pl.Utf8)
     started = cells.local(C.STARTED, tz, {"week": "%G-W%V", "day": "%Y-%m-%d"}.get(period, "%Y-%m"))
     frame = table.clocks.select(C.ROW, C.POLICY, C.METRIC, C.STATE, C.ELAPSED, started.alias("_period")).join(
@@ -125,15 +186,15 @@ def summarize_table(table: ClockTable, by: Sequence[str], period: str, tz: tzinf
     keys = ["_policy", C.METRIC]
     rows = [
         Row(values[0], values[1], values[2:], tally)
-        for values, tally in _tallies(frame, [*keys, *(f"_by{n}" for n in range(len(by)))])
+        for values, tally in tallies(frame, [*keys, *(f"_by{n}" for n in range(len(by)))])
     ]
     trend: dict[tuple[str, str], list[tuple[str, Tally]]] = {}
-    for (policy, metric, moment), tally in _tallies(frame, [*keys, "_period"]):
+    for (policy, metric, moment), tally in tallies(frame, [*keys, "_period"]):
         trend.setdefault((policy, metric), []).append((moment, tally))
     return Stats(tuple(by), period, rows, trend)
 
 
-def _group(fields: tuple[str, ...], raw_keys: tuple[str, ...], key: str) -> pl.Expr:
+def group_column(fields: tuple[str, ...], raw_keys: tuple[str, ...], key: str) -> pl.Expr:
     """`_value` as a column: the field's values that are not empty, joined, else "(none)"."""
     import polars as pl
 
@@ -149,7 +210,7 @@ def _group(fields: tuple[str, ...], raw_keys: tuple[str, ...], key: str) -> pl.E
     return pl.when(text != "").then(text).otherwise(pl.lit("(none)"))
 
 
-def _tallies(frame: pl.DataFrame, keys: list[str]) -> list[tuple[tuple[str, ...], Tally]]:
+def tallies(frame: pl.DataFrame, keys: list[str]) -> list[tuple[tuple[str, ...], Tally]]:
     """(*key values, Tally) per distinct key, sorted by the keys."""
     import polars as pl
 

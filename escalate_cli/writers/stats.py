@@ -1,16 +1,17 @@
-"""`escalate report` output: a terminal table with trend bars, JSON, CSV, markdown, and one self-contained HTML page
-(inline CSS and SVG: it opens with no network). Business times are shown as durations, attainment as a percentage.
+"""`escalate report` output: a terminal table with trend bars, JSON (`document`, which the HTML page of
+`writers.report_html` is drawn from), CSV and markdown. Business times are shown as durations, attainment as a
+percentage.
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
+from datetime import tzinfo
 
 from escalate_cli.durations import format_duration
-from escalate_cli.stats import Stats, Tally
+from escalate_cli.stats import AT_RISK_WITHIN, Review, Stats, Tally
 
 BAR = 30
 
@@ -76,40 +77,121 @@ def render_table(stats: Stats) -> str:
         for label, tally in periods:
             lines.append(
                 f"  {label:<10} {_bar(tally)} {_pct(tally.attainment):>6}  "
-                f"({tally.met} met of {tally.met + tally.breaches}, {tally.running} running)"
+                f"({tally.met} met of {tally.met + tally.breaches}, {tally.running} running"
+                + (", so far)" if label == stats.partial else ")")
             )
     if not stats.rows:
         lines = ["no clocks: nothing matched a policy"]
     return "\n".join(lines) + "\n"
 
 
-def render_json(stats: Stats) -> str:
-    def tally(t: Tally) -> dict[str, object]:
-        return {
-            "clocks": t.clocks,
-            "met": t.met,
-            "missed": t.missed,
-            "breached": t.breached,
-            "running": t.running,
-            "attainment": t.attainment,
-            "median_seconds": t.percentile(0.5),
-            "p90_seconds": t.percentile(0.9),
-        }
+def _tally(t: Tally) -> dict[str, object]:
+    return {
+        "clocks": t.clocks,
+        "met": t.met,
+        "missed": t.missed,
+        "breached": t.breached,
+        "running": t.running,
+        "attainment": t.attainment,
+        "median_seconds": t.percentile(0.5),
+        "p90_seconds": t.percentile(0.9),
+    }
 
-    document = {
+
+def document(stats: Stats, tz: tzinfo | None = None) -> dict[str, object]:
+    """`report -f json` as a value: what the HTML page is drawn from, so every number on it is in the JSON."""
+    review = stats.review
+
+    def period(policy: str, metric: str, label: str, t: Tally) -> dict[str, object]:
+        entry: dict[str, object] = {"period": label, **_tally(t)}
+        if review is not None:
+            entry["partial"] = label == stats.partial
+            levels = review.levels.get((policy, metric))
+            if levels is not None:
+                entry["levels"] = levels.get(label, {})
+        return entry
+
+    def trend(p: str, m: str, periods: list[tuple[str, Tally]]) -> dict[str, object]:
+        entry: dict[str, object] = {"policy": p, "metric": m}
+        if review is not None:
+            entry["goal"] = review.goals.get(p)
+        entry["periods"] = [period(p, m, label, t) for label, t in periods]
+        return entry
+
+    out: dict[str, object] = {
         "schema_version": 1,
         "by": list(stats.by),
         "period": stats.period,
         "rows": [
-            {"policy": r.policy, "metric": r.metric, "group": dict(zip(stats.by, r.group)), **tally(r.tally)}
+            {"policy": r.policy, "metric": r.metric, "group": dict(zip(stats.by, r.group)), **_tally(r.tally)}
             for r in stats.rows
         ],
-        "trend": [
-            {"policy": p, "metric": m, "periods": [{"period": label, **tally(t)} for label, t in periods]}
-            for (p, m), periods in stats.trend.items()
+        "trend": [trend(p, m, periods) for (p, m), periods in stats.trend.items()],
+    }
+    if review is not None:
+        out.update(_review(review, stats.partial, tz))
+    return out
+
+
+def _review(review: Review, partial: str, tz: tzinfo | None) -> dict[str, object]:
+    from escalate_cli.writers import iso
+
+    return {
+        "as_of": iso(review.as_of, tz) if tz is not None else review.as_of,
+        "partial_period": partial,
+        "totals": [{"policy": p, "metric": m, **_tally(t)} for p, m, t in review.totals],
+        "backlog": {
+            "buckets": [
+                {"bucket": label, "up_to_seconds": upper, "clocks": sum(counts.values()), "by_policy": counts}
+                for label, upper, counts in review.backlog
+            ],
+            "due_within_seconds": AT_RISK_WITHIN,
+            "due_within_clocks": review.at_risk_total,
+            "next": [
+                {
+                    "id": r.id,
+                    "title": r.title,
+                    "policy": r.policy,
+                    "metric": r.metric,
+                    "state": r.state,
+                    "remaining_seconds": r.remaining,
+                    "due_at": iso(r.due_at, tz) if tz is not None else r.due_at,
+                }
+                for r in review.at_risk
+            ],
+        },
+        "breakdowns": [
+            {
+                "field": b.field,
+                "rows": [{"metric": m, "value": v, **_tally(t)} for m, v, t in b.rows],
+                "trend": [
+                    {
+                        "metric": m,
+                        "value": v,
+                        "periods": [
+                            {"period": label, "partial": label == partial, **_tally(t)} for label, t in periods
+                        ],
+                    }
+                    for (m, v), periods in b.trend.items()
+                ],
+            }
+            for b in review.breakdowns
+        ],
+        "resolution_distribution": [
+            {
+                "bucket": label,
+                "from_share": lower,
+                "to_share": upper,
+                "clocks": sum(counts.values()),
+                "by_policy": counts,
+            }
+            for label, lower, upper, counts in review.distribution
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_json(stats: Stats, tz: tzinfo | None = None) -> str:
+    return json.dumps(document(stats, tz), indent=2, ensure_ascii=False) + "\n"
 
 
 def render_csv(stats: Stats) -> str:
@@ -140,48 +222,8 @@ def render_markdown(stats: Stats) -> str:
             "| period | attainment | |",
             "|---|---|---|",
         ]
-        lines += [f"| {label} | {_pct(t.attainment)} | `{_bar(t)}` |" for label, t in periods]
+        lines += [
+            f"| {label}{' (so far)' if label == stats.partial else ''} | {_pct(t.attainment)} | `{_bar(t)}` |"
+            for label, t in periods
+        ]
     return "\n".join(lines) + "\n"
-
-
-_STYLE = """body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
-th,td{padding:.3em .7em;border-bottom:1px solid #ddd;text-align:left}th{background:#f4f4f4}
-h2{margin-top:2em;font-size:1.1em}svg text{font:11px system-ui,sans-serif}"""
-
-
-def render_html(stats: Stats, title: str) -> str:
-    esc = html.escape
-    head = "".join(f"<th>{esc(c)}</th>" for c in _columns(stats))
-    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in _cells(stats))
-    charts = "".join(
-        f"<h2>{esc(p)} / {esc(m)}: attainment per {esc(stats.period)}</h2>{_svg(periods)}"
-        for (p, m), periods in stats.trend.items()
-    )
-    return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
-        f"<style>{_STYLE}</style></head><body><h1>{esc(title)}</h1>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{charts}</body></html>\n"
-    )
-
-
-def _svg(periods: list[tuple[str, Tally]]) -> str:
-    width, height, gap = 28, 160, 8
-    total = len(periods) * (width + gap) + 40
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="{height + 60}" role="img">',
-        f'<line x1="30" y1="{height}" x2="{total}" y2="{height}" stroke="#999"/>',
-    ]
-    for i, (label, tally) in enumerate(periods):
-        x = 34 + i * (width + gap)
-        share = tally.attainment or 0.0
-        bar = round(share * height)
-        colour = "#2e7d32" if share >= 0.9 else "#f9a825" if share >= 0.75 else "#c62828"
-        parts.append(
-            f'<rect x="{x}" y="{height - bar}" width="{width}" height="{bar}" fill="{colour}">'
-            f"<title>{html.escape(label)}: {_pct(tally.attainment)}</title></rect>"
-        )
-        parts.append(f'<text x="{x}" y="{height - bar - 4}">{round(share * 100)}</text>')
-        parts.append(
-            f'<text x="{x}" y="{height + 14}" transform="rotate(45 {x} {height + 14})">{html.escape(label)}</text>'
-        )
-    return "".join(parts) + "</svg>"

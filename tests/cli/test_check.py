@@ -187,16 +187,22 @@ def test_report_html_is_one_self_contained_page(tmp_path):
     assert result.exit_code == 0, result.output
     references = []
 
+    scripts = []
+
     class Collect(HTMLParser):
         def handle_starttag(self, tag, attrs):
-            references.extend((tag, name, value) for name, value in attrs if name in ("src", "href"))
-            if tag in ("script", "link", "img", "iframe"):
+            references.extend((tag, name, value) for name, value in attrs if name in ("src", "href", "srcset"))
+            if tag in ("link", "img", "iframe", "object", "embed"):
                 references.append((tag, "", ""))
+            if tag == "script":
+                scripts.append(dict(attrs).get("type", ""))
 
     text = page.read_text(encoding="utf-8")
     Collect().feed(text)
-    assert references == []  # nothing to fetch: it opens with no network
-    assert text.count("<svg") == 6 and "critical / resolution" in text and "<table>" in text
+    assert references == []  # nothing to fetch: it opens with no network (tests/integration/test_report_page.py
+    # checks that in a browser too)
+    assert "application/json" in scripts and "critical / resolution" in text and "<table>" in text
+    assert text.count("Plotly.newPlot(") >= 6 and text.count("plotly.js v") == 1  # the library once, inline
 
 
 def test_output_into_a_closed_pipe_stops_quietly(tmp_path):

@@ -28,7 +28,11 @@ def with_hook(**hook):
 
 
 ERRORS = [
-    pytest.param({"polices": []}, "polices: unknown key (did you mean 'policies'?)", id="unknown-top-key"),
+    pytest.param(  # every mistake at once: the misspelt key, and the key it left missing
+        {"polices": []},
+        "polices: unknown key (did you mean 'policies'?)\npolicies: required: a list of SLA policies",
+        id="unknown-top-key",
+    ),
     pytest.param(
         {
             **BASE,
@@ -287,7 +291,7 @@ def test_yaml_anchors_for_reuse_are_fine(write):
         "ladder: &ladder [{after: 100%, level: L2}]\n"
         "policies: [{name: a, targets: {resolution: 1h}, escalate: *ladder}]\n",
     )
-    with pytest.raises(ConfigError, match=r"c\.yaml: ladder: unknown key"):  # anchors parse; the extra key is refused
+    with pytest.raises(ConfigError, match=r"c\.yaml:1: ladder: unknown key"):  # anchors parse; the extra key is refused
         load_config(path)
 
 
@@ -377,3 +381,65 @@ def test_validate_warns_when_days_are_used_on_a_business_calendar():
         "policies[2].targets.resolution: '1w' counts d as 24 hours: 168h of business time, 21 working days of 8h "
         "on calendar 'office'; write hours, such as 24h for three working days",
     )
+
+
+def test_every_mistake_in_a_config_is_reported_at_once_with_its_line(write):
+    """`validate` (and every command) lists each mistake with its key path and YAML line, in file order: one
+    mistake does not hide the next, and a wrong calendar or channel does not make what names it wrong too."""
+    path = write(
+        "c.yaml",
+        """timezone: Mars/Olympus
+colour: blue
+calendars:
+  office:
+    hours: {mon-fri: ["09:00-17:00", "16:00-18:00"]}
+    holidays: {country: XX}
+policies:
+  - name: first
+    calendar: office
+    targets: {resolution: 4h}
+    goal: lots
+  - name: second
+    calendar: offce
+    targets:
+      resolution: four hours
+  - name: first
+    targets: {first_response: 1h}
+    escalate:
+      - {after: 100%, level: L2, notify: [lead]}
+  - targets: {}
+channels:
+  chat: {type: webhook, url: "ftp://x"}
+contacts:
+  lead: chat
+""",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).splitlines() == [
+        f"{path}:1: timezone: unknown time zone 'Mars/Olympus'",
+        f"{path}:2: colour: unknown key (did you mean 'source'?)",
+        f"{path}:5: calendars.office.hours.mon-fri: windows 09:00-17:00 and 16:00-18:00 overlap",
+        f"{path}:6: calendars.office.holidays.country: unknown country 'XX'",
+        f"{path}:11: policies[0].goal: expected a percentage above 0% and at most 100%, such as \"95%\", got 'lots'",
+        f"{path}:13: policies[1].calendar: no calendar named 'offce' (did you mean 'office'?)",
+        f"{path}:15: policies[1].targets.resolution: expected a duration such as \"4h\", got 'four hours'",
+        f"{path}:16: policies[2].name: duplicate policy name 'first'",
+        f"{path}:20: policies[3].name: expected a policy name, got nothing",
+        f"{path}:20: policies[3].targets: required: at least one of first_response, resolution, update",
+        f"{path}:22: channels.chat.url: expected an http:// or https:// URL, got ftp://",
+    ]
+
+
+def test_validate_prints_each_mistake_on_its_own_line(write):
+    from typer.testing import CliRunner
+
+    from escalate_cli.cli import app
+
+    path = write("c.yaml", "colour: blue\npolicies: [{name: a, targets: {resolution: soon}}]\n")
+    result = CliRunner().invoke(app, ["validate", "-c", str(path)])
+    assert result.exit_code == 3
+    assert result.stderr.splitlines() == [
+        f"error: {path}:1: colour: unknown key (did you mean 'source'?)",
+        f"error: {path}:2: policies[0].targets.resolution: expected a duration such as \"4h\", got 'soon'",
+    ]
