@@ -477,6 +477,22 @@ def validate(
             sys.stderr.write(f"warning: {config}: {note}\n")
 
 
+@app.command(epilog=EXIT_CODES)
+def schema(
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", help="Write it to this file (else stdout)."),
+    ] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Print the JSON Schema of the config, for editors and CI: `escalate schema > escalate.schema.json`, then
+    `# yaml-language-server: $schema=escalate.schema.json` at the top of escalate.yaml."""
+    with error_boundary(debug):
+        from escalate_cli.config_schema import render
+
+        _emit(render(), output)
+
+
 def _emit(text: str | Iterable[str], output: Path | None) -> None:
     """Write the output, which big formats give in pieces."""
     pieces = [text] if isinstance(text, str) else text

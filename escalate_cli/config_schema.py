@@ -1,0 +1,230 @@
+"""`escalate schema`: a JSON Schema (draft 2020-12) of the config, for editors (yaml-language-server completes and
+checks keys as you type) and for CI. Built from the same key tables `config` checks against, so a key the
+parser accepts is a key the schema knows. The parser stays the authority on meaning (a calendar a policy names
+exists, windows do not overlap, placeholders are known): the schema checks shape.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from escalate_cli import config as C
+from escalate_cli.model import Metric
+from escalate_cli.presets import PRESETS
+
+Schema = dict[str, Any]
+
+
+def _ci(word: str) -> str:
+    """`word` in any case, as ECMA-262 patterns (which have no inline flags) write it."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
+_UNITS = r"\s*".join(rf"(?:\d+\s*{_ci(unit)})?" for unit in "wdhms")
+DURATION: Schema = {
+    "type": "string",
+    "pattern": rf"^\s*(?=\S){_UNITS}\s*$",
+    "description": 'business time such as "4h", "1h30m", "2d" (d = 24 hours) or "1w"',
+}
+PERCENT: Schema = {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$", "description": 'a share such as "75%"'}
+TEXT: Schema = {"type": "string"}
+TEXTS: Schema = {"anyOf": [TEXT, {"type": "array", "items": TEXT}]}
+WINDOW = r"\d{1,2}:\d{2}(:\d{2})?\s*-\s*\d{1,2}:\d{2}(:\d{2})?"
+WINDOWS: Schema = {
+    "anyOf": [
+        {"type": "string", "pattern": rf"^\s*{WINDOW}\s*$"},
+        {"type": "array", "items": {"type": "string", "pattern": rf"^\s*{WINDOW}\s*$"}},
+        {"type": "null"},
+    ],
+    "description": 'opening windows such as ["09:00-12:00", "13:00-17:00"]; "22:00-06:00" runs overnight',
+}
+_DAY = "(" + "|".join(_ci(day) for day in C._DAYS) + ")"
+DAY_KEY = rf"^\s*({_ci('daily')}|{_DAY}(\s*-\s*{_DAY})?)\s*$"
+DATE: Schema = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+
+
+def _object(properties: dict[str, Schema], keys: tuple[str, ...], **extra: Any) -> Schema:
+    assert set(properties) == set(keys), sorted(set(properties) ^ set(keys))  # the parser's keys, every one
+    return {"type": "object", "properties": {k: properties[k] for k in keys}, "additionalProperties": False, **extra}
+
+
+def _field() -> Schema:
+    spec = _object({"column": TEXT, "format": {**TEXT, "description": "strptime format"}}, C._FIELD_KEYS)
+    return {"anyOf": [TEXT, spec], "description": "the export's column (or a dotted JSON path)"}
+
+
+def _calendar() -> Schema:
+    holidays = _object(
+        {
+            "country": {**TEXT, "description": "ISO 3166 code for the holidays package, such as DE"},
+            "subdivision": TEXT,
+            "categories": TEXTS,
+            "dates": {"type": "array", "items": DATE},
+        },
+        C._HOLIDAY_KEYS,
+    )
+    week = {
+        "anyOf": [
+            {"const": C.ALWAYS},
+            {"type": "object", "propertyNames": {"pattern": DAY_KEY}, "additionalProperties": WINDOWS},
+        ]
+    }
+    return {
+        "anyOf": [
+            {"const": C.ALWAYS},
+            _object(
+                {
+                    "timezone": {**TEXT, "description": "IANA zone, such as Europe/Berlin"},
+                    "hours": week,
+                    "holidays": holidays,
+                    "special": {
+                        "type": "object",
+                        "propertyNames": {"pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                        "additionalProperties": WINDOWS,
+                    },
+                },
+                C._CALENDAR_KEYS,
+                required=["hours"],
+            ),
+        ]
+    }
+
+
+def _policy() -> Schema:
+    metrics = [m.value for m in Metric]
+    after = {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?\s*%|[+-]" + _UNITS + r")\s*$"}
+    step = _object(
+        {
+            "after": {**after, "description": 'a share of the target ("100%") or time past due ("+2h", "-1h")'},
+            "level": TEXT,
+            "notify": TEXTS,
+            "action": {**TEXT, "description": "message template: {id}, {overdue}, {title} and other fields"},
+        },
+        C._STEP_KEYS,
+        required=["after", "level"],
+    )
+    value = {"type": ["string", "number", "boolean"]}
+    return _object(
+        {
+            "name": TEXT,
+            "match": {
+                "type": "object",
+                "additionalProperties": {"anyOf": [value, {"type": "array", "items": value}]},
+                "description": "field or column -> value, list of values, or ~regex; every key must hold",
+            },
+            "calendar": TEXT,
+            "targets": {
+                "type": "object",
+                "properties": {m: DURATION for m in metrics},
+                "additionalProperties": False,
+                "minProperties": 1,
+            },
+            "warn": {
+                "anyOf": [
+                    PERCENT,
+                    DURATION,
+                    {"type": "array", "items": {"anyOf": [PERCENT, DURATION]}},
+                    {"type": "null"},
+                ]
+            },
+            "escalate": {"type": "array", "items": step},
+            "pause": {"anyOf": [{"enum": metrics}, {"type": "array", "items": {"enum": metrics}}, {"type": "null"}]},
+            "goal": {**PERCENT, "description": "the share of clocks meant to be met: report's target line"},
+        },
+        C._POLICY_KEYS,
+        required=["name", "targets"],
+    )
+
+
+def _channel(kind: str) -> Schema:
+    number = {"type": ["number", "string"]}  # a string: "${VAR}", resolved when the channel delivers
+    flag = {"type": "boolean"}
+    known: dict[str, Schema] = {
+        "type": {"const": kind},
+        "url": TEXT,
+        "headers": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
+        "host": TEXT,
+        "port": {"type": ["integer", "string"]},
+        "from": TEXT,
+        "to": TEXTS,
+        "starttls": flag,
+        "ssl": flag,
+        "username": TEXT,
+        "password": TEXT,
+        "allow_plaintext": flag,
+        "run": {**TEXTS, "description": "the command and its arguments; it reads the message on stdin"},
+        "timeout": number,
+        "retries": {"type": ["integer", "string"]},
+        "backoff": number,
+        "hours": {**TEXT, "description": "a calendar: deliver only while it is open"},
+    }
+    keys = C._CHANNEL_KEYS[kind]
+    return _object({k: known[k] for k in keys}, keys, required=["type"])
+
+
+def schema() -> Schema:
+    statuses = _object({"closed": TEXTS, "paused": TEXTS}, C._STATUS_KEYS)
+    contact = {
+        "anyOf": [
+            TEXTS,
+            _object(
+                {"by": TEXT, "map": {"type": "object", "additionalProperties": TEXTS}, "default": TEXTS},
+                C._CONTACT_KEYS,
+                required=["by"],
+            ),
+        ]
+    }
+    top = _object(
+        {
+            "source": {"enum": sorted(PRESETS), "description": "the export's tool: its column mapping and quirks"},
+            "timezone": {**TEXT, "description": "IANA zone for naive timestamps and output"},
+            "dayfirst": {"anyOf": [{"type": "boolean"}, {"const": "auto"}]},
+            "records": {**TEXT, "description": "dotted path to the list of records in a JSON envelope"},
+            "delimiter": {"type": "string", "maxLength": 1},
+            "encoding": TEXT,
+            "fields": {
+                "type": "object",
+                "propertyNames": {
+                    "anyOf": [
+                        {"enum": list(C.STANDARD_FIELDS)},
+                        {"not": {"enum": sorted(C.RESERVED_FIELDS | C.TEMPLATE_KEYS)}},
+                    ]
+                },
+                "additionalProperties": _field(),
+            },
+            "statuses": statuses,
+            "history": {"anyOf": [{"type": "boolean"}, {"const": "auto"}]},
+            "on_reclassify": {"enum": ["continue", "restart"]},
+            "reopen": {"enum": ["pause", "continue"]},
+            "include_pull_requests": {"type": "boolean"},
+            "calendars": {"type": "object", "additionalProperties": _calendar()},
+            "policies": {"type": "array", "items": _policy(), "minItems": 1},
+            "channels": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["type"],
+                    "properties": {"type": {"enum": sorted(C._CHANNEL_KEYS)}},
+                    "allOf": [  # the keys of its type (if/then: an editor names the key that is wrong)
+                        {"if": {"properties": {"type": {"const": kind}}}, "then": _channel(kind)}
+                        for kind in sorted(C._CHANNEL_KEYS)
+                    ],
+                },
+            },
+            "contacts": {"type": "object", "additionalProperties": contact},
+        },
+        C._TOP_KEYS,
+        required=["policies"],
+        patternProperties={"^x-": {"description": "YAML anchors for reuse; ignored"}},
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "escalate config",
+        "description": "SLA policies, business calendars and notification channels for escalate",
+        **top,
+    }
+
+
+def render() -> str:
+    return json.dumps(schema(), indent=2) + "\n"
