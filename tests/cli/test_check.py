@@ -372,3 +372,17 @@ def test_a_pause_after_due_keeps_the_breach_and_a_stop_in_it_is_missed(tmp_path)
         "P-1": ("missed", "2026-03-02T17:00:00+00:00"),
         "Q-1": ("breached", "2026-03-03T10:00:00+00:00"),
     }
+
+
+def test_the_example_config_copied_for_a_preset_does_not_break_it(tmp_path):
+    """`config.example.yaml` with `source: jira` checks a Jira export: its fields block is all comments, so it
+    does not replace the preset's own columns (#20)."""
+    text = Path("config.example.yaml").read_text(encoding="utf-8")
+    assert "\nsource: generic" in text
+    config = tmp_path / "sla.yaml"
+    config.write_text(text.replace("\nsource: generic", "\nsource: jira"), encoding="utf-8")
+    result = run(
+        ["check", "tests/cli/cases/source-jira/jira.csv", "-c", str(config), "--as-of", "2025-12-29T12:00:00Z"]
+    )
+    assert result.exit_code == 1, result.output  # breaches, and no config or column error
+    assert "error" not in result.stderr and "SOL-7" in result.stdout

@@ -55,10 +55,22 @@ def folder(tmp_path: Path) -> Path:
     (tmp_path / "exports").mkdir()
     shutil.copy(CASE / "jira.csv", tmp_path / "exports" / "jira.csv")
     records = [
-        {"id": "T-1", "title": "Checkout down", "priority": "Highest", "status": "open", "created": "2025-12-01T09:00:00Z"},
+        {
+            "id": "T-1",
+            "title": "Checkout down",
+            "priority": "Highest",
+            "status": "open",
+            "created": "2025-12-01T09:00:00Z",
+        },
         {"id": "T-2", "title": "Typo", "priority": "Low", "status": "open", "created": "2025-12-01T09:00:00Z"},
-        {"id": "T-3", "title": "Fixed", "priority": "High", "status": "done", "created": "2025-12-01T09:00:00Z",
-         "resolved": "2025-12-01T10:00:00Z"},
+        {
+            "id": "T-3",
+            "title": "Fixed",
+            "priority": "High",
+            "status": "done",
+            "created": "2025-12-01T09:00:00Z",
+            "resolved": "2025-12-01T10:00:00Z",
+        },
     ]
     for name in ("issues.json", "tickets.json"):  # the recipes' names for a generic JSON export
         (tmp_path / "exports" / name).write_text(json.dumps(records), encoding="utf-8")
