@@ -247,6 +247,9 @@ def explain(
             cfg.restart_on_reclassify,
         )
         render = render_json if fmt is ExplainFormat.JSON else render_text
+        for note in loaded.warnings:
+            if not note.issue or note.issue == issue.id:  # about the export, or this issue
+                sys.stderr.write(f"warning: {note}\n")
         sys.stdout.write(render(story, tz=cfg.timezone))
 
 

@@ -83,6 +83,8 @@ def explain(
     stories: list[ClockStory] = []
     if policy is not None:
         for metric, target in policy.targets.items():
+            if metric is Metric.FIRST_RESPONSE and not issue.replies_known:
+                continue  # not measurable: the export has no first-reply evidence (its warning says so)
             clock = clock_for(issue, policy, metric, target, as_of, show_instant, restart_on_reclassify)
             stories.append(_story(issue, policy, clock, as_of, holiday_name))
     return Explanation(issue, as_of, checks[: _upto(checks)], policy.name if policy else None, tuple(stories))

@@ -87,6 +87,7 @@ class Issue:
     held: tuple[tuple[int, int], ...] = ()  # spans it sat resolved before it was reopened: no clock counts them
     policy_changed_at: int | None = None  # when a change of fields last moved the issue to another policy
     previous_policy: str | None = None
+    replies_known: bool = True  # False: its export has no first-reply evidence, so no first_response clock
 
 
 @dataclass(frozen=True, slots=True)

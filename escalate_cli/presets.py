@@ -23,6 +23,7 @@ class Preset:
     paused: tuple[str, ...] = ()
     codes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # field -> raw code -> display value
     skip_key: str | None = None  # records that have this key are not issues (GitHub's pull requests)
+    packed: Mapping[str, str] = field(default_factory=dict)  # field -> separator: its value is the part before it
 
 
 def _preset(name: str, fields: dict[str, tuple[str, ...]], **rest: object) -> Preset:
@@ -47,7 +48,10 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
                 "priority": ("Priority", "Prioridad"),
                 "labels": ("Labels", "Etiquetas"),
                 "title": ("Summary", "Resumen"),
+                # the first comment's date: Jira packs each comment as `date;account;text`, oldest first
+                "first_response": ("Comment", "Comentario"),
             },
+            packed={"first_response": ";"},
             closed=(
                 "done",
                 "closed",

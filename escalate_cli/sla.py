@@ -40,6 +40,8 @@ def evaluate(
             report.unmatched.append(issue)
             continue
         for metric, target in policy.targets.items():
+            if metric is Metric.FIRST_RESPONSE and not issue.replies_known:
+                continue  # its export has no first-reply evidence: not measurable, and said once by the reader
             clock = clock_for(issue, policy, metric, target, as_of, show_instant, restart_on_reclassify)
             if counted is not None:
                 counted[clock.state.value] += 1

@@ -55,7 +55,7 @@ def replay(
         pl.max_horizontal(VALID_FROM, pl.lit(start)).alias(_LO), pl.min_horizontal(VALID_TO, pl.lit(end + 1)).alias(_HI)
     ).filter(pl.col(_LO) < pl.col(_HI))
     del stood, firsts  # what the clocks read is kept, not the texts
-    read = (POLICY, NUMBER, _LO, _HI, S.PAUSES, S.HELD, *S.INSTANTS)
+    read = (POLICY, NUMBER, _LO, _HI, S.PAUSES, S.HELD, S.REPLIES, *S.INSTANTS)
     matched = with_policy(IssueFrame(window, rows.fields, rows.raw_keys, rows.objects, rows.single), policies)
     matched = matched.select(read)
     del window
@@ -65,7 +65,11 @@ def replay(
         under = matched.filter(pl.col(POLICY) == index).with_row_index(C.ROW)
         if under.height:
             for order, metric in enumerate(policy.targets):
-                parts.append(_points(under, policy, index, order, metric, kernels, restart_on_reclassify))
+                measured = (
+                    under if metric is not Metric.FIRST_RESPONSE else under.filter(pl.col(S.REPLIES).fill_null(True))
+                )
+                if measured.height:
+                    parts.append(_points(measured, policy, index, order, metric, kernels, restart_on_reclassify))
     del matched
     if parts:
         _observe(pl.concat(parts), numbers if verdicts else None, steps, start, tz, outcome)

@@ -65,6 +65,12 @@ class _Columns:
         return self.cells(column).list.first() if self.repeated(column) else self.cells(column)
 
 
+def _packed(cell: pl.Expr, separator: str | None) -> pl.Expr:
+    """A timestamp packed with other sub-fields (Jira's `date;account;text` comment cells): the part before the
+    separator."""
+    return cell if separator is None else cell.str.split(separator).list.first()
+
+
 def build(
     name: str,
     cells: Cells,
@@ -95,7 +101,7 @@ def build(
         else:
             selected[S.raw(key)] = columns.cells(key) if columns.repeated(key) else pl.concat_list(columns.cells(key))
     present = [f for f in STAMPS if columns.has(mapped[f])]
-    selected.update({f"cell:{f}": columns.first(mapped[f]) for f in present})
+    selected.update({f"cell:{f}": _packed(columns.first(mapped[f]), builder.packed.get(f)) for f in present})
     frame = cells.frame.select(LINE, **selected)
     parsed = {f: parse_instants(frame.get_column(f"cell:{f}"), builder.parsers[f]) for f in present}
     frame = frame.with_columns(
@@ -117,6 +123,7 @@ def build(
         pl.lit(None, S.BASE[S.PAUSES]).alias(S.PAUSES),
         pl.lit(None, S.BASE[S.HELD]).alias(S.HELD),
         pl.lit(None, pl.Int64).alias(S.STATUS_SINCE),
+        pl.lit(builder.replies_known).alias(S.REPLIES),
         pl.lit(None, pl.Int64).alias(S.OBJECT),
     ).select(*S.empty(fields, raw_keys).columns)
     single = frozenset(k for k in raw_keys if columns.has(k) and not columns.repeated(k))

@@ -61,11 +61,19 @@ def measure(
     """The clocks of `rows` (issues under `policy`, with a ROW column), every target of the policy, at `as_of`:
     one instant, or one per row (`backtest` measures each version of an issue at its own instants)."""
     instants = np.broadcast_to(np.asarray(as_of, dtype=np.int64), (rows.height,))
-    out = [
-        measure_one(rows, policy, policy_index, order, metric, instants, kernels, restart_on_reclassify)
-        for order, metric in enumerate(policy.targets)
-    ]
+    out = []
+    for order, metric in enumerate(policy.targets):
+        measured, at = (rows, instants) if metric is not Metric.FIRST_RESPONSE else replying(rows, instants)
+        out.append(measure_one(measured, policy, policy_index, order, metric, at, kernels, restart_on_reclassify))
     return pl.concat(out) if out else pl.DataFrame()
+
+
+def replying(rows: pl.DataFrame, instants: Ints) -> tuple[pl.DataFrame, Ints]:
+    """The rows that have a first_response clock: those whose export has first-reply evidence (`S.REPLIES`)."""
+    if S.REPLIES not in rows.columns:
+        return rows, instants
+    known = rows.get_column(S.REPLIES).fill_null(True).to_numpy()
+    return (rows, instants) if known.all() else (rows.filter(pl.Series(known)), instants[known])
 
 
 def measure_one(

@@ -42,7 +42,9 @@ def evaluate(
     report.unmatched = to_issues(existing, matched.filter(pl.col("policy").is_null()))
     kernels = C.Kernels({})
     parts = []
-    measured = matched.select(C.ROW, "policy", S.PAUSES, S.HELD, *S.INSTANTS)  # what the clocks read, not the texts
+    measured = matched.select(
+        C.ROW, "policy", S.PAUSES, S.HELD, S.REPLIES, *S.INSTANTS
+    )  # what the clocks read, not the texts
     for index, policy in enumerate(policies):
         rows = measured.filter(pl.col("policy") == index)
         if rows.height:

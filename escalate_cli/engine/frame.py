@@ -42,6 +42,7 @@ def from_issues(issues: Sequence[Issue], fields: tuple[str, ...], raw_keys: tupl
         S.PAUSES: [[{"from": a, "to": b} for a, b in i.pauses] if _listed(i) else None for i in issues],
         S.HELD: [[{"from": a, "to": b} for a, b in i.held] if i.held else None for i in issues],
         S.STATUS_SINCE: [i.status_since for i in issues],
+        S.REPLIES: [i.replies_known for i in issues],
         S.OBJECT: list(range(len(issues))),
     }
     for name in fields:
@@ -93,6 +94,7 @@ def _issue(issues: IssueFrame, row: Mapping[str, Any]) -> Issue:
         held=tuple((span["from"], span["to"]) for span in row[S.HELD] or ()),
         policy_changed_at=row[S.CHANGED],
         previous_policy=row[S.PREVIOUS],
+        replies_known=row.get(S.REPLIES) is not False,
     )
 
 

@@ -121,6 +121,7 @@ def _columnar(
     builder = IssueBuilder(config, label, Rows(iter(()), str, columns=cells.header), _sample(cells), options.keep)
     if builder.skip_key is not None and builder.skip_key in cells.header:
         return None  # rows to skip and count: the Python reader does that
+    warnings += builder.notes()
     built = build(label, cells, builder, fields, raw_keys)
     errors += sorted([*cells.errors, *built.errors], key=_line)
     if cells.records == 0:

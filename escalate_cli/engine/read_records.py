@@ -57,6 +57,7 @@ def read_records(
     """The frames of the export's records, a batch at a time; `rows` must place records at physical lines."""
     head = list(itertools.islice(rows.rows, _SNIFF_ROWS))  # as readers.issues.issues_from
     builder = IssueBuilder(config, label, rows, [r for _, r in head if not isinstance(r, Malformed)], keep)
+    warnings += builder.notes()
     count = skipped = 0
     problems: list[Problem] = []
     batch = Batch([], [])

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from escalate_cli.config import STANDARD_FIELDS, TIMESTAMP_FIELDS, Config
 from escalate_cli.errors import InputError
-from escalate_cli.model import Issue, Problem
+from escalate_cli.model import Issue, Metric, Problem
 from escalate_cli.readers import ReadOptions, encoding_label, read_export
 from escalate_cli.readers.records import Malformed, Record, Rows
 from escalate_cli.readers.timestamps import TimestampParser
@@ -103,6 +103,9 @@ class IssueBuilder:
         available = rows.columns if rows.columns is not None else (list(rows.first) if rows.first else [])
         probe: Record = {c: "" for c in available} if rows.columns is not None else (rows.first or {})
         self.columns = {n: self._resolve(n, probe, available, rows.columns is not None) for n in names}
+        # the export's first-reply evidence: a column for first_response it has (else no first_response clock)
+        self.replies_known = any(lookup(probe, c) is not _ABSENT for c in config.columns("first_response"))
+        self.packed = {} if "first_response" in config.fields else dict(config.preset.packed)
         self.extra = tuple(n for n in config.fields if n not in STANDARD_FIELDS)
         self.codes = config.preset.codes
         self.skip_key = None if config.include_pull_requests else config.preset.skip_key
@@ -130,6 +133,20 @@ class IssueBuilder:
             have = ", ".join(repr(c) for c in available[:40]) + (" ..." if len(available) > 40 else "")
             raise InputError(f"{self.name}: {what} {wanted} for field {field_name} not found; the export has: {have}")
         return candidates[0]
+
+    def notes(self) -> list[Problem]:
+        """What the export cannot tell, said once: a first_response target with no first-reply evidence."""
+        if self.replies_known or not any(Metric.FIRST_RESPONSE in p.targets for p in self.config.policies):
+            return []
+        columns = " or ".join(repr(c) for c in self.config.columns("first_response"))
+        return [
+            Problem(
+                self.name,
+                f"no first-reply column ({columns}): first_response is not measured for its issues (never as "
+                "the time to resolution); map the column that holds the first reply: fields: {first_response: "
+                "COLUMN}",
+            )
+        ]
 
     def is_skipped(self, record: Record) -> bool:
         return self.skip_key is not None and record.get(self.skip_key) is not None
@@ -174,6 +191,7 @@ class IssueBuilder:
             labels=as_labels(get("labels")),
             record=record if self.keep is None else ({k: record[k] for k in self.keep if k in record} or _EMPTY),
             where=where,
+            replies_known=self.replies_known,
         )
 
     def _text(self, name: str, value: object) -> str:
@@ -186,6 +204,9 @@ class IssueBuilder:
             return None
         if isinstance(value, list):  # a repeated column: the first value that is there
             value = next((v for v in value if as_text(v)), None)
+        separator = self.packed.get(name)
+        if separator is not None and isinstance(value, str):
+            value = value.split(separator, 1)[0]
         try:
             return self.parsers[name].parse(value)
         except ValueError as exc:
@@ -230,6 +251,7 @@ def issues_from(
     """The issues of rows already open, in file order; bad rows go to `errors`."""
     head = list(itertools.islice(rows.rows, _SNIFF_ROWS))  # enough rows to tell day-first dates
     builder = IssueBuilder(config, name, rows, [r for _, r in head if not isinstance(r, Malformed)], keep)
+    warnings += builder.notes()
     count = skipped = 0
     for position, record in itertools.chain(head, rows.rows):
         count += 1
