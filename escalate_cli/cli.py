@@ -89,8 +89,12 @@ AsOfOption = Annotated[
     typer.Option(parser=_parse_as_of, metavar="TIMESTAMP", help="Evaluate as if now were this instant."),
 ]
 SourceOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(help="Export preset: jira, jira-json, github, gitlab, zendesk, servicenow, generic."),
+    Optional[list[str]],  # noqa: UP045
+    typer.Option(
+        metavar="NAME[:EXPORT]",
+        help="Export preset (jira, jira-json, github, gitlab, zendesk, servicenow, generic), for every export, or "
+        "NAME:EXPORT for one (repeatable). Default: the config's source:, else each export's own columns tell.",
+    ),
 ]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")]
 DEFAULT_CONFIG = None  # found by config.find_config
@@ -163,7 +167,7 @@ def check(
         raise typer.BadParameter("needs --state FILE", param_hint=flag)
     with error_boundary(debug):
         config = find_config(config)
-        from escalate_cli.pipeline import evaluate_loaded, load_prepared, prepare, read_options
+        from escalate_cli.pipeline import evaluate_loaded, export_sources, load_prepared, prepare, read_options
         from escalate_cli.writers import stream_for, writer_for
 
         summary_file = summary or _env_path("GITHUB_STEP_SUMMARY")
@@ -171,7 +175,7 @@ def check(
         options = read_options(cfg, encoding=encoding, delimiter=delimiter, keep=frozenset())
         plain = state is None and summary_file is None  # nothing but the output reads the clocks
         counts_only = quiet and plain  # nothing reads the clocks but their counts
-        loaded = load_prepared(exports, cfg, now, options)
+        loaded = load_prepared(exports, cfg, now, options, sources=export_sources(exports, cfg, source))
         report = evaluate_loaded(loaded, keep_clocks=False, as_table=not counts_only)  # written from the frame
         _problems_to_stderr(report, quiet=quiet)
         if state is not None:
@@ -456,7 +460,9 @@ def init(
         target = Path(output)
         if output != "-" and target.exists() and not force:
             raise EscalateError(f"{output} exists; --force overwrites it, or -o names another file")
-        text = starter_config(exports, source, timezone, country)
+        if source is not None and (len(source) > 1 or ":" in source[0]):
+            raise typer.BadParameter("init takes one preset for all its exports", param_hint="--source")
+        text = starter_config(exports, source[0] if source else None, timezone, country)
         if output == "-":
             sys.stdout.write(text)
             return

@@ -104,6 +104,7 @@ class FieldSpec:
 class Config:
     timezone: tzinfo = field(default_factory=lambda: ZoneInfo("UTC"))
     source: str = "generic"
+    source_given: bool = False  # the config or --source names it; else each export's is detected (readers.sniff)
     fields: Mapping[str, FieldSpec] = field(default_factory=dict)  # as written in the config
     dayfirst: bool | None = None  # None: decided per export from dates that are unambiguous
     records: str | None = None
@@ -148,7 +149,7 @@ class Config:
     def with_source(self, source: str) -> Config:
         if source not in PRESETS:
             raise ConfigError("--source", f"unknown source {source!r}{_hint(source, PRESETS)}")
-        return replace(self, source=source)
+        return replace(self, source=source, source_given=True)
 
 
 class HolidaySet:
@@ -265,6 +266,7 @@ def parse_config(data: object) -> Config:
         contacts=contacts,
         timezone=tz,
         source=source,
+        source_given="source" in top,
         fields=fields,
         dayfirst=None
         if top.get("dayfirst", "auto") == "auto"

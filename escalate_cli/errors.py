@@ -20,6 +20,12 @@ class EscalateError(Exception):
     exit_code = ExitCode.INVALID_INPUT
 
 
+class UsageError(EscalateError):
+    """A command line that cannot be meant (exit 2, as Typer's own usage errors)."""
+
+    exit_code = ExitCode.USAGE
+
+
 class ConfigError(EscalateError):
     def __init__(self, where: str, problem: str) -> None:
         super().__init__(f"{where}: {problem}")

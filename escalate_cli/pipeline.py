@@ -6,10 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import polars as pl
+
 from escalate_cli.business_time import to_epoch
 from escalate_cli.config import Config, load_config
+from escalate_cli.engine import schema as S
 from escalate_cli.engine.frame import IssueFrame
+from escalate_cli.errors import UsageError
 from escalate_cli.model import Issue, Problem, Report
+from escalate_cli.presets import PRESETS
 from escalate_cli.readers import ReadOptions
 
 
@@ -42,7 +47,7 @@ def load(
     config_path: Path,
     *,
     as_of: datetime | None,
-    source: str | None = None,
+    source: str | list[str] | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
     keep: frozenset[str] | None = None,
@@ -53,32 +58,79 @@ def load(
     the one issue to fold; without `fold`, `frame` is the rows as read (`backtest` folds each instant itself)."""
     config, now = prepare(config_path, as_of=as_of, source=source)
     options = read_options(config, encoding=encoding, delimiter=delimiter, keep=keep)
-    return load_prepared(exports, config, now, options, only, fold)
+    return load_prepared(exports, config, now, options, only, fold, sources=export_sources(exports, config, source))
 
 
 def load_prepared(
-    exports: list[str], config: Config, now: int, options: ReadOptions, only: str | None = None, fold: bool = True
+    exports: list[str],
+    config: Config,
+    now: int,
+    options: ReadOptions,
+    only: str | None = None,
+    fold: bool = True,
+    sources: list[str] | None = None,
 ) -> Loaded:
     """Read the exports and fold each issue at `now`, with a config already loaded; with `only`, fold just the
-    issue of that id (`explain`)."""
+    issue of that id (`explain`). `sources`: each export's preset (`export_sources`), else the config's."""
     from escalate_cli.engine.fold import at_instant
-    from escalate_cli.engine.read import read_exports
+    from escalate_cli.engine.read import concat, read_exports
 
     fields, raw_keys = frame_layout(config, options.keep)
-    read = read_exports(exports, config, options, fields, raw_keys)
+    read = read_exports(exports, config, options, fields, raw_keys, sources)
     if not fold:
         return Loaded(config, now, read.rows, read.rows, read.errors, read.warnings)
-    frame, notes = at_instant(read.rows, now, config.statuses, config.history, config.policies, only)
-    return Loaded(config, now, read.rows, frame, read.errors, read.warnings + notes)
+    kinds = list(dict.fromkeys(sources or [config.source]))
+    if len(kinds) == 1 or config.status_words is not None:
+        statuses = config.with_source(kinds[0]).statuses if config.status_words is None else config.statuses
+        frame, notes = at_instant(read.rows, now, statuses, config.history, config.policies, only)
+        return Loaded(config, now, read.rows, frame, read.errors, read.warnings + notes)
+    parts, notes = [], []  # each source with its own status words; an id of one is not an id of another
+    for kind in kinds:
+        rows = read.rows.frame.filter(pl.col(S.SOURCE) == kind)
+        mine = IssueFrame(rows, read.rows.fields, read.rows.raw_keys, read.rows.objects, read.rows.single)
+        folded, said = at_instant(mine, now, config.with_source(kind).statuses, config.history, config.policies, only)
+        parts.append(folded)
+        notes += said
+    columns = parts[0].frame.columns
+    aligned = [IssueFrame(p.frame.select(columns), p.fields, p.raw_keys, p.objects, p.single) for p in parts]
+    return Loaded(config, now, read.rows, concat(aligned, fields, raw_keys), read.errors, read.warnings + notes)
 
 
-def prepare(config_path: Path, *, as_of: datetime | None, source: str | None = None) -> tuple[Config, int]:
-    """The config (with --source applied) and the instant to evaluate at, in epoch seconds."""
+def prepare(config_path: Path, *, as_of: datetime | None, source: str | list[str] | None = None) -> tuple[Config, int]:
+    """The config (with a --source for every export applied) and the instant to evaluate at, in epoch seconds."""
     config = load_config(config_path)
-    if source is not None:
-        config = config.with_source(source)
+    every = [s for s in _source_args(source) if ":" not in s or s.split(":", 1)[0] not in PRESETS]
+    if every:
+        config = config.with_source(every[-1])
     moment = as_of or datetime.now().astimezone()
     return config, to_epoch(moment if moment.tzinfo is not None else moment.replace(tzinfo=config.timezone))
+
+
+def _source_args(source: str | list[str] | None) -> list[str]:
+    return [] if source is None else [source] if isinstance(source, str) else list(source)
+
+
+def export_sources(exports: list[str], config: Config, source: str | list[str] | None = None) -> list[str]:
+    """Each export's preset: `--source NAME:EXPORT` for that export, else a `--source NAME` or the config's
+    `source:` for all, else the one its columns say (`readers.sniff`; stdin: the config's)."""
+    from escalate_cli.readers.sniff import detect
+
+    named: dict[str, str] = {}
+    for arg in _source_args(source):
+        preset, _, export = arg.partition(":")
+        if export and preset in PRESETS:
+            if export not in exports:
+                raise UsageError(f"--source {arg}: {export!r} is not one of the exports given")
+            named[export] = preset
+    out = []
+    for name in exports:
+        if name in named:
+            out.append(named[name])
+        elif config.source_given or name == "-":
+            out.append(config.source)
+        else:
+            out.append(detect(name, config.encoding))
+    return out
 
 
 def read_options(

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from escalate_cli.durations import format_duration
 from escalate_cli.errors import InputError
-from escalate_cli.presets import PRESETS
 
 # Targets a person would write, in business time
 _STEPS = [m * 60 for m in (15, 30, 45)] + [h * 3600 for h in (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 40, 60, 80, 120, 160)]
@@ -37,30 +36,10 @@ class Proposal:
 
 
 def detect_source(exports: Sequence[str]) -> str:
-    """The preset whose columns the first export has most of (id and created required); generic if none."""
-    from escalate_cli.readers import ReadOptions, read_export
-    from escalate_cli.readers.issues import _ABSENT, lookup
+    """The preset of the first export (`readers.sniff`)."""
+    from escalate_cli.readers.sniff import detect
 
-    rows = read_export(exports[0], ReadOptions())
-    try:
-        columns, first = set(rows.columns or ()), rows.first
-        if first is None and rows.columns is None:  # NDJSON: the first record tells
-            first = next((record for _, record in rows.rows if isinstance(record, dict)), None)
-
-        def has(path: str) -> bool:
-            return path in columns or (first is not None and lookup(first, path) is not _ABSENT)
-
-        best, score = "generic", 0.0
-        for name, preset in PRESETS.items():
-            if name == "generic" or not all(any(has(c) for c in preset.fields[f]) for f in ("id", "created")):
-                continue
-            found = sum(any(has(c) for c in candidates) for candidates in preset.fields.values()) + 0.0
-            found += 0.5 * has(preset.fields["id"][0])  # the tool's own id column (GitHub's number, GitLab's iid)
-            if found > score:
-                best, score = name, found
-        return best
-    finally:
-        rows.close()
+    return detect(exports[0])
 
 
 def propose(seconds: list[int]) -> Proposal | None:

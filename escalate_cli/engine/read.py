@@ -40,26 +40,38 @@ class Read:
 
 
 def read_exports(
-    exports: list[str], config: Config, options: ReadOptions, fields: tuple[str, ...], raw_keys: tuple[str, ...]
+    exports: list[str],
+    config: Config,
+    options: ReadOptions,
+    fields: tuple[str, ...],
+    raw_keys: tuple[str, ...],
+    sources: list[str] | None = None,
 ) -> Read:
     """One export that cannot be read at all (missing, not the format it claims, without a required column) is
-    that export's error: the others are still read. When none can be, the first one's error is the run's."""
+    that export's error: the others are still read. When none can be, the first one's error is the run's.
+    `sources`: each export's preset (else the config's); its rows carry it in the SOURCE column."""
     parts: list[IssueFrame] = []
     errors: list[Problem] = []
     warnings: list[Problem] = []
     failed: list[InputError] = []
-    for name in exports:
+    for n, name in enumerate(exports):
+        source = sources[n] if sources is not None else config.source
+        preset = config if source == config.source else config.with_source(source)
         try:
-            frame = _columnar(name, config, options, fields, raw_keys, errors, warnings)
-            parts += (
-                [frame] if frame is not None else _records(name, config, options, fields, raw_keys, errors, warnings)
-            )
+            frame = _columnar(name, preset, options, fields, raw_keys, errors, warnings)
+            read = [frame] if frame is not None else _records(name, preset, options, fields, raw_keys, errors, warnings)
+            parts += [_from(part, source) for part in read]
         except InputError as exc:
             failed.append(exc)
             errors.append(_located(name, str(exc)))
     if failed and len(failed) == len(exports):
         raise failed[0]
     return Read(concat(parts, fields, raw_keys), errors, warnings)
+
+
+def _from(part: IssueFrame, source: str) -> IssueFrame:
+    rows = part.frame.with_columns(pl.lit(source).alias(S.SOURCE))
+    return IssueFrame(rows, part.fields, part.raw_keys, part.objects, part.single)
 
 
 _CHUNK = 50_000  # issues the Python readers hand over at a time, so that only that many are objects at once

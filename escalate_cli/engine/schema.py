@@ -22,6 +22,7 @@ PAUSES = "pauses"  # List(Struct{from, to: Int64}): every pause, where some ende
 # open); else null, and PAUSED_SINCE holds the one open pause if any
 HELD = "held"  # List(Struct{from, to: Int64}): spans it sat resolved before a reopening (no clock counts them)
 STATUS_SINCE = "status_since"  # Int64: when it entered its status, where an event log tells
+SOURCE = "source"  # Utf8: the preset the issue's export was read with (set per export by `engine.read`)
 REPLIES = "replies_known"  # Boolean: the export has first-reply evidence (else no first_response clock is kept)
 OBJECT = "object"  # Int64: index of the issue among objects a reader built already (null: build from the row)
 TEXT_FIELDS = ("title", "priority", "status")  # Utf8, "" when missing; the config's extra fields follow them

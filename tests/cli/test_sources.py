@@ -1,0 +1,69 @@
+"""Several tools in one run (#18 point 8): each export is read with its own preset, detected from its columns or
+named with `--source NAME:EXPORT`, with that tool's status words; one report covers them all."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.cli.test_check import run
+
+CASE = Path("tests/cli/cases/source-jira")
+AS_OF = "2025-12-29T12:00:00Z"
+ZENDESK = [  # the API's tickets list: `pending` is a paused status in the zendesk preset, not in jira's
+    {
+        "id": 501,
+        "subject": "Card declined",
+        "status": "pending",
+        "priority": "high",
+        "created_at": "2025-12-22T10:00:00Z",
+        "updated_at": "2025-12-22T11:00:00Z",
+    },
+    {
+        "id": 502,
+        "subject": "Login loop",
+        "status": "open",
+        "priority": "high",
+        "created_at": "2025-12-22T10:00:00Z",
+        "updated_at": "2025-12-22T10:00:00Z",
+    },
+]
+
+
+def _folder(tmp_path: Path) -> tuple[Path, Path, Path]:
+    jira = tmp_path / "Jira.csv"
+    shutil.copy(CASE / "jira.csv", jira)
+    tickets = tmp_path / "tickets.json"
+    tickets.write_text(json.dumps({"tickets": ZENDESK, "count": 2}), encoding="utf-8")
+    config = tmp_path / "sla.yaml"
+    text = (CASE / "sla.yaml").read_text(encoding="utf-8").replace("[Highest, High]", "[Highest, High, high]")
+    config.write_text(text, encoding="utf-8")
+    return jira, tickets, config
+
+
+def _states(stdout: str) -> dict[str, str]:
+    return {r["issue"]: r["state"] for r in json.loads(stdout)["results"]}
+
+
+def test_a_jira_csv_and_a_zendesk_json_in_one_run_each_with_its_preset(tmp_path):
+    jira, tickets, config = _folder(tmp_path)
+    result = run(["check", str(jira), str(tickets), "-c", str(config), "--as-of", AS_OF, "-f", "json", "--all"])
+    assert result.exit_code == 1, result.output
+    states = _states(result.stdout)
+    assert states["SOL-7"] == "breached"  # Jira's columns and dates
+    assert states["501"] == "paused" and states["502"] == "breached"  # Zendesk's envelope and status words
+    assert "error" not in result.stderr
+
+
+def test_source_named_per_export(tmp_path):
+    jira, tickets, config = _folder(tmp_path)
+    config.write_text("source: generic\n" + config.read_text(encoding="utf-8"), encoding="utf-8")  # detection off
+    args = ["check", str(jira), str(tickets), "-c", str(config), "--as-of", AS_OF, "-f", "json", "--all"]
+    named = run([*args, "--source", f"jira:{jira}", "--source", f"zendesk:{tickets}"])
+    assert named.exit_code == 1, named.output
+    assert _states(named.stdout)["501"] == "paused" and "SOL-7" in _states(named.stdout)
+    unnamed = run(args)  # source: generic for both: neither has the generic columns
+    assert unnamed.exit_code == 3 and "required column 'created'" in unnamed.stderr
+    wrong = run([*args, "--source", "jira:elsewhere.csv"])
+    assert wrong.exit_code == 2 and "'elsewhere.csv' is not one of the exports given" in wrong.stderr
