@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 ClockKey = tuple[str, str]  # (issue id, metric)
-REMEMBERED = ("issue", "metric", "policy", "state", "level", "due_at", "title")  # columns of a run's clocks
+REMEMBERED = ("issue", "metric", "policy", "state", "level", "due_at", "title", "source")  # of a run's clocks
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +141,7 @@ def remembered_frame(clocks: pl.DataFrame) -> pl.DataFrame:
     import polars as pl
 
     level = pl.when(pl.col("level") != "").then(pl.col("level"))
-    return clocks.select("issue", "metric", "policy", "state", level.alias("level"), "due_at", "title")
+    return clocks.select("issue", "metric", "policy", "state", level.alias("level"), "due_at", "title", "source")
 
 
 def carried(previous: pl.DataFrame, clocks: pl.DataFrame, unread: Collection[str]) -> pl.DataFrame:

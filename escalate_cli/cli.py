@@ -175,13 +175,16 @@ def check(
         options = read_options(cfg, encoding=encoding, delimiter=delimiter, keep=frozenset())
         plain = state is None and summary_file is None  # nothing but the output reads the clocks
         counts_only = quiet and plain  # nothing reads the clocks but their counts
-        loaded = load_prepared(exports, cfg, now, options, sources=export_sources(exports, cfg, source))
+        sources = export_sources(exports, cfg, source)
+        loaded = load_prepared(exports, cfg, now, options, sources=sources)
         report = evaluate_loaded(loaded, keep_clocks=False, as_table=not counts_only)  # written from the frame
         _problems_to_stderr(report, quiet=quiet)
         if state is not None:
             from escalate_cli.watch import remember_and_notify
 
-            undelivered = remember_and_notify(report, cfg, state, notify=notify, lock_timeout=lock_timeout, say=_say)
+            undelivered = remember_and_notify(
+                report, cfg, state, notify=notify, lock_timeout=lock_timeout, say=_say, sources=sources
+            )
         whole = report
         if changes_only and fmt is not OutputFormat.JUNIT:  # a CI server keeps the JUnit file: every clock, always
             report = _changed(report)

@@ -83,17 +83,27 @@ def load_prepared(
     if len(kinds) == 1 or config.status_words is not None:
         statuses = config.with_source(kinds[0]).statuses if config.status_words is None else config.statuses
         frame, notes = at_instant(read.rows, now, statuses, config.history, config.policies, only)
+        if len(kinds) == 1:
+            frame = _sourced(frame, kinds[0])
         return Loaded(config, now, read.rows, frame, read.errors, read.warnings + notes)
     parts, notes = [], []  # each source with its own status words; an id of one is not an id of another
     for kind in kinds:
         rows = read.rows.frame.filter(pl.col(S.SOURCE) == kind)
         mine = IssueFrame(rows, read.rows.fields, read.rows.raw_keys, read.rows.objects, read.rows.single)
         folded, said = at_instant(mine, now, config.with_source(kind).statuses, config.history, config.policies, only)
-        parts.append(folded)
+        parts.append(_sourced(folded, kind))
         notes += said
     columns = parts[0].frame.columns
     aligned = [IssueFrame(p.frame.select(columns), p.fields, p.raw_keys, p.objects, p.single) for p in parts]
     return Loaded(config, now, read.rows, concat(aligned, fields, raw_keys), read.errors, read.warnings + notes)
+
+
+def _sourced(rows: IssueFrame, source: str) -> IssueFrame:
+    """The frame with its SOURCE column (a fold that builds issues anew does not keep it)."""
+    if S.SOURCE in rows.frame.columns:
+        return rows
+    frame = rows.frame.with_columns(pl.lit(source).alias(S.SOURCE))
+    return IssueFrame(frame, rows.fields, rows.raw_keys, rows.objects, rows.single)
 
 
 def prepare(config_path: Path, *, as_of: datetime | None, source: str | list[str] | None = None) -> tuple[Config, int]:

@@ -204,7 +204,8 @@ class StateStore:
         """Schema 2: the clocks table of schema 1 becomes the snapshot."""
         import polars as pl
 
-        rows = self.db.execute(f"SELECT {', '.join(REMEMBERED)} FROM clocks").fetchall()
+        old = [c for c in REMEMBERED if c != "source"]  # schema 1 did not know sources
+        rows = [(*row, None) for row in self.db.execute(f"SELECT {', '.join(old)} FROM clocks").fetchall()]
         self._write_snapshot(pl.DataFrame(rows, schema=_snapshot(), orient="row"))
         self.db.execute("DROP TABLE clocks")
 
@@ -225,7 +226,10 @@ class StateStore:
         if row is None:
             return pl.DataFrame(schema=_snapshot())
         try:
-            return pl.read_ipc(io.BytesIO(row[0])).select(REMEMBERED).cast(_snapshot())
+            clocks = pl.read_ipc(io.BytesIO(row[0]))
+            if "source" not in clocks.columns:  # written before clocks knew their source
+                clocks = clocks.with_columns(pl.lit(None, pl.Utf8).alias("source"))
+            return clocks.select(REMEMBERED).cast(_snapshot())
         except Exception as exc:  # whatever Arrow says of a damaged snapshot
             raise StateError(
                 f"{self.path}: the clocks of the last run cannot be read ({exc}); use a new --state file"

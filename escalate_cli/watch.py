@@ -6,7 +6,7 @@ with a step still to announce, and `changes.announcements` makes their announcem
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import polars as pl
@@ -21,23 +21,41 @@ from escalate_cli.state import PendingDelivery, StateError, StateStore
 
 
 def remember_and_notify(
-    report: Report, config: Config, state: Path, *, notify: bool, lock_timeout: float, say: Callable[[str], None]
+    report: Report,
+    config: Config,
+    state: Path,
+    *,
+    notify: bool,
+    lock_timeout: float,
+    say: Callable[[str], None],
+    sources: Collection[str] = (),
 ) -> int:
     """`_remember_and_notify`, with a state file SQLite cannot use (a missing table, a damaged page, a full
     disk) said as an error naming the file; each step's transaction has rolled back, so nothing recorded is lost."""
     import sqlite3
 
     try:
-        return _remember_and_notify(report, config, state, notify=notify, lock_timeout=lock_timeout, say=say)
+        return _remember_and_notify(
+            report, config, state, notify=notify, lock_timeout=lock_timeout, say=say, sources=sources
+        )
     except sqlite3.DatabaseError as exc:
         raise StateError(f"{state}: not a usable escalate state file ({exc})") from None
 
 
 def _remember_and_notify(
-    report: Report, config: Config, state: Path, *, notify: bool, lock_timeout: float, say: Callable[[str], None]
+    report: Report,
+    config: Config,
+    state: Path,
+    *,
+    notify: bool,
+    lock_timeout: float,
+    say: Callable[[str], None],
+    sources: Collection[str],
 ) -> int:
     """Sets report.changes; records the run; with `notify`, delivers every pending announcement (this run's and
     any an earlier run could not deliver), else says what it would send. `say` writes a line to stderr.
+    `sources`: the presets this run read; clocks remembered from exports of other sources (another cron job
+    sharing the state file) are kept as they were, neither gone nor new.
     `report` holds its clocks as a frame (report.table). Returns how many deliveries failed this run."""
     table = report.table
     assert table is not None, "evaluate with as_table"
@@ -47,6 +65,9 @@ def _remember_and_notify(
         remembered = store.remembered()
         if any(problem.whole_export for problem in report.errors):  # its issues may be any of those remembered
             unread |= set(remembered.get_column("issue").to_list())
+        read_now = set(clocks.get_column("source").drop_nulls().to_list()) | set(sources)
+        elsewhere = remembered.filter(pl.col("source").is_not_null() & ~pl.col("source").is_in(sorted(read_now)))
+        unread |= set(elsewhere.get_column("issue").to_list())  # another source's run: not gone, not new
         report.changes = diff_frame(remembered, clocks, unread)
         snapshot = pl.concat([remembered_frame(clocks), carried(remembered, clocks, unread)])
         new = []

@@ -39,8 +39,9 @@ STATE, ISSUE, METRIC, POLICY, LEVEL, MESSAGE, TITLE, WHERE = (
 )
 DUE, ELAPSED, TARGET, REMAINING, CODE = "due_at", "elapsed_seconds", "target_seconds", "remaining_seconds", "state_code"
 ESCALATED = "escalated"
+SOURCE = "source"  # the preset the clock's export was read with (null: not known)
 SCHEMA: dict[str, pl.DataType] = {
-    **{name: pl.Utf8() for name in (STATE, ISSUE, METRIC, POLICY, LEVEL, MESSAGE, TITLE, WHERE)},
+    **{name: pl.Utf8() for name in (STATE, ISSUE, METRIC, POLICY, LEVEL, MESSAGE, TITLE, WHERE, SOURCE)},
     **{name: pl.Int64() for name in (DUE, ELAPSED, TARGET, REMAINING)},
     CODE: pl.UInt8(),
     ESCALATED: pl.Boolean(),
@@ -81,6 +82,7 @@ def of_report(report: Report, tz: tzinfo, states: Iterable[State] | None = None)
         pl.lit(message).alias(MESSAGE),
         pl.col("title").alias(TITLE),
         pl.col(S.WHERE).alias(WHERE),
+        (pl.col(S.SOURCE) if S.SOURCE in rows.columns else pl.lit(None, pl.Utf8)).alias(SOURCE),
         pl.col(C.DUE).alias(DUE),
         pl.col(C.ELAPSED).alias(ELAPSED),
         pl.col(C.TARGET).alias(TARGET),
@@ -110,6 +112,7 @@ def of_clocks(clocks: list[Clock]) -> pl.DataFrame:
             (MESSAGE, _message(clock)),
             (TITLE, clock.issue.fields.get("title", "")),
             (WHERE, clock.issue.where),
+            (SOURCE, None),
             (DUE, clock.due_at),
             (ELAPSED, clock.elapsed),
             (TARGET, clock.target),

@@ -157,7 +157,9 @@ def _csv_row(table: ClockTable, zone: str) -> pl.Expr:
 def joined(table: ClockTable, clocks: pl.DataFrame | None = None) -> pl.DataFrame:
     """The clock frame (or `clocks`, some of its rows) with each clock's step, policy and calendar names and
     its issue's texts."""
-    issues = table.issues.frame.select(C.ROW, S.ID, S.WHERE, S.LABELS, S.CHANGED, S.PREVIOUS, *table.issues.fields)
+    frame = table.issues.frame
+    source = [S.SOURCE] if S.SOURCE in frame.columns else []
+    issues = frame.select(C.ROW, S.ID, S.WHERE, S.LABELS, S.CHANGED, S.PREVIOUS, *source, *table.issues.fields)
     names = pl.DataFrame(
         {
             C.POLICY: pl.Series(range(len(table.policies)), dtype=pl.Int32),

@@ -67,3 +67,21 @@ def test_source_named_per_export(tmp_path):
     assert unnamed.exit_code == 3 and "required column 'created'" in unnamed.stderr
     wrong = run([*args, "--source", "jira:elsewhere.csv"])
     assert wrong.exit_code == 2 and "'elsewhere.csv' is not one of the exports given" in wrong.stderr
+
+
+def test_two_cron_jobs_on_different_sources_share_one_state_file(tmp_path):
+    """A Jira job and a Zendesk job write one --state file in turn: neither sees the other's clocks go and come
+    back, so a breach is a change once, however the runs interleave (identity includes the source)."""
+    jira, tickets, config = _folder(tmp_path)
+    state = tmp_path / "sla.db"
+
+    def changes(export: Path, source: str) -> list[tuple[str, str, str]]:
+        args = ["check", str(export), "--source", source, "-c", str(config), "--as-of", AS_OF, "--state", str(state)]
+        result = run([*args, "--changes-only", "-f", "json"])
+        assert result.exit_code == 1, result.output
+        return [(c["change"], c["issue"], c["metric"]) for c in json.loads(result.stdout)["changes"]]
+
+    assert changes(jira, "jira") == [("new breach", "SOL-7", "resolution")]
+    assert changes(tickets, "zendesk") == [("new breach", "502", "resolution")]  # SOL-7 did not disappear
+    assert changes(jira, "jira") == []  # nor come back as new
+    assert changes(tickets, "zendesk") == []
