@@ -144,6 +144,7 @@ class Config:
         """Export columns the policies match on or contacts route by: all an issue must keep of its raw row."""
         keys = {condition.key for policy in self.policies for condition in policy.match}
         keys |= {contact.by for contact in self.contacts.values() if contact.by}
+        keys |= {p.record_key for p in PRESETS.values() if p.record_key}  # copies of a record are told by it
         return frozenset(keys)
 
     def with_source(self, source: str) -> Config:

@@ -110,10 +110,12 @@ def resolve(
     statuses: Statuses,
     history: bool | None,
     policy_of: PolicyOf,
+    record_key: str | None = None,
 ) -> tuple[list[Issue], list[Problem]]:
     """One issue per id. `history` None decides by the data (`looks_like_event_log`); otherwise repeated rows are
-    copies of one record (the same creation time), merged into the most recently updated; records that share an
-    id but not their creation time are different issues, each kept, with a note that the id conflicts."""
+    copies of one record (the same `record_key` value where the preset knows one, as ServiceNow's sys_id, else
+    the same creation time), merged into the most recently updated; records that share an id but are not
+    copies are different issues, each kept, with a note that the id conflicts."""
     is_log = history if history is not None else looks_like_event_log(groups)
     issues: list[Issue] = []
     merged, first_copy = 0, None
@@ -124,9 +126,9 @@ def resolve(
             if issue is not None:
                 issues.append(issue)
             continue
-        records: dict[int, list[Issue]] = {}  # copies of one record share its creation time
+        records: dict[object, list[Issue]] = {}  # copies of one record share its key, else its creation time
         for snapshot in snapshots:
-            records.setdefault(snapshot.created, []).append(snapshot)
+            records.setdefault(_record_of(snapshot, record_key), []).append(snapshot)
         for copies in records.values():
             if len(copies) > 1:
                 merged += len(copies) - 1
@@ -138,7 +140,7 @@ def resolve(
                 Problem(
                     other.where,
                     f"id {other.id!r} is also the id of a different record ({_place(first.where, other.where)}, "
-                    "created at another time): both are kept",
+                    f"{_differs(first, other, record_key)}): both are kept",
                 )
                 for other in others
             ]
@@ -152,6 +154,17 @@ def resolve(
             )
         )
     return issues, notes
+
+
+def _record_of(issue: Issue, record_key: str | None) -> object:
+    key = str(issue.record.get(record_key) or "").strip() if record_key is not None else ""
+    return ("key", key) if key else issue.created
+
+
+def _differs(first: Issue, other: Issue, record_key: str | None) -> str:
+    if record_key is not None and _record_of(first, record_key) != first.created:
+        return f"another {record_key}"
+    return "created at another time"
 
 
 def _place(where: str, here: str) -> str:

@@ -82,7 +82,8 @@ def load_prepared(
     kinds = list(dict.fromkeys(sources or [config.source]))
     if len(kinds) == 1 or config.status_words is not None:
         statuses = config.with_source(kinds[0]).statuses if config.status_words is None else config.statuses
-        frame, notes = at_instant(read.rows, now, statuses, config.history, config.policies, only)
+        key = config.with_source(kinds[0]).preset.record_key
+        frame, notes = at_instant(read.rows, now, statuses, config.history, config.policies, only, key)
         if len(kinds) == 1:
             frame = _sourced(frame, kinds[0])
         return Loaded(config, now, read.rows, frame, read.errors, read.warnings + notes)
@@ -90,7 +91,9 @@ def load_prepared(
     for kind in kinds:
         rows = read.rows.frame.filter(pl.col(S.SOURCE) == kind)
         mine = IssueFrame(rows, read.rows.fields, read.rows.raw_keys, read.rows.objects, read.rows.single)
-        folded, said = at_instant(mine, now, config.with_source(kind).statuses, config.history, config.policies, only)
+        preset = config.with_source(kind)
+        key = preset.preset.record_key
+        folded, said = at_instant(mine, now, preset.statuses, config.history, config.policies, only, key)
         parts.append(_sourced(folded, kind))
         notes += said
     columns = parts[0].frame.columns

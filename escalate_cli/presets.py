@@ -24,6 +24,7 @@ class Preset:
     codes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # field -> raw code -> display value
     skip_key: str | None = None  # records that have this key are not issues (GitHub's pull requests)
     packed: Mapping[str, str] = field(default_factory=dict)  # field -> separator: its value is the part before it
+    record_key: str | None = None  # the column naming the record itself (ServiceNow's sys_id): copies share it
 
 
 def _preset(name: str, fields: dict[str, tuple[str, ...]], **rest: object) -> Preset:
@@ -139,6 +140,7 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
             closed=("resolved", "closed", "canceled", "cancelled"),
             paused=("awaiting user info", "awaiting vendor", "awaiting problem", "awaiting evidence", "on hold"),
             codes={"priority": _SERVICENOW_PRIORITY, "status": _SERVICENOW_STATE},
+            record_key="sys_id",
         ),
     }
 )

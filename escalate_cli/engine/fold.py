@@ -23,6 +23,7 @@ def at_instant(
     history: bool | None,
     policies: tuple[Policy, ...],
     only: str | None = None,
+    record_key: str | None = None,
 ) -> tuple[IssueFrame, list[Problem]]:
     """`only`: the id of the one issue wanted (`explain`); whether the rows are an event log is still decided
     over every id, so that it stands as it would among the others."""
@@ -40,7 +41,7 @@ def at_instant(
     chosen = IssueFrame(frame, rows.fields, rows.raw_keys, rows.objects, rows.single)
     if is_log:
         return replay(chosen, as_of, statuses, policies), []
-    issues, notes = resolve(groups(chosen), as_of, statuses, is_log, policy_name(policies))
+    issues, notes = resolve(groups(chosen), as_of, statuses, is_log, policy_name(policies), record_key)
     return from_issues(issues, rows.fields, rows.raw_keys), notes
 
 

@@ -85,3 +85,46 @@ def test_two_cron_jobs_on_different_sources_share_one_state_file(tmp_path):
     assert changes(tickets, "zendesk") == [("new breach", "502", "resolution")]  # SOL-7 did not disappear
     assert changes(jira, "jira") == []  # nor come back as new
     assert changes(tickets, "zendesk") == []
+
+
+def test_servicenow_records_are_copies_when_their_sys_id_is(tmp_path):
+    """#18 point 9: a ServiceNow export's records with one number are copies when they share their sys_id, and
+    different incidents when they do not, even created in the same second."""
+    records = [
+        {
+            "number": "INC1",
+            "sys_id": "a1",
+            "opened_at": "2025-12-22 10:00:00",
+            "sys_updated_on": "2025-12-22 10:00:00",
+            "priority": "1",
+            "state": "2",
+            "short_description": "first copy",
+        },
+        {
+            "number": "INC1",
+            "sys_id": "a1",
+            "opened_at": "2025-12-22 10:00:00",
+            "sys_updated_on": "2025-12-22 11:00:00",
+            "priority": "1",
+            "state": "2",
+            "short_description": "second copy, later",
+        },
+        {
+            "number": "INC1",
+            "sys_id": "b2",
+            "opened_at": "2025-12-22 10:00:00",
+            "sys_updated_on": "2025-12-22 10:30:00",
+            "priority": "1",
+            "state": "2",
+            "short_description": "another incident",
+        },
+    ]
+    export = tmp_path / "incident.json"
+    export.write_text(json.dumps({"records": records}), encoding="utf-8")
+    config = tmp_path / "sla.yaml"
+    config.write_text("policies: [{name: all, targets: {resolution: 8h}}]\n", encoding="utf-8")
+    result = run(["check", str(export), "--source", "servicenow", "-c", str(config), "--as-of", AS_OF, "-f", "json"])
+    titles = sorted(r["title"] for r in json.loads(result.stdout)["results"])
+    assert titles == ["another incident", "second copy, later"]
+    assert "is also the id of a different record (record 1, another sys_id): both are kept" in result.stderr
+    assert "1 row repeated the id of an earlier row" in result.stderr
