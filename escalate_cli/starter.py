@@ -35,13 +35,6 @@ class Proposal:
     met: int  # stopped clocks the target would have met
 
 
-def detect_source(exports: Sequence[str]) -> str:
-    """The preset of the first export (`readers.sniff`)."""
-    from escalate_cli.readers.sniff import detect
-
-    return detect(exports[0])
-
-
 def propose(seconds: list[int]) -> Proposal | None:
     """The p80 rounded up to a duration a person would write, or None without history."""
     if not seconds:
@@ -65,17 +58,18 @@ def starter_config(exports: Sequence[str], source: str | None, timezone: str, co
     from escalate_cli.engine import schema as S
     from escalate_cli.engine.evaluate import evaluate
     from escalate_cli.pipeline import load_prepared, read_options
+    from escalate_cli.readers.sniff import detect
 
-    chosen = source or detect_source(exports)
+    sources = [source] * len(exports) if source else [detect(e) if e != "-" else "generic" for e in exports]
+    chosen = sources[0] if len(set(sources)) == 1 else None  # else each export's is detected again by check
     calendar: dict[str, object] = {"timezone": timezone, "hours": {"mon-fri": ["09:00-17:00"]}}
     if country:
         calendar["holidays"] = {"country": country}
     targets = {"first_response": _NEVER, "resolution": _NEVER}
     policy = {"name": "all", "calendar": "office", "targets": targets}
-    config = parse_config(
-        {"source": chosen, "timezone": timezone, "calendars": {"office": calendar}, "policies": [policy]}
-    )
-    loaded = load_prepared(list(exports), config, _now(), read_options(config))
+    spec = {"timezone": timezone, "calendars": {"office": calendar}, "policies": [policy]}
+    config = parse_config({"source": chosen, **spec} if chosen else spec)
+    loaded = load_prepared(list(exports), config, _now(), read_options(config), sources=sources)
     if not loaded.frame.frame.height:
         raise InputError(f"{exports[0]}: no issue could be read to propose targets from")
     report = evaluate(loaded.frame, config.policies, _now(), str, keep_clocks=False, as_table=True)
@@ -93,7 +87,7 @@ def starter_config(exports: Sequence[str], source: str | None, timezone: str, co
         return rows.get_column(C.ELAPSED).to_list()
 
     has_replies = bool(measured("first_response", None))
-    lines = _head(exports, chosen, timezone, country, loaded.frame.frame.height, has_replies)
+    lines = _head(exports, sources, timezone, country, loaded.frame.frame.height, has_replies)
     for priority in [*priorities, None]:
         lines += _policy(priority, measured, has_replies, bool(priorities))
     return "\n".join(lines) + "\n"
@@ -106,12 +100,17 @@ def _now() -> int:
 
 
 def _head(
-    exports: Sequence[str], source: str, timezone: str, country: str | None, issues: int, has_replies: bool
+    exports: Sequence[str], sources: Sequence[str], timezone: str, country: str | None, issues: int, has_replies: bool
 ) -> list[str]:
+    if len(set(sources)) == 1:
+        source = [f"source: {sources[0]}"]
+    else:  # several tools: no source: key, so that each export's is recognised from its columns
+        source = ["# source: recognised per export from its columns:"]
+        source += [f"#   {export}: {name}" for export, name in zip(exports, sources)]
     lines = [
         f"# A starter config written by `escalate init` from {', '.join(exports)} ({issues} issues).",
         "# Check it, then: escalate check EXPORT (this file is found as ./escalate.yaml).",
-        f"source: {source}",
+        *source,
         f"timezone: {json.dumps(timezone)}          # of timestamps without an offset, and of the output",
         "",
         "calendars:",

@@ -113,3 +113,21 @@ def test_the_readmes_minimal_config_is_valid(tmp_path):
     path.write_text(block, encoding="utf-8")
     config = load_config(path)
     assert config.source == "jira" and [p.name for p in config.policies] == ["urgent", "standard"]
+
+
+def test_init_over_exports_of_two_tools_recognises_each(workdir):
+    """A Jira CSV and a Zendesk API export: no source: key (each export's is recognised when checked), a comment
+    naming each, and a check of both with no -c."""
+    import json
+    import shutil
+
+    shutil.copy(Path(__file__).parent / "cases" / "source-jira" / "jira.csv", workdir / "Jira.csv")
+    ticket = {"id": 501, "subject": "x", "status": "open", "priority": "high", "created_at": "2025-12-22T10:00:00Z"}
+    (workdir / "tickets.json").write_text(json.dumps({"tickets": [ticket]}), encoding="utf-8")
+    made = run(["init", "Jira.csv", "tickets.json"])
+    assert made.exit_code == 0, made.output
+    text = (workdir / "escalate.yaml").read_text(encoding="utf-8")
+    assert "\nsource:" not in text and "#   Jira.csv: jira\n#   tickets.json: zendesk\n" in text
+    checked = run(["check", "Jira.csv", "tickets.json", "--as-of", "2025-12-29T12:00:00Z", "-f", "json"])
+    assert checked.exit_code in (0, 1), checked.output
+    assert {r["issue"] for r in json.loads(checked.stdout)["results"]} >= {"SOL-7", "501"}
