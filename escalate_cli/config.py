@@ -17,7 +17,17 @@ from escalate_cli.business_time import DAY, Calendar, PartDay, Window
 from escalate_cli.channels import Channel, Contact
 from escalate_cli.durations import format_clock, format_duration, parse_duration
 from escalate_cli.errors import ConfigError, ConfigErrors
-from escalate_cli.model import JSON_ONLY_KEYS, RESULT_KEYS, Condition, Metric, Policy, Statuses, Step, Threshold
+from escalate_cli.model import (
+    JSON_ONLY_KEYS,
+    RESULT_KEYS,
+    Condition,
+    Metric,
+    Pattern,
+    Policy,
+    Statuses,
+    Step,
+    Threshold,
+)
 from escalate_cli.presets import PRESETS, Preset
 
 STANDARD_FIELDS = ("id", "created", "first_response", "resolved", "updated", "status", "priority", "labels", "title")
@@ -801,11 +811,21 @@ def _match(value: object, where: str) -> tuple[Condition, ...]:
     return tuple(conditions)
 
 
-def _regex(pattern: str, where: str) -> re.Pattern[str]:
+def _regex(pattern: str, where: str) -> Pattern:
+    import polars as pl
+
     try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        raise ConfigError(where, f"invalid regular expression {pattern!r}: {exc}") from exc
+        pl.Series([""], dtype=pl.Utf8).str.contains(f"(?i){pattern}")
+    except pl.exceptions.PolarsError as exc:  # the linear-time engine's own account of what is wrong
+        reason = str(exc).strip().splitlines()
+        found = (line.strip() for line in reversed(reason) if line.strip().startswith("error:"))
+        detail = next(found, reason[-1]).removeprefix("error:").strip()
+        raise ConfigError(
+            where,
+            f"invalid regular expression {pattern!r}: {detail} (patterns are matched in linear time: no "
+            "lookaround or backreferences)",
+        ) from None
+    return Pattern(pattern)
 
 
 def _warn(value: object, where: str) -> tuple[Threshold, ...]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -130,17 +129,41 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
+class Pattern:
+    """A `~regex` of `match`, case-insensitive, searched in time linear in the text (Rust's regex engine, through
+    Polars): no pattern makes a title take exponential time, at the price of lookaround and backreferences."""
+
+    pattern: str
+
+    def search(self, text: str) -> bool:
+        return self.search_all([text])[0]
+
+    def search_all(self, texts: list[str]) -> list[bool]:
+        import polars as pl
+
+        found = pl.Series(texts, dtype=pl.Utf8).str.contains(f"(?i){self.pattern}")
+        return [bool(hit) for hit in found.to_list()]
+
+
+@dataclass(frozen=True, slots=True)
 class Condition:
     """One `match` key: the field or column, the accepted values (lower case) and patterns."""
 
     key: str
     values: frozenset[str] = frozenset()
-    patterns: tuple[re.Pattern[str], ...] = ()
+    patterns: tuple[Pattern, ...] = ()
     any_of_list: bool = False  # the field is a list (labels): matches when any element does
 
     def accepts(self, value: str) -> bool:
         text = value.strip().lower()
         return text in self.values or any(p.search(value) for p in self.patterns)
+
+    def accepted(self, values: list[str]) -> list[bool]:
+        """`accepts` of each value, each pattern searched over all of them at once."""
+        hits = [v.strip().lower() in self.values for v in values]
+        for pattern in self.patterns:
+            hits = [a or b for a, b in zip(hits, pattern.search_all(values))]
+        return hits
 
 
 @dataclass(frozen=True)

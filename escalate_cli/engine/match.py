@@ -1,8 +1,8 @@
 """Which policy each issue falls under, for the whole frame: the first in file order whose every condition holds.
 
-A condition is decided once per distinct value of its column (`Condition.accepts`, the scalar rule, with
-Python's own regular expressions), then applied to the column with `is_in`: exact, and as fast as the column
-has few distinct values (priorities, statuses, teams).
+A condition is decided once per distinct value of its column (`Condition.accepted`, the scalar rule, each
+`~pattern` in linear time), then applied to the column with `is_in`: exact, and as fast as the column has few
+distinct values (priorities, statuses, teams).
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def _holds(issues: IssueFrame, condition: Condition) -> pl.Expr:
     values = issues.frame.get_column(column)
     if is_list:
         values = values.explode()
-    accepted = [v for v in values.drop_nulls().unique().to_list() if condition.accepts(v)]
+    distinct = values.drop_nulls().unique().to_list()
+    accepted = [v for v, hit in zip(distinct, condition.accepted(distinct)) if hit]
     accepted_values = pl.Series(accepted, dtype=pl.Utf8)
     if is_list:
         found = pl.col(column).list.eval(pl.element().is_in(accepted_values.implode())).list.any()

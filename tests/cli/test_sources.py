@@ -128,3 +128,24 @@ def test_servicenow_records_are_copies_when_their_sys_id_is(tmp_path):
     assert titles == ["another incident", "second copy, later"]
     assert "is also the id of a different record (record 1, another sys_id): both are kept" in result.stderr
     assert "1 row repeated the id of an earlier row" in result.stderr
+
+
+def test_match_patterns_take_linear_time_and_say_what_they_cannot_do(tmp_path):
+    """#21 point 13: `~(a+)+$` against a 40-character title took minutes with backtracking; the linear-time
+    engine decides it at once (a bound of 60 s on a subprocess, not a timing). Lookaround is a config error."""
+    import subprocess
+    import sys
+
+    config = tmp_path / "sla.yaml"
+    config.write_text('policies:\n  - {name: a, match: {title: "~(a+)+$"}, targets: {resolution: 4h}}\n')
+    export = tmp_path / "issues.csv"
+    export.write_text("id,created,title\nA-1,2026-03-02T09:00:00Z," + "a" * 40 + "!\nA-2,2026-03-02T09:00:00Z,aaa\n")
+    args = [sys.executable, "-m", "escalate_cli", "check", str(export), "-c", str(config), "-f", "json", "--all"]
+    done = subprocess.run([*args, "--as-of", "2026-03-02T12:00:00Z"], capture_output=True, text=True, timeout=60)
+    document = json.loads(done.stdout)
+    assert [r["issue"] for r in document["results"]] == ["A-2"]
+    assert [u["issue"] for u in document["unmatched"]] == ["A-1"]
+    config.write_text('policies:\n  - {name: a, match: {title: "~(?<=a)b"}, targets: {resolution: 4h}}\n')
+    refused = run(["validate", "-c", str(config)])
+    assert refused.exit_code == 3
+    assert "look-around, including look-ahead and look-behind, is not supported (patterns are matched" in refused.stderr

@@ -3,7 +3,6 @@ windows, closed and special days), policies (targets, warnings, ladders, pauses,
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 
 import numpy as np
@@ -14,7 +13,7 @@ from escalate_cli.business_time import DAY, Calendar
 from escalate_cli.engine.evaluate import evaluate
 from escalate_cli.engine.frame import from_issues
 from escalate_cli.engine.kernel import Kernel
-from escalate_cli.model import Condition, Issue, Metric, Policy, Step, Threshold
+from escalate_cli.model import Condition, Issue, Metric, Pattern, Policy, Step, Threshold
 from escalate_cli.sla import evaluate as scalar_evaluate
 from tests.unit.test_business_time import ANCHORS, calendars
 
@@ -35,7 +34,7 @@ def policies(draw, cal: Calendar) -> tuple[Policy, ...]:
         if not last and draw(st.booleans()):
             match.append(Condition("priority", frozenset(draw(st.sets(st.sampled_from(["p1", "p2", "p3"]))))))
         if not last and draw(st.booleans()):
-            match.append(Condition("labels", frozenset({"vip"}), (re.compile("^sec"),), any_of_list=True))
+            match.append(Condition("labels", frozenset({"vip"}), (Pattern("^sec"),), any_of_list=True))
         if not last and draw(st.booleans()):
             match.append(Condition("region", frozenset({"eu"})))  # an export column, not a field
         warn = draw(
