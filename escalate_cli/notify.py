@@ -140,21 +140,30 @@ def _email(channel: Channel, body: Mapping[str, object]) -> None:
 
 
 def _command(channel: Channel, body: Mapping[str, object]) -> None:
+    """The command reads the message on stdin; its exit status is the delivery's. Its stderr goes to a file, not
+    a pipe, so that a background child it leaves holding it does not keep the delivery waiting (#21 point 11)."""
     import subprocess
+    import tempfile
 
-    try:
-        done = subprocess.run(
-            list(channel.run),
-            input=json.dumps(body).encode(),
-            capture_output=True,
-            timeout=channel.timeout,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise DeliveryError(f"{channel.run[0]}: {exc}") from exc
-    if done.returncode != 0:
-        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
-        raise DeliveryError(f"{channel.run[0]} exited {done.returncode}: {tail[0]}".rstrip(": "))
+    with tempfile.TemporaryFile() as errors:
+        try:
+            process = subprocess.Popen(
+                list(channel.run), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors
+            )
+        except OSError as exc:
+            raise DeliveryError(f"{channel.run[0]}: {exc}") from exc
+        try:
+            process.communicate(json.dumps(body).encode(), timeout=channel.timeout)
+        except subprocess.TimeoutExpired as exc:
+            process.kill()
+            process.wait()
+            raise DeliveryError(f"{channel.run[0]}: {exc}") from exc
+        except BrokenPipeError:  # it exited without reading the message: its exit status says how it went
+            process.wait()
+        if process.returncode != 0:
+            errors.seek(0)
+            tail = errors.read().decode(errors="replace").strip().splitlines()[-1:] or [""]
+            raise DeliveryError(f"{channel.run[0]} exited {process.returncode}: {tail[0]}".rstrip(": "))
 
 
 _SENDERS: dict[str, Callable[[Channel, Mapping[str, object]], None]] = {

@@ -186,6 +186,21 @@ def test_command_channel_gets_the_json_on_stdin(setup, tmp_path):
     assert json.loads(line)["text"] == "A-1 L2: overdue by 0s"
 
 
+def test_a_command_that_leaves_a_child_holding_its_output_is_delivered_once(setup, tmp_path):
+    """#21 point 11: the command exits 0 at once but a background child keeps its stdout and stderr open for
+    longer than the channel's timeout. The delivery is the command's exit, not its pipes' end: sent, once."""
+    out = tmp_path / "paged.jsonl"
+    script = f"cat >> {out}; echo >> {out}; (sleep 5 &); exit 0"
+    paths = setup(extra_channels=f'pager: {{type: command, run: [sh, -c, "{script}"], timeout: 2, retries: 1}}\n')
+    text = paths["config"].read_text().replace("lead: hook", "lead: pager")
+    paths["config"].write_text(text)
+    first = check(paths, "05T13:00", "--notify")
+    assert "could not deliver" not in first.stderr and "timed out" not in first.stderr, first.stderr
+    check(paths, "05T13:10", "--notify")
+    (line,) = out.read_text().splitlines()
+    assert json.loads(line)["issue"] == "A-1"
+
+
 def test_an_unset_variable_only_stops_its_channel_from_delivering(setup, monkeypatch):
     """`${VAR}` is resolved when the channel delivers (#20): `check` without --notify and `validate` work without
     the secret, `validate` names the variable, and a delivery on that channel fails saying so (recorded, and
