@@ -17,7 +17,12 @@ from escalate_cli.writers import iso
 
 
 class DeliveryError(Exception):
-    pass
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds the server asked to wait before trying again (Retry-After)
+
+
+RETRY_AFTER_CAP = 30.0  # the longest a Retry-After is honoured for within one run; longer waits are the next run's
 
 
 def payload(item: Announcement, as_of: int, tz: tzinfo) -> dict[str, object]:
@@ -63,15 +68,20 @@ def deliver(
         return 0, f"environment variable {', '.join(channel.unset)} is not set"
     error = ""
     for attempt in range(1, channel.retries + 1):
+        wait = channel.backoff * 2 ** (attempt - 1)
         try:
             _SENDERS[channel.kind](channel, body)
             return attempt, ""
         except DeliveryError as exc:
             error = str(exc)
+            if exc.retry_after is not None:
+                if exc.retry_after > RETRY_AFTER_CAP:  # not worth holding the run (and its lock) for
+                    return attempt, f"{error}; the server asks to wait {exc.retry_after:g}s"
+                wait = exc.retry_after
         except (ValueError, TypeError, KeyError, UnicodeError) as exc:  # the message cannot be built or sent at all
             return attempt, f"cannot build the delivery ({type(exc).__name__}); check the channel's url and headers"
         if attempt < channel.retries:
-            sleep(channel.backoff * 2 ** (attempt - 1))
+            sleep(wait)
     return channel.retries, error
 
 
@@ -93,9 +103,24 @@ def _webhook(channel: Channel, body: Mapping[str, object]) -> None:
                 f"HTTP {exc.code} {exc.reason}: the webhook redirects (to {_origin(where)}); redirects are not "
                 "followed for deliveries, so set the channel's url to where it points"
             ) from exc
-        raise DeliveryError(f"HTTP {exc.code} {exc.reason}") from exc
+        raise DeliveryError(f"HTTP {exc.code} {exc.reason}", _retry_after(exc)) from exc
     except (urllib.error.URLError, OSError) as exc:
         raise DeliveryError(str(getattr(exc, "reason", exc))) from exc
+
+
+def _retry_after(exc: urllib.error.HTTPError) -> float | None:
+    """A 429 or 503's Retry-After, in seconds: a number of seconds or an HTTP date."""
+    if exc.code not in (429, 503) or exc.headers is None:
+        return None
+    text = str(exc.headers.get("Retry-After") or "").strip()
+    if text.isdigit():
+        return float(text)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return max(0.0, parsedate_to_datetime(text).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

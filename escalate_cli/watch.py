@@ -86,6 +86,7 @@ def _remember_and_notify(
                 say(f"would send {item.level} for {item.issue} {item.metric} to {where}: {item.message}")
             return 0
         failed = 0
+        down: dict[str, str] = {}  # channels that failed this run: one unresponsive channel costs one delivery's time
         pending = store.pending()
         stopped = _stopped(clocks, pending)
         for delivery in pending:
@@ -106,10 +107,18 @@ def _remember_and_notify(
             if is_quiet(channel, report.as_of):
                 say(f"holding {label} for {channel.name} until its hours ({channel.hours_name}) open")
                 continue
+            if channel.name in down:  # it failed this run: the others' deliveries are not held up by it again
+                failed += 1
+                say(
+                    f"not trying {label} on {channel.name}: it failed this run ({down[channel.name]}); "
+                    "the next run tries"
+                )
+                continue
             attempts, error = deliver(channel, delivery.payload)
             store.record_delivery(delivery, sent=not error, attempts=attempts, error=error)
             if error:
                 failed += 1
+                down[channel.name] = error
                 tried = f" after {attempts} attempts" if attempts else ""
                 say(f"could not deliver {label} to {channel.describe()}{tried}: {error}; the next run tries again")
             else:

@@ -30,6 +30,8 @@ class HookServer:
         self.hang = 0.0  # seconds to sleep before answering
         self.redirect: tuple[int, str] | None = None  # answer every POST with this status and Location
         self.gets: list[dict] = []  # GET requests (what a followed redirect would send)
+        self.retry_after: str | None = None  # with fail_next: answer 429 with this Retry-After instead of 500
+        self.posts = 0  # POSTs seen, answered or not
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -40,6 +42,7 @@ class HookServer:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                owner.posts += 1
                 if owner.redirect is not None:
                     self.send_response(owner.redirect[0])
                     self.send_header("Location", owner.redirect[1])
@@ -49,7 +52,9 @@ class HookServer:
                     time.sleep(owner.hang)
                 if owner.fail_next > 0:
                     owner.fail_next -= 1
-                    self.send_response(500)
+                    self.send_response(500 if owner.retry_after is None else 429)
+                    if owner.retry_after is not None:
+                        self.send_header("Retry-After", owner.retry_after)
                     self.end_headers()
                     return
                 owner.received.append({"path": self.path, "headers": dict(self.headers), "json": json.loads(body)})

@@ -539,3 +539,42 @@ def test_a_damaged_state_file_is_a_clear_error_naming_it(setup, damage, message)
     result = check(paths, "05T13:30", "--notify")
     assert result.exit_code == 3 and f"{paths['state']}: {message}" in result.stderr
     assert "internal error" not in result.stderr
+
+
+def test_an_unresponsive_channel_costs_one_delivery_not_every_one(setup, tmp_path):
+    """#21 point 20: a webhook that never answers in time held every later delivery for its timeout x retries.
+    Once a channel fails in a run, its other deliveries wait for the next run, and the working channel gets all
+    of its messages in this one."""
+    dead = HookServer()
+    dead.hang = 5.0
+    try:
+        paths = setup(
+            extra_channels=f'dead: {{type: webhook, url: "{dead.url}", timeout: 0.5, retries: 2, backoff: 0}}\n'
+        )
+        text = paths["config"].read_text().replace("lead: hook", "lead: [dead, hook]")
+        paths["config"].write_text(text)
+        many = "".join(f"B-{n},2026-01-05T09:00:00Z,,P1,Initech,issue {n}\n" for n in range(12))
+        paths["issues"].write_text(ISSUES + many)
+        result = check(paths, "05T13:30", "--notify")
+        assert len(hook_received(result)) == 13  # the working channel: every L2 of this run (A-1 and the twelve B)
+        assert dead.posts == 2  # one delivery's two attempts, then no more this run
+        assert result.stderr.count("not trying L2 for") == 12 and "it failed this run (timed out)" in result.stderr
+    finally:
+        dead.close()
+
+
+def hook_received(result):
+    """The lines saying a delivery to the working webhook was sent."""
+    return [line for line in result.stderr.splitlines() if line.startswith("sent L2 for") and "webhook" in line]
+
+
+def test_retry_after_is_honoured_within_a_cap(setup, hook):
+    """#21 point 20: a 429 with Retry-After: 1 is retried after that second; one asking for an hour fails at once
+    (the next run tries again), rather than holding the run and its lock."""
+    paths = setup(retries=2)
+    hook.fail_next, hook.retry_after = 1, "1"
+    first = check(paths, "05T13:00", "--notify")
+    assert "sent L2 for A-1 resolution" in first.stderr and hook.posts == 2
+    hook.fail_next, hook.retry_after = 5, "3600"
+    later = check(paths, "05T15:00", "--notify")
+    assert "the server asks to wait 3600s" in later.stderr
