@@ -375,13 +375,27 @@ def _load_yaml(text: str, where: str) -> tuple[object, dict[str, int]]:
             seen: set[object] = set()
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, (list, dict)):
+                    line = key_node.start_mark.line + 1
+                    raise ConfigError(f"{where}:{line}", "a list or mapping cannot be a key")
                 if isinstance(key, (str, int, float, bool, date)) and key in seen:
                     line = key_node.start_mark.line + 1
                     raise ConfigError(f"{where}:{line}", f"duplicate key {key!r}")
                 seen.add(key)
             return super().construct_mapping(node, deep=deep)
 
-    loader = Loader(text)
+        def construct_yaml_timestamp(self, node: Any) -> Any:
+            try:
+                return super().construct_yaml_timestamp(node)
+            except ValueError as exc:  # 2026-13-45 looks like a date to YAML, and is not one
+                line = node.start_mark.line + 1
+                raise ConfigError(f"{where}:{line}", f"no such date {node.value!r} ({exc})") from None
+
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_timestamp)
+    try:
+        loader = Loader(text)
+    except yaml.reader.ReaderError as exc:
+        raise _control_character(text, exc, where) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -395,10 +409,21 @@ def _load_yaml(text: str, where: str) -> tuple[object, dict[str, int]]:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
         raise ConfigError(f"{where}{line}", f"invalid YAML: {exc.problem or exc.context}") from exc
+    except yaml.reader.ReaderError as exc:
+        raise _control_character(text, exc, where) from None
     except yaml.YAMLError as exc:
         raise ConfigError(where, f"invalid YAML: {exc}") from exc
+    except RecursionError:
+        raise ConfigError(where, "invalid YAML: nested too deeply to read") from None
     finally:
         loader.dispose()
+
+
+def _control_character(text: str, exc: Any, where: str) -> ConfigError:
+    """Where the control character is, not the text around it (it could be inside a secret)."""
+    line = text.count("\n", 0, exc.position) + 1
+    character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+    return ConfigError(f"{where}:{line}", f"invalid YAML: control character #x{character:04x}; remove it")
 
 
 def _key_lines(node: Any, prefix: str, lines: dict[str, int], seen: set[int]) -> None:

@@ -444,3 +444,32 @@ def test_validate_prints_each_mistake_on_its_own_line(write):
         f"error: {path}:1: colour: unknown key (did you mean 'source'?)",
         f"error: {path}:2: policies[0].targets.resolution: expected a duration such as \"4h\", got 'soon'",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            'policies:\n  - name: "a\x01b"\n    targets: {resolution: 4h}\n',
+            ":2: invalid YAML: control character #x0001; remove it",
+            id="control character",
+        ),
+        pytest.param(
+            "calendars:\n  o:\n    hours: {mon-fri: ['09:00-17:00']}\n    holidays: {dates: [2026-13-45]}\n",
+            ":4: no such date '2026-13-45' (month must be in 1..12)",
+            id="no such date",
+        ),
+        pytest.param("? [a, b]\n: 1\npolicies: []\n", ":1: a list or mapping cannot be a key", id="list as key"),
+        pytest.param(
+            "policies: " + "[" * 5000 + "]" * 5000 + "\n",
+            ": invalid YAML: nested too deeply to read",
+            id="deeply nested",
+        ),
+    ],
+)
+def test_yaml_that_crashed_is_a_located_config_error(write, text, message):
+    """#21 point 18: each exited 4 with a traceback's last line."""
+    path = write("c.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}{message}"
