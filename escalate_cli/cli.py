@@ -16,7 +16,7 @@ import typer
 
 from escalate_cli import __version__
 from escalate_cli.config_file import find_config
-from escalate_cli.errors import ConfigErrors, EscalateError, ExitCode
+from escalate_cli.errors import ConfigErrors, EscalateError, ExitCode, readable
 from escalate_cli.model import Severity
 from escalate_cli.writers import OutputFormat
 
@@ -341,7 +341,7 @@ def report(
 
             stats.review = review(table, by or [], period.value, cfg.timezone, loaded.as_of)
         for problem in loaded.errors[:MAX_PROBLEMS_SHOWN]:
-            sys.stderr.write(f"error: {problem}\n")
+            sys.stderr.write(f"error: {readable(str(problem))}\n")
         render = {
             ReportFormat.TABLE: out.render_table,
             ReportFormat.JSON: lambda stats: out.render_json(stats, cfg.timezone),
@@ -436,7 +436,7 @@ def backtest(
         render = backtest_out.render_json if fmt is ExplainFormat.JSON else backtest_out.render_text
         sys.stdout.write(render(outcome, header, changed, base))
         for problem in loaded.errors[:MAX_PROBLEMS_SHOWN]:
-            sys.stderr.write(f"error: {problem}\n")
+            sys.stderr.write(f"error: {readable(str(problem))}\n")
         raise typer.Exit(ExitCode.INVALID_INPUT if loaded.errors else ExitCode.OK)
 
 
@@ -574,7 +574,7 @@ def _append(text: str, path: Path) -> None:
 def _problems_to_stderr(report: Report, *, quiet: bool) -> None:
     shown = [("error", p) for p in report.errors] + ([] if quiet else [("warning", p) for p in report.warnings])
     for kind, problem in shown[:MAX_PROBLEMS_SHOWN]:
-        sys.stderr.write(f"{kind}: {problem}\n")
+        sys.stderr.write(f"{kind}: {readable(str(problem))}\n")
     if len(shown) > MAX_PROBLEMS_SHOWN:
         sys.stderr.write(f"... and {len(shown) - MAX_PROBLEMS_SHOWN} more (all of them are in --format json)\n")
 
@@ -598,7 +598,7 @@ def error_boundary(debug: bool = False) -> Iterator[None]:
         raise
     except EscalateError as exc:
         each = exc.problems if isinstance(exc, ConfigErrors) else [exc]  # a config's mistakes, one a line
-        sys.stderr.write("".join(f"error: {problem}\n" for problem in each))
+        sys.stderr.write("".join(f"error: {readable(str(problem))}\n" for problem in each))
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

@@ -400,7 +400,7 @@ def _load_yaml(text: str, where: str) -> tuple[object, dict[str, int]]:
         node = loader.get_single_node()
         if node is None:
             return None, {}
-        if _expanded_size(node, {}) > _MAX_EXPANDED_NODES:
+        if _expanded_size(node, {}) > max(_MAX_EXPANDED_NODES, 10 * _distinct_nodes(node)):  # aliases blow it up
             raise ConfigError(where, f"YAML aliases expand to more than {_MAX_EXPANDED_NODES:,} values; refusing")
         lines: dict[str, int] = {}
         _key_lines(node, "", lines, set())
@@ -441,6 +441,21 @@ def _key_lines(node: Any, prefix: str, lines: dict[str, int], seen: set[int]) ->
                 path = f"{prefix}[{i}]"
                 lines.setdefault(path, child.start_mark.line + 1)
                 _key_lines(child, path, lines, seen)
+
+
+def _distinct_nodes(node: Any) -> int:
+    """How many values the document writes out (each alias's target once)."""
+    seen: set[int] = set()
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current.value, list):
+            for child in current.value:
+                todo.extend(child if isinstance(child, tuple) else (child,))
+    return len(seen)
 
 
 def _expanded_size(node: Any, sizes: dict[int, int]) -> int:

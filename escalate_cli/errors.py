@@ -14,6 +14,16 @@ class ExitCode(IntEnum):
     DELIVERY = 5  # with --fail-on-delivery: a notification could not be delivered this run
 
 
+MESSAGE_LIMIT = 1000  # characters of one message on stderr: a 100 MB header must not make a 100 MB line
+
+
+def readable(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """The message cut to a readable length, saying how much was cut (`-f json` keeps it whole)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
+
 class EscalateError(Exception):
     """Something the user can fix: printed as one located message, never with a traceback."""
 

@@ -130,7 +130,7 @@ class IssueBuilder:
         if required and available:
             what = "required column" if field_name == "created" else "column"
             wanted = " or ".join(repr(c) for c in candidates)
-            have = ", ".join(repr(c) for c in available[:40]) + (" ..." if len(available) > 40 else "")
+            have = ", ".join(repr(c[:80]) for c in available[:40]) + (" ..." if len(available) > 40 else "")
             raise InputError(f"{self.name}: {what} {wanted} for field {field_name} not found; the export has: {have}")
         return candidates[0]
 

@@ -149,3 +149,14 @@ def test_match_patterns_take_linear_time_and_say_what_they_cannot_do(tmp_path):
     refused = run(["validate", "-c", str(config)])
     assert refused.exit_code == 3
     assert "look-around, including look-ahead and look-behind, is not supported (patterns are matched" in refused.stderr
+
+
+def test_a_huge_header_makes_a_readable_message(tmp_path):
+    """#21 point 22: a 10 MB column name made a 10 MB error line; messages are cut to a readable length."""
+    export = tmp_path / "wide.csv"
+    export.write_text("id," + "x" * 10_000_000 + "\nA,1\n")
+    config = tmp_path / "sla.yaml"
+    config.write_text("policies: [{name: a, targets: {resolution: 4h}}]\n")
+    result = run(["check", str(export), "-c", str(config)])
+    assert result.exit_code == 3 and "required column 'created'" in result.stderr
+    assert len(result.stderr) < 2000

@@ -473,3 +473,15 @@ def test_yaml_that_crashed_is_a_located_config_error(write, text, message):
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert str(caught.value) == f"{path}{message}"
+
+
+def test_a_big_config_without_aliases_is_no_alias_bomb(write):
+    """#21 point 22: the alias guard refused 30,000 policies written out in full."""
+    import yaml
+
+    policies = [
+        {"name": f"p{i}", "match": {"priority": [f"P{i}", f"Q{i}"]}, "targets": {"resolution": "4h"}}
+        for i in range(8_000)
+    ]
+    path = write("c.yaml", yaml.safe_dump({"policies": policies}))
+    assert len(load_config(path).policies) == 8_000
