@@ -27,6 +27,7 @@ class Channel:
     timeout: float = 10.0
     retries: int = 3  # attempts in one run, with backoff between them
     backoff: float = 1.0  # seconds before the second attempt; doubles after each
+    give_up_after: int = 30  # attempts over every run after which a delivery is given up (dead-lettered)
     hours: Calendar | None = None  # quiet hours: outside this calendar's opening, messages wait
     hours_name: str = ""
     unset: tuple[str, ...] = ()  # ${VAR}s not set when the config was read: it cannot deliver until they are

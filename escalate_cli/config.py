@@ -68,7 +68,7 @@ _TOP_KEYS = (
     "contacts",
 )
 _CHANNEL_KEYS = {
-    "webhook": ("type", "url", "headers", "timeout", "retries", "backoff", "hours"),
+    "webhook": ("type", "url", "headers", "timeout", "retries", "backoff", "hours", "give_up_after"),
     "email": (
         "type",
         "host",
@@ -84,8 +84,9 @@ _CHANNEL_KEYS = {
         "retries",
         "backoff",
         "hours",
+        "give_up_after",
     ),
-    "command": ("type", "run", "timeout", "retries", "backoff", "hours"),
+    "command": ("type", "run", "timeout", "retries", "backoff", "hours", "give_up_after"),
 }
 _CONTACT_KEYS = ("by", "map", "default")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -981,6 +982,7 @@ def _channel(name: str, spec: object, where: str, calendars: Mapping[str, Calend
         "timeout": _number(body.get("timeout", 10), f"{where}.timeout"),
         "retries": int(_number(body.get("retries", 3), f"{where}.retries", minimum=1)),
         "backoff": _number(body.get("backoff", 1), f"{where}.backoff", minimum=0),
+        "give_up_after": int(_number(body.get("give_up_after", 30), f"{where}.give_up_after", minimum=1)),
         "hours": calendars[hours_name] if hours_name else None,
         "hours_name": hours_name,
     }

@@ -157,6 +157,10 @@ def _channel(kind: str) -> Schema:
         "timeout": number,
         "retries": {"type": ["integer", "string"]},
         "backoff": number,
+        "give_up_after": {
+            "type": ["integer", "string"],
+            "description": "attempts (over every run) after which a delivery is given up and recorded as dropped",
+        },
         "hours": {**TEXT, "description": "a calendar: deliver only while it is open"},
     }
     keys = C._CHANNEL_KEYS[kind]

@@ -277,7 +277,7 @@ class StateStore:
         return [_pending(*row) for row in rows]
 
     def drop(self, delivery: PendingDelivery, reason: str) -> None:
-        """Never deliver this one: its clock stopped before it could go out."""
+        """Never deliver this one: its clock stopped before it could go out, or it failed too often (`reason`)."""
         with self._transaction():
             self.db.execute("INSERT OR IGNORE INTO dropped VALUES (?, ?, ?)", (delivery.id, reason, time.time()))
 

@@ -114,6 +114,12 @@ def _remember_and_notify(
                     "the next run tries"
                 )
                 continue
+            if delivery.attempts >= channel.give_up_after:  # dead-lettered: recorded, said, never tried again
+                failed += 1
+                reason = f"gave up after {delivery.attempts} attempts"
+                store.drop(delivery, reason)
+                say(f"gave up on {label} for {channel.name} after {delivery.attempts} attempts; recorded as dropped")
+                continue
             attempts, error = deliver(channel, delivery.payload)
             store.record_delivery(delivery, sent=not error, attempts=attempts, error=error)
             if error:

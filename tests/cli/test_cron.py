@@ -578,3 +578,22 @@ def test_retry_after_is_honoured_within_a_cap(setup, hook):
     hook.fail_next, hook.retry_after = 5, "3600"
     later = check(paths, "05T15:00", "--notify")
     assert "the server asks to wait 3600s" in later.stderr
+
+
+def test_a_delivery_that_keeps_failing_is_given_up_and_recorded(setup, hook):
+    """#21 point 2: a delivery that cannot get through is tried by every run until give_up_after attempts, then
+    dropped (recorded in the state file with why, said on stderr), and never tried again."""
+    import sqlite3
+
+    paths = setup(retries=1)
+    text = paths["config"].read_text().replace("backoff: 0}", "backoff: 0, give_up_after: 2}", 1)
+    paths["config"].write_text(text)
+    hook.fail_next = 100
+    for at in ("05T13:00", "05T13:05"):
+        assert "could not deliver L2 for A-1" in check(paths, at, "--notify").stderr
+    third = check(paths, "05T13:10", "--notify")
+    assert "gave up on L2 for A-1 resolution for hook after 2 attempts; recorded as dropped" in third.stderr
+    posts = hook.posts
+    assert "L2 for A-1" not in check(paths, "05T13:15", "--notify").stderr and hook.posts == posts
+    with sqlite3.connect(paths["state"]) as db:
+        assert db.execute("SELECT reason FROM dropped").fetchall() == [("gave up after 2 attempts",)]
