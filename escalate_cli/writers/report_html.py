@@ -315,19 +315,7 @@ class _Charts:
         return self._html(figure)
 
     def backlog(self, buckets: Sequence[Mapping[str, Any]]) -> str:
-        import plotly.graph_objects as go
-
-        labels = [b["bucket"] for b in buckets]
-        policies = list(dict.fromkeys(name for b in buckets for name in b["by_policy"]))
-        figure = go.Figure()
-        for name in policies:
-            figure.add_bar(x=labels, y=[b["by_policy"].get(name, 0) for b in buckets], name=name)
-        figure.update_layout(
-            meta={"title": "Running clocks by business time left"},
-            barmode="stack",
-            yaxis={"title": {"text": "clocks"}, "rangemode": "tozero"},
-            xaxis={"title": {"text": "business time left before the breach"}, "type": "category"},
-        )
+        figure = _per_policy(buckets, "Running clocks by business time left", "business time left before the breach")
         return self._html(figure)
 
     def percentiles(self, breakdown: Mapping[str, Any]) -> str:
@@ -380,25 +368,31 @@ class _Charts:
         return self._html(figure)
 
     def distribution(self, buckets: Sequence[Mapping[str, Any]]) -> str:
-        import plotly.graph_objects as go
-
-        labels = [b["bucket"] for b in buckets]
-        policies = list(dict.fromkeys(name for b in buckets for name in b["by_policy"]))
-        figure = go.Figure()
-        for name in policies:
-            figure.add_bar(x=labels, y=[b["by_policy"].get(name, 0) for b in buckets], name=name)
+        title = "Resolved clocks by business time used, as a share of the target"
+        figure = _per_policy(buckets, title, "business time to resolution / target")
         late = next(i for i, b in enumerate(buckets) if b["from_share"] >= 1.0) - 0.5
         figure.add_vline(x=late, line={"color": GOAL_COLOUR, "dash": "dash", "width": 2})
         figure.add_annotation(
             x=late, y=1, yref="paper", text="target", showarrow=False, xanchor="left", font={"color": GOAL_COLOUR}
         )
-        figure.update_layout(
-            meta={"title": "Resolved clocks by business time used, as a share of the target"},
-            barmode="stack",
-            yaxis={"title": {"text": "clocks"}, "rangemode": "tozero"},
-            xaxis={"title": {"text": "business time to resolution / target"}, "type": "category"},
-        )
         return self._html(figure)
+
+
+def _per_policy(buckets: Sequence[Mapping[str, Any]], title: str, axis: str) -> Any:
+    """Bars of clocks per bucket, stacked by policy (`by_policy` of each bucket)."""
+    import plotly.graph_objects as go
+
+    labels = [b["bucket"] for b in buckets]
+    figure = go.Figure()
+    for name in dict.fromkeys(name for b in buckets for name in b["by_policy"]):
+        figure.add_bar(x=labels, y=[b["by_policy"].get(name, 0) for b in buckets], name=name)
+    figure.update_layout(
+        meta={"title": title},
+        barmode="stack",
+        yaxis={"title": {"text": "clocks"}, "rangemode": "tozero"},
+        xaxis={"title": {"text": axis}, "type": "category"},
+    )
+    return figure
 
 
 def _by_policy(trend: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:

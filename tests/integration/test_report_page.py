@@ -18,24 +18,15 @@ import pytest
 
 from tests.cli.test_check import run
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AS_OF = "2026-11-20T14:00:00+01:00"
 REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
 
-if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+if not Path("/usr/bin/chromium").exists() or shutil.which("chromium") is None:
     if os.environ.get("ESCALATE_REQUIRE_BROWSER"):
-        raise RuntimeError(f"{CHROMIUM} is needed for the HTML page tests (apt-get install chromium)")
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+        raise RuntimeError("/usr/bin/chromium is needed for the HTML page tests (apt-get install chromium)")
+    pytest.skip("/usr/bin/chromium is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
+from scripts.screenshot_report import CHROMIUM, FLAGS  # noqa: E402  (the reviewers' script: one way to start it)
 
 CLIPPED = """() => {
   const width = window.innerWidth, out = [];
