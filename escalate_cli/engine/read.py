@@ -8,6 +8,7 @@ issues join the frame as objects. Rows keep their statuses unapplied: `fold.at_i
 from __future__ import annotations
 
 import gzip
+import io
 import itertools
 import re
 import zlib
@@ -201,12 +202,25 @@ def _is_csv(name: str, options: ReadOptions) -> bool:
 
 
 def _bytes(name: str) -> bytes | None:
+    """The export's bytes, decompressed; None for the Python reader to say what is wrong with it. Past
+    MAX_EXPORT_BYTES it is refused (`source.too_big`), a gzip as soon as it decompresses to more."""
+    from escalate_cli.readers import source
+
+    limit = source.MAX_EXPORT_BYTES
     try:
         with open(name, "rb") as handle:
-            data = handle.read()
-        return gzip.decompress(data) if name.endswith(".gz") else data
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            raise source.too_big(name)
+        if not name.endswith(".gz"):
+            return data
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as inflating:
+            text = inflating.read(limit + 1)  # never more than the bound in memory
+        if len(text) > limit:
+            raise source.too_big(name)
+        return text
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
-        return None  # the Python reader says what is wrong with it
+        return None
 
 
 def _sample(cells: Cells) -> list[Record]:

@@ -9,6 +9,40 @@ from typing import IO, Any, cast
 
 from escalate_cli.errors import InputError
 
+MAX_EXPORT_BYTES = 2 << 30  # of one export's text, decompressed: escalate holds it whole, about six times its size
+
+
+def too_big(name: str) -> InputError:
+    limit = f"{MAX_EXPORT_BYTES / (1 << 30):g} GiB" if MAX_EXPORT_BYTES >= 1 << 30 else f"{MAX_EXPORT_BYTES:,} bytes"
+    return InputError(
+        f"{name}: the export is larger than {limit} (decompressed); escalate reads an export whole and needs about "
+        "six times its size in memory, so split it (one file per month, say) and name the parts"
+    )
+
+
+class _Bounded(io.RawIOBase):
+    """A byte stream that stops with `too_big` past MAX_EXPORT_BYTES (a 10 GB line in a small gzip, /dev/zero)."""
+
+    def __init__(self, raw: IO[bytes], name: str) -> None:
+        self.raw, self.name, self.read_so_far = raw, name, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        self.read_so_far += len(data)
+        if self.read_so_far > MAX_EXPORT_BYTES:
+            raise too_big(self.name)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if self.raw is not sys.stdin.buffer:
+            self.raw.close()
+        super().close()
+
+
 _SUFFIXES = {"json": "json", "ndjson": "ndjson", "jsonl": "ndjson", "csv": "csv", "tsv": "csv", "txt": "csv"}
 
 
@@ -22,8 +56,7 @@ def open_export(name: str, encoding: str) -> tuple[str, io.TextIOWrapper]:
             raw = cast(IO[bytes], gzip.open(name, "rb"))  # noqa: SIM115 - handed to the caller
         else:
             raw = open(name, "rb")  # noqa: SIM115 - handed to the caller
-        if not hasattr(raw, "peek"):
-            raw = cast(IO[bytes], io.BufferedReader(cast(Any, raw)))
+        raw = cast(IO[bytes], io.BufferedReader(_Bounded(raw, "<stdin>" if name == "-" else name)))
         kind = _kind(name, raw)
         return kind, io.TextIOWrapper(cast(Any, raw), encoding=encoding, newline="")
     except LookupError as exc:

@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.cli.test_check import run
 
 CASE = Path("tests/cli/cases/source-jira")
@@ -160,3 +162,44 @@ def test_a_huge_header_makes_a_readable_message(tmp_path):
     result = run(["check", str(export), "-c", str(config)])
     assert result.exit_code == 3 and "required column 'created'" in result.stderr
     assert len(result.stderr) < 2000
+
+
+@pytest.mark.parametrize("shape", ["csv", "csv.gz", "json envelope gz", "ndjson", "stdin"])
+def test_an_export_past_the_memory_bound_is_refused_with_a_message(tmp_path, monkeypatch, shape):
+    """#21 point 21: a small gzip holding a huge line, an envelope, /dev/zero grew to the machine's memory. An
+    export's text is bounded (MAX_EXPORT_BYTES, 2 GiB; 10 kB here): past it, that export is a located error, and
+    the run still evaluates the others."""
+    import gzip
+
+    from escalate_cli.readers import source
+
+    monkeypatch.setattr(source, "MAX_EXPORT_BYTES", 10_000)
+    rows = "".join(f"A-{n},2026-03-02T09:00:00Z\n" for n in range(2000))  # about 50 kB
+    big = {
+        "csv": ("big.csv", ("id,created\n" + rows).encode()),
+        "csv.gz": ("big.csv.gz", gzip.compress(("id,created\n" + rows).encode())),
+        "json envelope gz": (
+            "big.json.gz",
+            gzip.compress(
+                json.dumps({"issues": [{"id": n, "created": "2026-03-02T09:00:00Z"} for n in range(2000)]}).encode()
+            ),
+        ),
+        "ndjson": (
+            "big.ndjson",
+            "".join(json.dumps({"id": n, "created": "2026-03-02T09:00:00Z"}) + "\n" for n in range(2000)).encode(),
+        ),
+        "stdin": ("big.csv", ("id,created\n" + rows).encode()),
+    }[shape]
+    path = tmp_path / big[0]
+    path.write_bytes(big[1])
+    small = tmp_path / "small.csv"
+    small.write_text("id,created\nS-1,2026-03-02T09:00:00Z\n")
+    config = tmp_path / "sla.yaml"
+    config.write_text("policies: [{name: a, targets: {resolution: 4h}}]\n")
+    export, stdin = (str(path), None) if shape != "stdin" else ("-", big[1].decode())
+    args = ["check", export, str(small), "-c", str(config), "--as-of", "2026-03-02T12:00:00Z", "-f", "json"]
+    result = run(args, stdin=stdin)
+    assert result.exit_code == 3, result.output
+    label = "<stdin>" if shape == "stdin" else str(path)
+    assert f"{label}: the export is larger than 10,000 bytes (decompressed)" in result.stderr
+    assert [r["issue"] for r in json.loads(result.stdout)["results"]] == ["S-1"]
