@@ -501,6 +501,16 @@ def test_webhook_credentials_never_reach_stderr_or_validate(setup, monkeypatch):
     validated = CliRunner().invoke(app, ["validate", "-c", str(paths["config"])])
     assert validated.exit_code == 0 and canary not in validated.stdout + validated.stderr
     assert canary not in paths["state"].read_bytes().decode("utf-8", "replace")
+    # a delivery that fails (nothing listens on port 9), every output format to a file, --debug: still nowhere
+    report = paths["state"].with_name("report.json")
+    sent = check(paths, "05T13:05", "--notify", "--debug", "-f", "json", "-o", str(report))
+    assert "could not deliver L2 for A-1 resolution to leaky (webhook https://127.0.0.1:9/...)" in sent.stderr
+    assert canary not in sent.stdout + sent.stderr + report.read_text(encoding="utf-8")
+    assert canary not in paths["state"].read_bytes().decode("utf-8", "replace")
+    bad = paths["config"].read_text().replace('"${HOOK_URL}"}', '"${HOOK_URL}", headers: {X-Token: "${HOOK_URL}"}}')
+    paths["config"].write_text(bad.replace('url: "${HOOK_URL}"', 'url: "${HOOK_URL} x"'))
+    refused = CliRunner().invoke(app, ["validate", "-c", str(paths["config"]), "--debug"])
+    assert refused.exit_code == 3 and canary not in refused.stdout + refused.stderr
 
 
 def test_the_lock_holds_when_its_file_is_removed_or_the_state_is_reached_through_a_symlink(setup, tmp_path):
