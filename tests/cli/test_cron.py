@@ -607,3 +607,33 @@ def test_a_delivery_that_keeps_failing_is_given_up_and_recorded(setup, hook):
     assert "L2 for A-1" not in check(paths, "05T13:15", "--notify").stderr and hook.posts == posts
     with sqlite3.connect(paths["state"]) as db:
         assert db.execute("SELECT reason FROM dropped").fetchall() == [("gave up after 2 attempts",)]
+
+
+def test_kill_9_during_delivery_repeats_at_most_one_message_per_kill_and_loses_none(setup, hook, tmp_path):
+    """#21: at least once, with its bound. Runs are killed (SIGKILL) while the slow webhook holds a delivery;
+    later runs finish the job. Every escalation arrives, and each kill repeats at most the one message that was
+    in flight (a delivery is recorded as sent after the server took it, in its own transaction)."""
+    import signal
+    import subprocess
+    import time as clock
+
+    hook.hang = 0.3
+    paths = setup(retries=1)
+    many = "".join(f"B-{n},2026-01-05T09:00:00Z,,P1,Initech,issue {n}\n" for n in range(8))
+    paths["issues"].write_text(ISSUES + many)
+    args = [sys.executable, "-m", "escalate_cli", *check_args(paths, "05T13:30", "--notify")]
+    kills = 0
+    for _ in range(4):
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        clock.sleep(1.6)  # past start-up, inside a delivery
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait()
+    while subprocess.run(args, capture_output=True, text=True, timeout=120).stderr.count("sent ") > 0:
+        pass  # until a run has nothing left to send
+    issues = [r["json"]["issue"] for r in hook.received]
+    wanted = {"A-1", *(f"B-{n}" for n in range(8))}  # every L2 of the run (A-2 is not due yet)
+    assert set(issues) == wanted  # none lost
+    repeats = len(issues) - len(wanted)
+    assert kills >= 1 and repeats <= kills, (kills, repeats)
