@@ -162,6 +162,7 @@ def _policy(
     lines += notes
     lines.append(f"    targets: {{{', '.join(targets)}}}")
     lines.append('    warn: ["75%"]')
+    lines.append('    goal: "80%"                     # the share meant to be met: the targets are the history\'s p80')
     return lines
 
 

@@ -131,3 +131,12 @@ def test_init_over_exports_of_two_tools_recognises_each(workdir):
     checked = run(["check", "Jira.csv", "tickets.json", "--as-of", "2025-12-29T12:00:00Z", "-f", "json"])
     assert checked.exit_code in (0, 1), checked.output
     assert {r["issue"] for r in json.loads(checked.stdout)["results"]} >= {"SOL-7", "501"}
+
+
+def test_init_sets_each_policy_goal_to_what_its_targets_are_chosen_for(workdir):
+    """The targets are the history's p80, so each policy's goal (report --html's target line) is 80%."""
+    from fractions import Fraction
+
+    assert run(["init", "issues.csv"]).exit_code == 0
+    config = load_config(workdir / "escalate.yaml")
+    assert config.policies and {p.goal for p in config.policies} == {Fraction(4, 5)}
