@@ -210,6 +210,9 @@ class _Charts:
             hovermode="x unified",
             showlegend=True,
         )
+        if figure.layout.yaxis.title.text == "clocks":  # whole numbers only on a count axis
+            step = _count_step(_most(figure))
+            figure.update_layout(yaxis={"tickmode": "linear", "tick0": 0, "dtick": step, "tickformat": ",d"})
         self.count += 1
         plot = figure.to_html(
             full_html=False,
@@ -263,7 +266,9 @@ class _Charts:
                 "side": "right",
                 "rangemode": "tozero",
                 "showgrid": False,
-                "tickmode": "auto",
+                "tickmode": "linear",
+                "tick0": 0,
+                "dtick": _count_step(max((p["clocks"] for p in periods), default=0)),
                 "tickformat": ",d",
             },
             xaxis={"title": {"text": doc["period"]}, "type": "category"},
@@ -376,6 +381,30 @@ class _Charts:
             x=late, y=1, yref="paper", text="target", showarrow=False, xanchor="left", font={"color": GOAL_COLOUR}
         )
         return self._html(figure)
+
+
+def _most(figure: Any) -> int:
+    """The highest value a chart's y axis must reach: stacked bars summed per category."""
+    stacked: dict[object, float] = {}
+    most = 0.0
+    for trace in figure.data:
+        values = [v or 0 for v in (trace.y or ())]
+        if trace.type == "bar" and figure.layout.barmode == "stack":
+            for x, v in zip(trace.x or (), values):
+                stacked[x] = stacked.get(x, 0) + v
+        most = max([most, *values])
+    return int(max([most, *stacked.values()]))
+
+
+def _count_step(most: int) -> int:
+    """A whole step between ticks of a count axis (1, 2, 5, 10, 20, 50, ...), about five ticks up to `most`."""
+    step = 1
+    while most / step > 6:
+        for factor in (2, 5 / 2, 2):
+            step = int(step * factor)
+            if most / step <= 6:
+                break
+    return step
 
 
 def _per_policy(buckets: Sequence[Mapping[str, Any]], title: str, axis: str) -> Any:
