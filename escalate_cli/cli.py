@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from escalate_cli.backtest import Outcome
     from escalate_cli.config import Config
     from escalate_cli.model import Report
+    from escalate_cli.pipeline import Loaded
 
 EXIT_CODES = (
     "Exit codes: 0 nothing at or above --fail-on; 1 running clocks at or above --fail-on; 2 usage; "
@@ -340,8 +341,7 @@ def report(
             from escalate_cli.engine.review import review
 
             stats.review = review(table, by or [], period.value, cfg.timezone, loaded.as_of)
-        for problem in loaded.errors[:MAX_PROBLEMS_SHOWN]:
-            sys.stderr.write(f"error: {readable(str(problem))}\n")
+        _loaded_problems(loaded)
         render = {
             ReportFormat.TABLE: out.render_table,
             ReportFormat.JSON: lambda stats: out.render_json(stats, cfg.timezone),
@@ -435,8 +435,7 @@ def backtest(
         header = f"backtest of {config}: {iso(start, cfg.timezone)} .. {iso(end, cfg.timezone)}, every {every}"
         render = backtest_out.render_json if fmt is ExplainFormat.JSON else backtest_out.render_text
         sys.stdout.write(render(outcome, header, changed, base))
-        for problem in loaded.errors[:MAX_PROBLEMS_SHOWN]:
-            sys.stderr.write(f"error: {readable(str(problem))}\n")
+        _loaded_problems(loaded)
         raise typer.Exit(ExitCode.INVALID_INPUT if loaded.errors else ExitCode.OK)
 
 
@@ -569,6 +568,16 @@ def _append(text: str, path: Path) -> None:
             handle.write(text)
     except OSError as exc:
         raise EscalateError(f"{path}: cannot append the summary: {exc.strerror or exc}") from exc
+
+
+def _loaded_problems(loaded: Loaded) -> None:
+    """`report` and `backtest`: the rows that could not be read, and what the exports cannot tell (such as no
+    first-reply column, which leaves first_response out), as `check` says them."""
+    shown = [("error", p) for p in loaded.errors] + [("warning", p) for p in loaded.warnings]
+    for kind, problem in shown[:MAX_PROBLEMS_SHOWN]:
+        sys.stderr.write(f"{kind}: {readable(str(problem))}\n")
+    if len(shown) > MAX_PROBLEMS_SHOWN:
+        sys.stderr.write(f"... and {len(shown) - MAX_PROBLEMS_SHOWN} more\n")
 
 
 def _problems_to_stderr(report: Report, *, quiet: bool) -> None:

@@ -159,3 +159,14 @@ def test_explain_shows_no_first_response_clock_without_evidence_and_says_why(tmp
     assert result.exit_code == 0, result.output
     assert "resolution:" in result.stdout and "first_response" not in result.stdout
     assert "no first-reply column" in result.stderr
+
+
+def test_report_and_backtest_say_why_first_response_is_missing(tmp_path, config):
+    path = tmp_path / "issues.csv"
+    path.write_text(_csv(ROWS), encoding="utf-8")
+    shown = run(["report", str(path), "-c", str(config), "--as-of", AS_OF, "-f", "json"])
+    assert shown.exit_code == 0, shown.output
+    assert {r["metric"] for r in json.loads(shown.stdout)["rows"]} == {"resolution"}
+    assert "no first-reply column" in shown.stderr
+    replayed = run(["backtest", str(path), "-c", str(config), "--from", "2026-03-02", "--to", "2026-03-02"])
+    assert "no first-reply column" in replayed.stderr
