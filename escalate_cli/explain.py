@@ -68,6 +68,7 @@ class Explanation:
     checks: tuple[PolicyCheck, ...]
     policy: str | None
     clocks: tuple[ClockStory, ...]
+    not_measured: tuple[str, ...] = ()  # the policy's targets the export cannot measure (no first-reply column)
 
 
 def explain(
@@ -81,13 +82,17 @@ def explain(
     checks = tuple(_check(issue, policy) for policy in policies)
     policy = match_policy(issue, policies)
     stories: list[ClockStory] = []
+    unmeasured: list[str] = []
     if policy is not None:
         for metric, target in policy.targets.items():
             if metric is Metric.FIRST_RESPONSE and not issue.replies_known:
-                continue  # not measurable: the export has no first-reply evidence (its warning says so)
+                unmeasured.append(metric.value)  # the export has no first-reply evidence
+                continue
             clock = clock_for(issue, policy, metric, target, as_of, show_instant, restart_on_reclassify)
             stories.append(_story(issue, policy, clock, as_of, holiday_name))
-    return Explanation(issue, as_of, checks[: _upto(checks)], policy.name if policy else None, tuple(stories))
+    return Explanation(
+        issue, as_of, checks[: _upto(checks)], policy.name if policy else None, tuple(stories), tuple(unmeasured)
+    )
 
 
 def _upto(checks: tuple[PolicyCheck, ...]) -> int:

@@ -32,6 +32,12 @@ def render_text(story: Explanation, *, tz: tzinfo) -> str:
         lines.append(f"moved here from policy {issue.previous_policy} at {_when(issue.policy_changed_at, tz)}")
     for clock_story in story.clocks:
         lines += ["", *_clock(clock_story, tz)]
+    for metric in story.not_measured:
+        lines += [
+            "",
+            f"{metric}: not measured: the export has no first-reply column (map one: fields: "
+            "{first_response: COLUMN})",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -100,6 +106,7 @@ def render_json(story: Explanation, *, tz: tzinfo) -> str:
             for c in story.checks
         ],
         "clocks": [_clock_json(s, tz) for s in story.clocks],
+        "not_measured": list(story.not_measured),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

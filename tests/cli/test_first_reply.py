@@ -157,8 +157,8 @@ def test_explain_shows_no_first_response_clock_without_evidence_and_says_why(tmp
     path.write_text(_csv(ROWS), encoding="utf-8")
     result = run(["explain", "A-2", str(path), "-c", str(config), "--as-of", AS_OF])
     assert result.exit_code == 0, result.output
-    assert "resolution:" in result.stdout and "first_response" not in result.stdout
-    assert "no first-reply column" in result.stderr
+    assert "resolution:" in result.stdout and "first_response: not measured: the export has no" in result.stdout
+    assert "first_response: breached" not in result.stdout and "no first-reply column" in result.stderr
 
 
 def test_report_and_backtest_say_why_first_response_is_missing(tmp_path, config):
