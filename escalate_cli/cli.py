@@ -23,7 +23,7 @@ from escalate_cli.writers import OutputFormat
 if TYPE_CHECKING:
     from escalate_cli.backtest import Outcome
     from escalate_cli.config import Config
-    from escalate_cli.model import Report
+    from escalate_cli.model import Problem, Report
     from escalate_cli.pipeline import Loaded
 
 EXIT_CODES = (
@@ -573,19 +573,20 @@ def _append(text: str, path: Path) -> None:
 def _loaded_problems(loaded: Loaded) -> None:
     """`report` and `backtest`: the rows that could not be read, and what the exports cannot tell (such as no
     first-reply column, which leaves first_response out), as `check` says them."""
-    shown = [("error", p) for p in loaded.errors] + [("warning", p) for p in loaded.warnings]
-    for kind, problem in shown[:MAX_PROBLEMS_SHOWN]:
-        sys.stderr.write(f"{kind}: {readable(str(problem))}\n")
-    if len(shown) > MAX_PROBLEMS_SHOWN:
-        sys.stderr.write(f"... and {len(shown) - MAX_PROBLEMS_SHOWN} more\n")
+    _say_problems(loaded.errors, loaded.warnings)
 
 
 def _problems_to_stderr(report: Report, *, quiet: bool) -> None:
-    shown = [("error", p) for p in report.errors] + ([] if quiet else [("warning", p) for p in report.warnings])
+    _say_problems(report.errors, [] if quiet else report.warnings, " (all of them are in --format json)")
+
+
+def _say_problems(errors: Iterable[Problem], warnings: Iterable[Problem], more: str = "") -> None:
+    """Errors, then warnings, on stderr: the first MAX_PROBLEMS_SHOWN, each cut to a readable length."""
+    shown = [("error", p) for p in errors] + [("warning", p) for p in warnings]
     for kind, problem in shown[:MAX_PROBLEMS_SHOWN]:
         sys.stderr.write(f"{kind}: {readable(str(problem))}\n")
     if len(shown) > MAX_PROBLEMS_SHOWN:
-        sys.stderr.write(f"... and {len(shown) - MAX_PROBLEMS_SHOWN} more (all of them are in --format json)\n")
+        sys.stderr.write(f"... and {len(shown) - MAX_PROBLEMS_SHOWN} more{more}\n")
 
 
 def _exit_code(report: Report, fail_on: Severity, allow_invalid: bool) -> ExitCode:

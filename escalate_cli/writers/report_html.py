@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from escalate_cli.durations import format_duration
+from escalate_cli.writers.stats import percent
 
 Doc = Mapping[str, Any]
 HEIGHT = 340
@@ -82,7 +83,7 @@ def _totals_table(doc: Doc) -> str:
     if any(goal is not None for goal in goals.values()):
         head.insert(8, "goal")
         for row, total in zip(rows, doc.get("totals", [])):
-            row.insert(8, _pct(goals.get(total["policy"])))
+            row.insert(8, percent(goals.get(total["policy"])))
     return _table(head, rows, numeric_from=2)
 
 
@@ -112,7 +113,7 @@ def _figures(t: Mapping[str, Any]) -> list[str]:
         str(t["missed"]),
         str(t["breached"]),
         str(t["running"]),
-        _pct(t["attainment"]),
+        percent(t["attainment"]),
         _dur(t["median_seconds"]),
         _dur(t["p90_seconds"]),
     ]
@@ -251,7 +252,7 @@ class _Charts:
         if goal is not None:
             figure.add_hline(  # a line across the chart, however few periods it has
                 y=round(goal * 100, 1),
-                name=f"goal {_pct(goal)}",
+                name=f"goal {percent(goal)}",
                 showlegend=True,
                 line={"color": GOAL_COLOUR, "dash": "dash", "width": 2},
             )
@@ -461,10 +462,6 @@ def _short(name: str, width: int = 40) -> str:
 
 def _e(text: object) -> str:
     return html.escape(str(text))
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
 
 
 def _dur(value: int | None) -> str:

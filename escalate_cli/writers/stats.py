@@ -16,7 +16,8 @@ from escalate_cli.stats import AT_RISK_WITHIN, Review, Stats, Tally
 BAR = 30
 
 
-def _pct(value: float | None) -> str:
+def percent(value: float | None) -> str:
+    """A share as the report writes it: `95.0%`, or `-` when there is none."""
     return "-" if value is None else f"{value * 100:.1f}%"
 
 
@@ -51,7 +52,7 @@ def _cells(stats: Stats) -> list[list[str]]:
             str(row.tally.missed),
             str(row.tally.breached),
             str(row.tally.running),
-            _pct(row.tally.attainment),
+            percent(row.tally.attainment),
             _dur(row.tally.percentile(0.5)),
             _dur(row.tally.percentile(0.9)),
         ]
@@ -76,7 +77,7 @@ def render_table(stats: Stats) -> str:
         lines += ["", f"{policy} / {metric}: attainment per {stats.period}"]
         for label, tally in periods:
             lines.append(
-                f"  {label:<10} {_bar(tally)} {_pct(tally.attainment):>6}  "
+                f"  {label:<10} {_bar(tally)} {percent(tally.attainment):>6}  "
                 f"({tally.met} met of {tally.met + tally.breaches}, {tally.running} running"
                 + (", so far)" if label == stats.partial else ")")
             )
@@ -223,7 +224,7 @@ def render_markdown(stats: Stats) -> str:
             "|---|---|---|",
         ]
         lines += [
-            f"| {label}{' (so far)' if label == stats.partial else ''} | {_pct(t.attainment)} | `{_bar(t)}` |"
+            f"| {label}{' (so far)' if label == stats.partial else ''} | {percent(t.attainment)} | `{_bar(t)}` |"
             for label, t in periods
         ]
     return "\n".join(lines) + "\n"
