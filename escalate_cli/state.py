@@ -94,7 +94,7 @@ class StateStore:
             self._migrate()
             if self._database_lock is None:  # a new file: locked as soon as it exists
                 self._database_lock = self._lock_database()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # damaged pages, or damaged text in them
             self.__exit__(None, None, None)
             raise StateError(f"{self.path}: not a usable escalate state file ({exc})") from exc
         except BaseException:  # a newer schema, say: let go of the lock and the file, as `with` will not

@@ -38,7 +38,7 @@ def remember_and_notify(
         return _remember_and_notify(
             report, config, state, notify=notify, lock_timeout=lock_timeout, say=say, sources=sources
         )
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # damaged pages, or damaged text in them
         raise StateError(f"{state}: not a usable escalate state file ({exc})") from None
 
 

@@ -17,7 +17,7 @@ from tests.fuzzing import CONFIG, KINDS, check_config, check_export, check_state
 CORPUS = Path(__file__).resolve().parents[1] / "fuzz_corpus"
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(kind=st.sampled_from(KINDS), seed=st.integers(0, 2**32), edits=st.integers(1, 6))
 def test_a_mutated_export_never_crashes_and_every_error_is_located(kind, seed, edits):
     data = mutate(export_text(kind), random.Random(seed), edits)
@@ -25,7 +25,7 @@ def test_a_mutated_export_never_crashes_and_every_error_is_located(kind, seed, e
         check_export(Path(tmp), kind, data)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32), edits=st.integers(1, 4))
 def test_a_mutated_config_never_crashes(seed, edits):
     data = mutate(CONFIG.encode(), random.Random(seed), edits)
@@ -33,7 +33,7 @@ def test_a_mutated_config_never_crashes(seed, edits):
         check_config(Path(tmp), data)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32), edits=st.integers(1, 6))
 def test_a_damaged_state_file_is_a_clear_error_or_a_run(seed, edits):
     data = mutate(_STATE, random.Random(seed), edits)
