@@ -30,7 +30,7 @@ class Remembered:
     policy: str
     state: str
     level: str | None
-    due_at: int
+    due_at: int | None  # None: not started
     title: str = ""
 
 
@@ -69,7 +69,9 @@ class Announcement:
 
     @property
     def key(self) -> str:
-        return f"{self.issue}\x1f{self.metric}\x1f{self.policy}\x1f{self.level}"
+        """Told once per clock and level; a defined clock's later cycles are told anew."""
+        cycle = f"\x1f{self.clock.cycle}" if self.clock.cycle > 1 else ""
+        return f"{self.issue}\x1f{self.metric}\x1f{self.policy}\x1f{self.level}{cycle}"
 
 
 _ALARMING = {State.BREACHED.value, State.WARNING.value}
@@ -78,7 +80,7 @@ _ALARMING = {State.BREACHED.value, State.WARNING.value}
 def remember(clock: Clock) -> Remembered:
     return Remembered(
         clock.issue.id,
-        clock.metric.value,
+        clock.metric,
         clock.policy,
         clock.state.value,
         clock.level,
@@ -92,7 +94,7 @@ def diff(previous: Mapping[ClockKey, Remembered], clocks: Sequence[Clock]) -> li
     changes = []
     seen: set[ClockKey] = set()
     for clock in clocks:
-        key = (clock.issue.id, clock.metric.value)
+        key = (clock.issue.id, clock.metric)
         seen.add(key)
         kind = _kind(previous.get(key), clock)
         if kind is not None:
@@ -129,7 +131,7 @@ def announcements(clocks: Sequence[Clock], announced: Collection[str]) -> list[A
     for clock in clocks:
         for action in clock.reached:
             item = Announcement(
-                clock.issue.id, clock.metric.value, clock.policy, action.level, action.notify, action.message, clock
+                clock.issue.id, clock.metric, clock.policy, action.level, action.notify, action.message, clock
             )
             if item.key not in announced:
                 out.append(item)

@@ -18,8 +18,11 @@ from escalate_cli.channels import Channel, Contact
 from escalate_cli.durations import format_clock, format_duration, parse_duration
 from escalate_cli.errors import ConfigError, ConfigErrors
 from escalate_cli.model import (
+    BUILT_IN,
+    BUILT_IN_NAMES,
     JSON_ONLY_KEYS,
     RESULT_KEYS,
+    ClockDef,
     Condition,
     Metric,
     Pattern,
@@ -27,6 +30,7 @@ from escalate_cli.model import (
     Statuses,
     Step,
     Threshold,
+    Trigger,
 )
 from escalate_cli.presets import PRESETS, Preset
 
@@ -63,6 +67,8 @@ _TOP_KEYS = (
     "reopen",
     "include_pull_requests",
     "calendars",
+    "clocks",
+    "messages",
     "policies",
     "channels",
     "contacts",
@@ -95,12 +101,28 @@ _HOLIDAY_KEYS = ("country", "subdivision", "categories", "dates")
 _POLICY_KEYS = ("name", "match", "calendar", "targets", "warn", "escalate", "pause", "goal")
 _STATUS_KEYS = ("closed", "paused")
 _STEP_KEYS = ("after", "level", "notify", "action")
+_CLOCK_KEYS = ("start", "stop", "pause", "cycles", "starts_after")
+_STARTS_AT = ("created", "updated", "first_reply")
+_STOPS_AT = ("first_reply", "resolved")
+_ROLES = ("customer", "agent")
+_CLOCK_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+DEFAULT_MESSAGES: dict[str, tuple[Condition, ...]] = {
+    "customer": (
+        Condition(
+            "author_role",
+            frozenset({"customer", "end-user", "end_user", "enduser", "requester", "requestor", "reporter", "user"}),
+        ),
+    ),
+    "agent": (Condition("author_role", frozenset({"agent", "admin", "staff", "support", "owner", "assignee"})),),
+}
+"""Which rows are messages, and whose, where the config has no `messages:`: an `author_role` column."""
+NOTE_COLUMN = "public"  # a message row whose `public` is false, no or 0 is an internal note: no message
 _FIELD_KEYS = ("column", "format")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*-\s*(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _MAX_EXPANDED_NODES = 100_000
 DEFAULT_WARN = (Threshold(share=Fraction(3, 4)),)
-DEFAULT_PAUSE = frozenset({Metric.RESOLUTION, Metric.UPDATE})
+DEFAULT_PAUSE = frozenset({Metric.RESOLUTION.value, Metric.UPDATE.value})
 ALWAYS = "24x7"
 
 
@@ -128,6 +150,8 @@ class Config:
     include_pull_requests: bool = False
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     policies: tuple[Policy, ...] = ()
+    clocks: Mapping[str, ClockDef] = field(default_factory=dict)  # the config's own `clocks:`
+    messages: Mapping[str, tuple[Condition, ...]] = field(default_factory=lambda: dict(DEFAULT_MESSAGES))
     channels: Mapping[str, Channel] = field(default_factory=dict)
     contacts: Mapping[str, Contact] = field(default_factory=dict)
     lint: tuple[str, ...] = ()  # what `validate` warns about: valid, but likely not what was meant
@@ -154,9 +178,19 @@ class Config:
     def columns_used(self) -> frozenset[str]:
         """Export columns the policies match on or contacts route by: all an issue must keep of its raw row."""
         keys = {condition.key for policy in self.policies for condition in policy.match}
+        for clock in self.clocks.values():
+            for trigger in (*clock.start, *clock.stop, *clock.pause):
+                keys |= {c.key for c in trigger.when} | ({trigger.changes} if trigger.changes else set())
+        if self.reads_messages:
+            keys |= {c.key for conditions in self.messages.values() for c in conditions} | {NOTE_COLUMN}
         keys |= {contact.by for contact in self.contacts.values() if contact.by}
         keys |= {p.record_key for p in PRESETS.values() if p.record_key}  # copies of a record are told by it
         return frozenset(keys)
+
+    @property
+    def reads_messages(self) -> bool:
+        """Some clock starts or stops at messages: rows the `messages:` conditions pick are messages."""
+        return any(t.message for clock in self.clocks.values() for t in (*clock.start, *clock.stop))
 
     def with_source(self, source: str) -> Config:
         if source not in PRESETS:
@@ -266,7 +300,13 @@ def parse_config(data: object) -> Config:
     tz: tzinfo = problems.get(ZoneInfo("UTC"), _zone, top.get("timezone", "UTC"), "timezone")
     fields = _fields(top.get("fields", {}), "fields", problems)
     calendars = _calendars(top.get("calendars", {}), "calendars", tz, problems)
-    policies = _policies(top.get("policies"), "policies", calendars, fields, problems)
+    clocks = _clocks(top.get("clocks", {}), "clocks", problems)
+    messages = (
+        problems.get(DEFAULT_MESSAGES, _messages, top["messages"], "messages")
+        if "messages" in top
+        else DEFAULT_MESSAGES
+    )
+    policies = _policies(top.get("policies"), "policies", calendars, fields, problems, clocks)
     channels: dict[str, Channel] = {}
     for name, spec in problems.get({}, _mapping, top.get("channels", {}), "channels").items():
         # a channel that is wrong still exists: contacts naming it are not wrong too
@@ -299,6 +339,8 @@ def parse_config(data: object) -> Config:
         encoding=problems.get(None, _optional_str, top.get("encoding"), "encoding") or "utf-8-sig",
         calendars=calendars,
         policies=policies,
+        clocks=clocks,
+        messages=messages,
         lint=(
             *_day_lint(top.get("policies"), calendars),
             *(
@@ -764,7 +806,12 @@ def _country_holidays(
 
 
 def _policies(
-    value: object, where: str, calendars: Mapping[str, Calendar], fields: Mapping[str, FieldSpec], problems: _Problems
+    value: object,
+    where: str,
+    calendars: Mapping[str, Calendar],
+    fields: Mapping[str, FieldSpec],
+    problems: _Problems,
+    clocks: Mapping[str, ClockDef],
 ) -> tuple[Policy, ...]:
     if value is None:
         problems.add(where, "required: a list of SLA policies")
@@ -772,7 +819,7 @@ def _policies(
     policies: list[Policy] = []
     seen: set[str] = set()
     for i, spec in enumerate(problems.get([], _list, value, where)):
-        policy = problems.get(None, _policy, spec, f"{where}[{i}]", calendars, fields)
+        policy = problems.get(None, _policy, spec, f"{where}[{i}]", calendars, fields, clocks)
         if policy is not None:
             policies.append(policy)
         name = spec.get("name") if isinstance(spec, dict) else None  # a policy with a mistake still has its name
@@ -782,7 +829,13 @@ def _policies(
     return tuple(policies)
 
 
-def _policy(spec: object, where: str, calendars: Mapping[str, Calendar], fields: Mapping[str, FieldSpec]) -> Policy:
+def _policy(
+    spec: object,
+    where: str,
+    calendars: Mapping[str, Calendar],
+    fields: Mapping[str, FieldSpec],
+    clocks: Mapping[str, ClockDef],
+) -> Policy:
     problems = _Problems()
     body = _known(spec, where, _POLICY_KEYS, problems)
     name = problems.get("", _str, body.get("name"), f"{where}.name", "a policy name")
@@ -792,11 +845,13 @@ def _policy(spec: object, where: str, calendars: Mapping[str, Calendar], fields:
         problems.add(f"{where}.calendar", f"no calendar named {calendar_name!r}{hint}")
         calendar_name = ALWAYS
     warn = body.get("warn")
+    targets: dict[str, int] = problems.get({}, _targets, body.get("targets"), f"{where}.targets", clocks)
     policy = Policy(
         name=name,
         calendar=calendars[calendar_name],
         calendar_name=calendar_name,
-        targets=problems.get({}, _targets, body.get("targets"), f"{where}.targets"),
+        targets=targets,
+        clocks={name: clocks[name] for name in targets if name in clocks},
         match=problems.get((), _match, body.get("match", {}), f"{where}.match"),
         warn=DEFAULT_WARN if warn is None else problems.get((), _warn, warn, f"{where}.warn"),
         steps=problems.get((), _steps, body.get("escalate", []), f"{where}.escalate", fields),
@@ -817,22 +872,108 @@ def _goal(value: object, where: str) -> Fraction:
     return share
 
 
-def _pause(value: object, where: str) -> frozenset[Metric]:
-    metrics = [m.value for m in Metric]
-    return frozenset(Metric(_choice(item, where, metrics)) for item in _one_or_list(value) if item is not None)
+def _pause(value: object, where: str) -> frozenset[str]:
+    return frozenset(_choice(item, where, BUILT_IN_NAMES) for item in _one_or_list(value) if item is not None)
 
 
-def _targets(value: object, where: str) -> dict[Metric, int]:
+def _targets(value: object, where: str, clocks: Mapping[str, ClockDef]) -> dict[str, int]:
+    names = [*BUILT_IN_NAMES, *clocks]
     if value is None:
-        raise ConfigError(where, "required: at least one of " + ", ".join(m.value for m in Metric))
-    body = _mapping(value, where, [m.value for m in Metric])
-    targets = {Metric(key): duration(v, f"{where}.{key}") for key, v in body.items()}
+        raise ConfigError(where, "required: at least one of " + ", ".join(names))
+    body = _mapping(value, where, names)
+    targets = {str(key): duration(v, f"{where}.{key}") for key, v in body.items()}
     if not targets:
-        raise ConfigError(where, "required: at least one of " + ", ".join(m.value for m in Metric))
-    for metric, seconds in targets.items():
+        raise ConfigError(where, "required: at least one of " + ", ".join(names))
+    for name, seconds in targets.items():
         if seconds <= 0:
-            raise ConfigError(f"{where}.{metric.value}", "a target must be longer than 0s")
+            raise ConfigError(f"{where}.{name}", "a target must be longer than 0s")
     return targets
+
+
+def _clocks(value: object, where: str, problems: _Problems) -> dict[str, ClockDef]:
+    """The config's own clocks, each checked on its own: a mistake in one is reported with its key path."""
+    clocks: dict[str, ClockDef] = {}
+    for name, spec in problems.get({}, _mapping, value, where).items():
+        key = f"{where}.{name}"
+        if not isinstance(name, str) or not _CLOCK_NAME.fullmatch(name):
+            problems.add(key, "a clock's name is lower case letters, digits and _, starting with a letter")
+            continue
+        if name in BUILT_IN:
+            problems.add(key, f"{name!r} is a built-in clock: give your own clock another name")
+            continue
+        clock = problems.get(None, _clock, name, spec, key)
+        if clock is not None:
+            clocks[name] = clock
+    return clocks
+
+
+def _clock(name: str, spec: object, where: str) -> ClockDef:
+    problems = _Problems()
+    body = _known(spec, where, _CLOCK_KEYS, problems)
+    if "start" not in body:
+        problems.add(f"{where}.start", "required: when the clock starts, such as {when: {status: [Open]}}")
+    start = problems.get((), _triggers, body.get("start"), f"{where}.start", _STARTS_AT) if "start" in body else ()
+    stop = problems.get((), _triggers, body["stop"], f"{where}.stop", _STOPS_AT) if "stop" in body else ()
+    pause = problems.get((), _triggers, body["pause"], f"{where}.pause", ()) if "pause" in body else ()
+    cycles = problems.get("each", _choice, body.get("cycles", "each"), f"{where}.cycles", ("each", "first"))
+    after = problems.get(0, duration, body["starts_after"], f"{where}.starts_after") if "starts_after" in body else 0
+    problems.check()
+    return ClockDef(name, start, stop, pause, cycles, after)
+
+
+def _triggers(value: object, where: str, instants: tuple[str, ...]) -> tuple[Trigger, ...]:
+    """One trigger or a list of them (any of them fires). `instants`: the `at:` it may name (none: pause)."""
+    if isinstance(value, list):
+        if not value:
+            raise ConfigError(where, "expected a trigger or a list of them, got an empty list")
+        return tuple(_trigger(item, f"{where}[{i}]", instants) for i, item in enumerate(value))
+    return (_trigger(value, where, instants),)
+
+
+def _trigger(value: object, where: str, instants: tuple[str, ...]) -> Trigger:
+    kinds = ("at", "when", "changes", "message") if instants else ("when",)
+    example = "{when: {status: [Pending]}}" if not instants else "{when: {status: [Open]}} or {message: customer}"
+    body = _mapping(value, where, (*kinds, "every") if instants else kinds)
+    given = [k for k in kinds if k in body]
+    if len(given) != 1:
+        raise ConfigError(where, f"expected exactly one of {', '.join(kinds)}, such as {example}")
+    kind = given[0]
+    if "every" in body and kind != "message":
+        raise ConfigError(f"{where}.every", "only a message trigger takes every")
+    if kind == "at":
+        at = _choice(body["at"], f"{where}.at", instants)
+        return Trigger(at=at, text=at.replace("_", " "))
+    if kind == "changes":
+        changed = _str(body["changes"], f"{where}.changes", "a field or column name")
+        return Trigger(changes=changed, text=f"{changed} changed")
+    if kind == "message":
+        role = _choice(body["message"], f"{where}.message", _ROLES)
+        every = _bool(body["every"], f"{where}.every") if "every" in body else False
+        return Trigger(message=role, every=every, text=f"{'each' if every else 'a'} {role} message")
+    conditions = _match(body["when"], f"{where}.when")
+    if not conditions:
+        raise ConfigError(f"{where}.when", "expected at least one condition, such as {status: [Open]}")
+    return Trigger(when=conditions, text=_said(body["when"]))
+
+
+def _said(conditions: Mapping[Any, Any]) -> str:
+    """A `when:` as the config says it: `assignment_group = L2 and status in [New, Open]`."""
+    parts = []
+    for key, accepted in conditions.items():
+        values = [str(v) for v in _one_or_list(accepted)]
+        parts.append(f"{key} = {values[0]}" if len(values) == 1 else f"{key} in [{', '.join(values)}]")
+    return " and ".join(parts)
+
+
+def _messages(value: object, where: str) -> dict[str, tuple[Condition, ...]]:
+    body = _mapping(value, where, _ROLES)
+    roles = {role: _match(body[role], f"{where}.{role}") for role in _ROLES if role in body}
+    for role in _ROLES:
+        if not roles.get(role):
+            raise ConfigError(
+                f"{where}.{role}", "required: which rows are its messages, such as {author_role: [agent]}"
+            )
+    return roles
 
 
 def _match(value: object, where: str) -> tuple[Condition, ...]:
@@ -1098,12 +1239,14 @@ def describe(config: Config) -> str:
         if name != ALWAYS:
             lines.append(f"  calendar {name}: {calendar.tz}, {_weekly_hours(calendar) / 3600:g}h open a week")
     for policy in config.policies:
-        targets = ", ".join(f"{m.value} {format_duration(s)}" for m, s in policy.targets.items())
+        targets = ", ".join(f"{m} {format_duration(s)}" for m, s in policy.targets.items())
         rules = " and ".join(c.key for c in policy.match) or "everything"
         ladder = " -> ".join(step.level for step in policy.steps)
         lines.append(f"  policy {policy.name}: matches {rules}; {policy.calendar_name}; {targets}")
         if ladder:
             lines[-1] += f"; escalates {ladder}"
+    for clock in config.clocks.values():
+        lines.append(f"  clock {clock.name}: {describe_clock(clock)}")
     for channel in config.channels.values():
         quiet = f"; quiet outside {channel.hours_name}" if channel.hours_name else ""
         lines.append(f"  channel {channel.describe()}{quiet}")
@@ -1113,6 +1256,18 @@ def describe(config: Config) -> str:
             routes = f"by {contact.by}, default {routes}"
         lines.append(f"  contact {contact.role}: {routes}")
     return "\n".join(lines) + "\n"
+
+
+def describe_clock(clock: ClockDef) -> str:
+    """`starts at status = Open (each cycle), pauses while ..., stops at ...`."""
+    said = f"starts at {' or '.join(t.text for t in clock.start)}"
+    if clock.starts_after:
+        said += f" + {format_duration(clock.starts_after)}"
+    said += " (every start opens a cycle)" if clock.cycles == "each" else " (the first start only)"
+    if clock.pause:
+        said += f", pauses while {' or '.join(t.text for t in clock.pause)}"
+    stops = [t.text for t in clock.stop] + ["resolved"]
+    return said + f", stops at {' or '.join(stops)}"
 
 
 def _weekly_hours(calendar: Calendar) -> int:

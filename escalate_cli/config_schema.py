@@ -117,7 +117,8 @@ def _policy() -> Schema:
             "targets": {
                 "type": "object",
                 "properties": {m: DURATION for m in metrics},
-                "additionalProperties": False,
+                "propertyNames": {"pattern": C._CLOCK_NAME.pattern},
+                "additionalProperties": {**DURATION, "description": "a clock of `clocks:`"},
                 "minProperties": 1,
             },
             "warn": {
@@ -134,6 +135,43 @@ def _policy() -> Schema:
         },
         C._POLICY_KEYS,
         required=["name", "targets"],
+    )
+
+
+def _clock() -> Schema:
+    value = {"type": ["string", "number", "boolean"]}
+    when = {
+        "type": "object",
+        "minProperties": 1,
+        "additionalProperties": {"anyOf": [value, {"type": "array", "items": value}]},
+        "description": "field or column -> value, list of values, or ~regex, as in match; every key must hold",
+    }
+
+    def trigger(instants: tuple[str, ...]) -> Schema:
+        kinds: list[Schema] = [_object({"when": when}, ("when",), required=["when"])]
+        if instants:
+            kinds += [
+                _object({"at": {"enum": list(instants)}}, ("at",), required=["at"]),
+                _object({"changes": TEXT}, ("changes",), required=["changes"]),
+                _object(
+                    {"message": {"enum": list(C._ROLES)}, "every": {"type": "boolean"}},
+                    ("message", "every"),
+                    required=["message"],
+                ),
+            ]
+        one = {"anyOf": kinds}
+        return {"anyOf": [one, {"type": "array", "items": one, "minItems": 1}]}
+
+    return _object(
+        {
+            "start": trigger(C._STARTS_AT),
+            "stop": trigger(C._STOPS_AT),
+            "pause": trigger(()),
+            "cycles": {"enum": ["each", "first"]},
+            "starts_after": DURATION,
+        },
+        C._CLOCK_KEYS,
+        required=["start"],
     )
 
 
@@ -203,6 +241,14 @@ def schema() -> Schema:
             "reopen": {"enum": ["pause", "continue"]},
             "include_pull_requests": {"type": "boolean"},
             "calendars": {"type": "object", "additionalProperties": _calendar()},
+            "clocks": {
+                "type": "object",
+                "propertyNames": {"pattern": C._CLOCK_NAME.pattern, "not": {"enum": [m.value for m in Metric]}},
+                "additionalProperties": _clock(),
+            },
+            "messages": _object(
+                {role: {"type": "object", "minProperties": 1} for role in C._ROLES}, C._ROLES, required=list(C._ROLES)
+            ),
             "policies": {"type": "array", "items": _policy(), "minItems": 1},
             "channels": {
                 "type": "object",

@@ -28,7 +28,7 @@ def action_for(step: Step, clock: Clock, show_instant: Callable[[int], str]) -> 
     text = _Blank({key: str(value) for key, value in issue.fields.items()})
     text.update(
         id=issue.id,
-        metric=clock.metric.value,
+        metric=clock.metric,
         policy=clock.policy,
         calendar=clock.calendar,
         state=clock.state.value,
@@ -38,7 +38,7 @@ def action_for(step: Step, clock: Clock, show_instant: Callable[[int], str]) -> 
         remaining=format_duration(max(remaining, 0)),
         elapsed=format_duration(clock.elapsed),
         target=format_duration(clock.target),
-        due=show_instant(clock.due_at),
+        due=show_instant(clock.due_at) if clock.due_at is not None else "",
         labels=", ".join(issue.labels),
     )
     template = step.action or (DEFAULT_AFTER_DUE if remaining <= 0 else DEFAULT_BEFORE_DUE)

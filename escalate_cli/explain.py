@@ -10,13 +10,16 @@ from datetime import date, datetime, timedelta
 
 from escalate_cli.business_time import Calendar
 from escalate_cli.durations import format_duration
-from escalate_cli.model import Clock, Issue, Metric, Policy
+from escalate_cli.model import Clock, ClockDef, Issue, Metric, Policy
 from escalate_cli.sla import (
     clock_for,
     clock_span,
+    cycle_clocks,
+    cycle_span,
     field_values,
     instant_reaching,
     match_policy,
+    merged,
     pauses_within,
     uncounted,
 )
@@ -56,9 +59,11 @@ class Mark:
 @dataclass(frozen=True)
 class ClockStory:
     clock: Clock
-    started_by: str
+    started_by: str  # what started it (for a defined clock: the trigger and the row)
     spans: tuple[Span, ...]
     marks: tuple[Mark, ...]
+    stopped_by: str = ""  # what stopped it, where a defined clock's cycle has stopped
+    defined: bool = False  # a clock of the config's `clocks:` (its cycles are numbered)
 
 
 @dataclass(frozen=True)
@@ -85,8 +90,12 @@ def explain(
     unmeasured: list[str] = []
     if policy is not None:
         for metric, target in policy.targets.items():
-            if metric is Metric.FIRST_RESPONSE and not issue.replies_known:
-                unmeasured.append(metric.value)  # the export has no first-reply evidence
+            if metric == Metric.FIRST_RESPONSE and not issue.replies_known:
+                unmeasured.append(metric)  # the export has no first-reply evidence
+                continue
+            if metric in policy.clocks:
+                for clock in cycle_clocks(issue, policy, metric, target, as_of, show_instant):
+                    stories.append(_cycle_story(issue, policy, clock, as_of, holiday_name))
                 continue
             clock = clock_for(issue, policy, metric, target, as_of, show_instant, restart_on_reclassify)
             stories.append(_story(issue, policy, clock, as_of, holiday_name))
@@ -112,14 +121,44 @@ def _check(issue: Issue, policy: Policy) -> PolicyCheck:
     return PolicyCheck(policy.name, True)
 
 
+def _cycle_story(
+    issue: Issue, policy: Policy, clock: Clock, as_of: int, holiday_name: Callable[[Calendar, date], str | None]
+) -> ClockStory:
+    """One cycle of a defined clock: the trigger and row that started it, its pauses, what stopped it."""
+    definition = policy.clock(clock.metric)
+    if clock.started_at is None:
+        said = " or ".join(t.text for t in definition.start)
+        return ClockStory(clock, f"not started: nothing in the history made {said} happen", (), (), defined=True)
+    cycle = issue.cycles[clock.metric][clock.cycle - 1]
+    started_by = cycle.started_by + (f" at {cycle.start_where}" if cycle.start_where else "")
+    if definition.starts_after:
+        started_by += f", counting from {format_duration(definition.starts_after)} of business time after it"
+    _, stop, stopped_by = cycle_span(issue, policy, clock.metric, cycle, as_of)
+    if stop is not None and stop == cycle.stop and cycle.stop_where:
+        stopped_by += f" at {cycle.stop_where}"
+    end = clock.stopped_at if clock.stopped_at is not None else as_of
+    held = issue.held
+    pauses = pauses_within(merged((*issue.clock_pauses.get(clock.metric, ()), *held)), clock.started_at, end)
+    spans = _spans(policy.calendar, clock.started_at, end, pauses, holiday_name, held, "pause: " + _said(definition))
+    marks = tuple(_marks(policy, clock, pauses, as_of))
+    return ClockStory(clock, started_by, tuple(spans), marks, stopped_by, defined=True)
+
+
+def _said(definition: ClockDef) -> str:
+    return " or ".join(t.text for t in definition.pause)
+
+
 def _story(
     issue: Issue, policy: Policy, clock: Clock, as_of: int, holiday_name: Callable[[Calendar, date], str | None]
 ) -> ClockStory:
     start, _ = clock_span(issue, clock.metric)
-    started_by = {Metric.FIRST_RESPONSE: "created", Metric.RESOLUTION: "created"}.get(clock.metric, "last update")
+    assert clock.started_at is not None  # a built-in clock always starts
+    started_by = {Metric.FIRST_RESPONSE.value: "created", Metric.RESOLUTION.value: "created"}.get(
+        clock.metric, "last update"
+    )
     if clock.started_at != start:
         started_by = "policy change"
-    elif clock.metric is Metric.UPDATE and issue.updated is None:
+    elif clock.metric == Metric.UPDATE and issue.updated is None:
         started_by = "created (no update time)"
     end = clock.stopped_at if clock.stopped_at is not None else as_of
     pauses = pauses_within(uncounted(issue, policy, clock.metric), clock.started_at, end)
@@ -134,6 +173,7 @@ def _spans(
     pauses: list[tuple[int, int | None]],
     holiday_name: Callable[[Calendar, date], str | None],
     held: tuple[tuple[int, int], ...] = (),
+    paused_by: str = "paused status",
 ) -> list[Span]:
     spans: list[Span] = []
     cursor = start
@@ -142,7 +182,7 @@ def _spans(
             spans.append(
                 Span(cursor, open_start, "closed", 0, _closed_reason(calendar, cursor, open_start, holiday_name))
             )
-        spans += _split_by_pauses(calendar, open_start, open_end, pauses, held)
+        spans += _split_by_pauses(calendar, open_start, open_end, pauses, held, paused_by)
         cursor = open_end
     if cursor < end:
         spans.append(Span(cursor, end, "closed", 0, _closed_reason(calendar, cursor, end, holiday_name)))
@@ -150,7 +190,12 @@ def _spans(
 
 
 def _split_by_pauses(
-    calendar: Calendar, start: int, end: int, pauses: list[tuple[int, int | None]], held: tuple[tuple[int, int], ...]
+    calendar: Calendar,
+    start: int,
+    end: int,
+    pauses: list[tuple[int, int | None]],
+    held: tuple[tuple[int, int], ...],
+    paused_by: str,
 ) -> list[Span]:
     pieces: list[Span] = []
     cursor = start
@@ -160,7 +205,7 @@ def _split_by_pauses(
             continue
         if lo > cursor:
             pieces.append(Span(cursor, lo, "counted", lo - cursor))
-        why = "resolved until reopened" if any(a <= lo and hi <= b for a, b in held) else "paused status"
+        why = "resolved until reopened" if any(a <= lo and hi <= b for a, b in held) else paused_by
         pieces.append(Span(lo, hi, "paused", calendar.elapsed_ts(lo, hi), why))
         cursor = hi
     if cursor < end:
@@ -188,7 +233,8 @@ def _closed_reason(
 
 
 def _marks(policy: Policy, clock: Clock, pauses: list[tuple[int, int | None]], as_of: int) -> list[Mark]:
-    target = clock.target
+    target, started, due = clock.target, clock.started_at, clock.due_at
+    assert started is not None and due is not None  # a clock that has started
     marks: list[Mark] = []
     for threshold in policy.warn:
         at = threshold.elapsed_at(target)
@@ -198,11 +244,9 @@ def _marks(policy: Policy, clock: Clock, pauses: list[tuple[int, int | None]], a
             else f"warning {format_duration(threshold.left or 0)} before due"
         )
         marks.append(
-            Mark(
-                label, "warning", at, instant_reaching(policy, clock.started_at, at, pauses, as_of), clock.elapsed >= at
-            )
+            Mark(label, "warning", at, instant_reaching(policy, started, at, pauses, as_of), clock.elapsed >= at)
         )
-    marks.append(Mark(f"due ({format_duration(target)})", "due", target, clock.due_at, clock.elapsed >= target))
+    marks.append(Mark(f"due ({format_duration(target)})", "due", target, due, clock.elapsed >= target))
     for step in policy.steps:
         at = step.elapsed_at(target)
         when = (
@@ -215,7 +259,7 @@ def _marks(policy: Policy, clock: Clock, pauses: list[tuple[int, int | None]], a
                 f"{step.level} at {when}",
                 "escalation",
                 at,
-                instant_reaching(policy, clock.started_at, at, pauses, as_of),
+                instant_reaching(policy, started, at, pauses, as_of),
                 clock.elapsed >= at,
                 step.level,
                 step.notify,

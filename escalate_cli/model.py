@@ -37,9 +37,17 @@ JSON_ONLY_KEYS = ("paused_seconds", "policy_changed_at", "previous_policy")
 
 
 class Metric(str, Enum):
+    """The built-in clocks (`BUILT_IN` defines them); a config's `clocks:` adds its own by name."""
+
     FIRST_RESPONSE = "first_response"  # created -> the first reply or the resolution, whichever came first
     RESOLUTION = "resolution"  # created -> resolved
     UPDATE = "update"  # last update -> resolved: keep the customer informed
+
+    def __str__(self) -> str:  # a clock's name is its text, however it is formatted
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
 
 
 class State(str, Enum):
@@ -49,6 +57,7 @@ class State(str, Enum):
     PAUSED = "paused"  # running, but frozen while the issue waits in a paused status
     MET = "met"
     MISSED = "missed"
+    NOT_STARTED = "not_started"  # a defined clock whose start has not happened
 
     @property
     def is_running(self) -> bool:
@@ -71,6 +80,22 @@ class Severity(str, Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Cycle:
+    """One run of a defined clock, from the history: the row that started it and the one that stopped it."""
+
+    start: int
+    stop: int | None = None  # None: no stop trigger yet (the issue's resolution still stops it)
+    started_by: str = ""  # the trigger, as the config says it
+    stopped_by: str = ""  # the trigger, or "restarted" (the next start ended it)
+    start_where: str = ""  # file:line of the row that started it ("" for an instant of the issue)
+    stop_where: str = ""
+    fields_where: str = ""  # file:line of the row whose fields stood when it started (what `--by` reads)
+
+
+Spans = tuple[tuple[int, int | None], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Issue:
     id: str
     created: int
@@ -87,6 +112,8 @@ class Issue:
     policy_changed_at: int | None = None  # when a change of fields last moved the issue to another policy
     previous_policy: str | None = None
     replies_known: bool = True  # False: its export has no first-reply evidence, so no first_response clock
+    cycles: Mapping[str, tuple[Cycle, ...]] = field(default_factory=dict)  # each defined clock's, from the history
+    clock_pauses: Mapping[str, Spans] = field(default_factory=dict)  # spans each defined clock's `pause:` holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,17 +193,81 @@ class Condition:
         return hits
 
 
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """One way a clock starts or stops: at an instant the issue has (`at`: created, updated, first_reply,
+    resolved), at a row of the history that makes `when` true or `changes` a field to a new value, or at a
+    message (`message`: customer or agent; the first of that side since the other last wrote, or each one with
+    `every`). As a pause, a `when` holds from the row that makes it true to the row that makes it false."""
+
+    at: str | None = None
+    when: tuple[Condition, ...] = ()  # fires where a row makes them all true, the row before it not
+    changes: str | None = None  # fires where a row gives this field a value other than the row before it had
+    message: str | None = None
+    every: bool = False
+    text: str = ""  # as the config says it, for `explain`
+
+    @property
+    def by_rows(self) -> bool:
+        """It fires at rows of the history (else at an instant of the issue)."""
+        return self.at is None
+
+
+@dataclass(frozen=True, slots=True)
+class ClockDef:
+    """A clock: when each cycle starts, what pauses it and what stops it. Every clock also stops when the issue
+    is resolved (a reopening resumes it, as `reopen:` says). `cycles`: "each" (every start opens a cycle, ending
+    one still running) or "first" (only the first start counts)."""
+
+    name: str
+    start: tuple[Trigger, ...]
+    stop: tuple[Trigger, ...] = ()
+    pause: tuple[Trigger, ...] = ()  # `when` triggers: paused while one holds (built-ins: the paused statuses)
+    cycles: str = "first"
+    starts_after: int = 0  # business seconds from the start event to the start of the clock
+
+    @property
+    def by_rows(self) -> bool:
+        """Its cycles come from the history's rows (else from instants every issue has: one cycle each)."""
+        return any(t.by_rows for t in (*self.start, *self.stop, *self.pause))
+
+    @property
+    def built_in(self) -> bool:
+        return self.name in BUILT_IN_NAMES
+
+
+BUILT_IN_NAMES = tuple(m.value for m in Metric)
+_CREATED, _UPDATED = Trigger(at="created", text="created"), Trigger(at="updated", text="last update")
+BUILT_IN: dict[str, ClockDef] = {
+    Metric.FIRST_RESPONSE.value: ClockDef(
+        Metric.FIRST_RESPONSE.value, (_CREATED,), (Trigger(at="first_reply", text="first reply"),)
+    ),
+    Metric.RESOLUTION.value: ClockDef(Metric.RESOLUTION.value, (_CREATED,)),
+    Metric.UPDATE.value: ClockDef(Metric.UPDATE.value, (_UPDATED,)),
+}
+"""Today's three clocks as definitions: what pauses them is the policy's `pause:` (the paused statuses)."""
+
+
 @dataclass(frozen=True)
 class Policy:
     name: str
     calendar: Calendar
     calendar_name: str
-    targets: Mapping[Metric, int]
+    targets: Mapping[str, int]  # by clock name
     match: tuple[Condition, ...] = ()
     warn: tuple[Threshold, ...] = ()
     steps: tuple[Step, ...] = ()
-    pause: frozenset[Metric] = frozenset({Metric.RESOLUTION, Metric.UPDATE})  # metrics a paused status freezes
+    pause: frozenset[str] = frozenset({Metric.RESOLUTION.value, Metric.UPDATE.value})  # what paused statuses freeze
     goal: Fraction | None = None  # the share of clocks meant to be met (`report`'s target line); None: not set
+    clocks: Mapping[str, ClockDef] = field(default_factory=dict)  # the defined clocks its targets name
+
+    def __post_init__(self) -> None:  # clock names as plain text, whichever way they were given
+        object.__setattr__(self, "targets", {str(getattr(k, "value", k)): v for k, v in self.targets.items()})
+        object.__setattr__(self, "pause", frozenset(str(getattr(k, "value", k)) for k in self.pause))
+
+    def clock(self, name: str) -> ClockDef:
+        """The definition of the clock a target names."""
+        return self.clocks.get(name) or BUILT_IN[name]
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,12 +282,12 @@ class Clock:
     """One SLA clock (issue x metric) evaluated at the report's instant."""
 
     issue: Issue
-    metric: Metric
+    metric: str  # the clock's name: a built-in `Metric` value or one of the config's `clocks:`
     policy: str
     calendar: str
     state: State
-    started_at: int
-    due_at: int
+    started_at: int | None  # None: not started
+    due_at: int | None
     stopped_at: int | None
     elapsed: int
     target: int
@@ -204,6 +295,7 @@ class Clock:
     actions: tuple[Action, ...] = ()  # the highest step reached
     paused_seconds: int = 0  # business seconds spent paused, not counted in elapsed
     reached: tuple[Action, ...] = ()  # every step reached, in the order they are reached
+    cycle: int = 1  # which cycle of the clock (a defined clock can start again)
 
     @property
     def remaining(self) -> int:
@@ -236,10 +328,13 @@ class Report:
     table: ClockTable | None = None  # the clocks as a frame, for writers that write from it (JSON)
 
     def counts(self) -> dict[str, int]:
+        """Clocks per state; `not_started` only where some clock has not started (only defined clocks can)."""
         counts = {state.value: 0 for state in State}
         if self.counted is not None:
             counts.update(self.counted)
-            return counts
-        for clock in self.clocks:
-            counts[clock.state.value] += 1
+        else:
+            for clock in self.clocks:
+                counts[clock.state.value] += 1
+        if not counts[State.NOT_STARTED.value]:
+            del counts[State.NOT_STARTED.value]
         return counts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from escalate_cli.config import Config, load_config
 from escalate_cli.engine import schema as S
 from escalate_cli.engine.frame import IssueFrame
 from escalate_cli.errors import UsageError
-from escalate_cli.model import Issue, Problem, Report
+from escalate_cli.model import ClockDef, Condition, Issue, Problem, Report
 from escalate_cli.presets import PRESETS
 from escalate_cli.readers import ReadOptions
 
@@ -80,10 +81,11 @@ def load_prepared(
     if not fold:
         return Loaded(config, now, read.rows, read.rows, read.errors, read.warnings)
     kinds = list(dict.fromkeys(sources or [config.source]))
+    clocks = clock_reading(config)
     if len(kinds) == 1 or config.status_words is not None:
         statuses = config.with_source(kinds[0]).statuses if config.status_words is None else config.statuses
         key = config.with_source(kinds[0]).preset.record_key
-        frame, notes = at_instant(read.rows, now, statuses, config.history, config.policies, only, key)
+        frame, notes = at_instant(read.rows, now, statuses, config.history, config.policies, only, key, *clocks)
         if len(kinds) == 1:
             frame = _sourced(frame, kinds[0])
         return Loaded(config, now, read.rows, frame, read.errors, read.warnings + notes)
@@ -93,12 +95,18 @@ def load_prepared(
         mine = IssueFrame(rows, read.rows.fields, read.rows.raw_keys, read.rows.objects, read.rows.single)
         preset = config.with_source(kind)
         key = preset.preset.record_key
-        folded, said = at_instant(mine, now, preset.statuses, config.history, config.policies, only, key)
+        folded, said = at_instant(mine, now, preset.statuses, config.history, config.policies, only, key, *clocks)
         parts.append(_sourced(folded, kind))
         notes += said
     columns = parts[0].frame.columns
     aligned = [IssueFrame(p.frame.select(columns), p.fields, p.raw_keys, p.objects, p.single) for p in parts]
     return Loaded(config, now, read.rows, concat(aligned, fields, raw_keys), read.errors, read.warnings + notes)
+
+
+def clock_reading(config: Config) -> tuple[tuple[ClockDef, ...], Mapping[str, tuple[Condition, ...]] | None]:
+    """What the fold needs for the defined clocks: their definitions, and which rows are messages (None: none
+    is read, no clock starting or stopping at messages)."""
+    return tuple(config.clocks.values()), config.messages if config.reads_messages else None
 
 
 def _sourced(rows: IssueFrame, source: str) -> IssueFrame:
@@ -157,8 +165,11 @@ def read_options(
     )
 
 
-def evaluate_loaded(loaded: Loaded, *, keep_clocks: bool = True, as_table: bool = False) -> Report:
-    """Every clock of the loaded issues at the loaded instant, with the reading's errors and warnings."""
+def evaluate_loaded(
+    loaded: Loaded, *, keep_clocks: bool = True, as_table: bool = False, every_cycle: bool = False
+) -> Report:
+    """Every clock of the loaded issues at the loaded instant, with the reading's errors and warnings. A defined
+    clock gives its latest cycle, or with `every_cycle` each, with the fields that stood when it started."""
     from escalate_cli.engine.evaluate import evaluate
     from escalate_cli.writers import iso
 
@@ -171,6 +182,8 @@ def evaluate_loaded(loaded: Loaded, *, keep_clocks: bool = True, as_table: bool 
         restart_on_reclassify=config.restart_on_reclassify,
         keep_clocks=keep_clocks,
         as_table=as_table,
+        every_cycle=every_cycle,
+        history=loaded.rows if every_cycle and config.clocks else None,
     )
     report.errors, report.warnings = loaded.errors, loaded.warnings
     return report

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from escalate_cli.escalation import action_for, reached_steps
-from escalate_cli.model import Clock, Condition, Issue, Metric, Policy, Report, State
+from escalate_cli.model import Clock, Condition, Cycle, Issue, Metric, Policy, Report, Spans, State
 
 if TYPE_CHECKING:
     pass
@@ -40,12 +40,16 @@ def evaluate(
             report.unmatched.append(issue)
             continue
         for metric, target in policy.targets.items():
-            if metric is Metric.FIRST_RESPONSE and not issue.replies_known:
+            if metric == Metric.FIRST_RESPONSE and not issue.replies_known:
                 continue  # its export has no first-reply evidence: not measurable, and said once by the reader
-            clock = clock_for(issue, policy, metric, target, as_of, show_instant, restart_on_reclassify)
-            if counted is not None:
-                counted[clock.state.value] += 1
-            keep(clock)
+            if metric in policy.clocks:
+                measured = cycle_clocks(issue, policy, metric, target, as_of, show_instant)
+            else:
+                measured = [clock_for(issue, policy, metric, target, as_of, show_instant, restart_on_reclassify)]
+            for clock in measured:
+                if counted is not None:
+                    counted[clock.state.value] += 1
+                keep(clock)
     return report
 
 
@@ -106,12 +110,12 @@ def field_values(issue: Issue, key: str) -> list[str]:
     return [str(raw)]
 
 
-def clock_span(issue: Issue, metric: Metric) -> tuple[int, int | None]:
-    """When the metric's clock starts, and when it stopped (None while running)."""
-    if metric is Metric.FIRST_RESPONSE:  # whichever came first: a reply after the resolution is too late to count
+def clock_span(issue: Issue, metric: str) -> tuple[int, int | None]:
+    """When a built-in clock starts, and when it stopped (None while running)."""
+    if metric == Metric.FIRST_RESPONSE:  # whichever came first: a reply after the resolution is too late to count
         stops = [t for t in (issue.first_response, issue.resolved) if t is not None]
         return issue.created, min(stops) if stops else None
-    if metric is Metric.RESOLUTION:
+    if metric == Metric.RESOLUTION:
         return issue.created, issue.resolved
     start = max(issue.updated, issue.created) if issue.updated is not None else issue.created
     return start, issue.resolved
@@ -120,21 +124,89 @@ def clock_span(issue: Issue, metric: Metric) -> tuple[int, int | None]:
 def clock_for(
     issue: Issue,
     policy: Policy,
-    metric: Metric,
+    metric: str,
     target: int,
     as_of: int,
     show_instant: Callable[[int], str],
     restart_on_reclassify: bool = False,
 ) -> Clock:
+    """A built-in clock of the issue at `as_of`."""
     start, stop = clock_span(issue, metric)
     if stop is not None and stop > as_of:
         stop = None  # not stopped yet at the instant being evaluated
     changed = issue.policy_changed_at
     if restart_on_reclassify and changed is not None and changed > start and (stop is None or stop > changed):
         start = changed
+    return measured(issue, policy, metric, target, start, stop, uncounted(issue, policy, metric), as_of, show_instant)
+
+
+def cycle_clocks(
+    issue: Issue, policy: Policy, name: str, target: int, as_of: int, show_instant: Callable[[int], str]
+) -> list[Clock]:
+    """A defined clock of the issue at `as_of`: one per cycle started by then, else one not started."""
+    cycles = [cycle for cycle in issue.cycles.get(name, ()) if cycle.start <= as_of]
+    if not cycles:
+        return [not_started(issue, policy, name, target)]
+    spans = merged((*issue.clock_pauses.get(name, ()), *issue.held))
+    out = []
+    for number, cycle in enumerate(cycles, 1):
+        start, stop, _ = cycle_span(issue, policy, name, cycle, as_of)
+        clock = measured(issue, policy, name, target, start, stop, spans, as_of, show_instant)
+        out.append(replace(clock, cycle=number))
+    return out
+
+
+def not_started(issue: Issue, policy: Policy, name: str, target: int) -> Clock:
+    return Clock(issue, name, policy.name, policy.calendar_name, State.NOT_STARTED, None, None, None, 0, target)
+
+
+def cycle_span(issue: Issue, policy: Policy, name: str, cycle: Cycle, as_of: int) -> tuple[int, int | None, str]:
+    """Where a cycle's clock starts (after `starts_after`), where it stopped by `as_of` (None: running), and
+    what stopped it: its stop trigger, an `at` stop, or the issue's resolution, whichever came first (one that
+    came before the cycle began stops it as it begins)."""
+    clock = policy.clock(name)
+    start = policy.calendar.add_ts(cycle.start, clock.starts_after) if clock.starts_after else cycle.start
+    stops = [(cycle.stop, cycle.stopped_by)] if cycle.stop is not None else []
+    for trigger in clock.stop:
+        moment = issue.first_response if trigger.at == "first_reply" else issue.resolved if trigger.at else None
+        if moment is not None:
+            stops.append((max(moment, cycle.start), trigger.text))
+    if issue.resolved is not None:
+        stops.append((max(issue.resolved, cycle.start), "resolved"))
+    stops = [(moment, by) for moment, by in stops if moment <= as_of]
+    if not stops:
+        return start, None, ""
+    moment, by = min(stops, key=lambda stop: stop[0])
+    return start, moment, by
+
+
+def merged(spans: Spans) -> Spans:
+    """Spans in order with the overlapping ones joined (an open one, without an end, takes in all after it)."""
+    out: list[tuple[int, int | None]] = []
+    for lo, hi in sorted(spans, key=lambda span: span[0]):
+        if out and (out[-1][1] is None or lo <= out[-1][1]):
+            last_lo, last_hi = out[-1]
+            out[-1] = (last_lo, None if hi is None or last_hi is None else max(last_hi, hi))
+        else:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+def measured(
+    issue: Issue,
+    policy: Policy,
+    metric: str,
+    target: int,
+    start: int,
+    stop: int | None,
+    spans: Spans,
+    as_of: int,
+    show_instant: Callable[[int], str],
+) -> Clock:
+    """The clock that ran from `start` to `stop` (None: running at `as_of`), not counting `spans`."""
     end = stop if stop is not None else as_of
     calendar = policy.calendar
-    pauses = pauses_within(uncounted(issue, policy, metric), start, end)
+    pauses = pauses_within(spans, start, end)
     paused = sum(calendar.elapsed_ts(a, b if b is not None else end) for a, b in pauses)  # already clipped
     elapsed = calendar.elapsed_ts(start, end) - paused
     due = instant_reaching(policy, start, target, pauses, as_of)
@@ -160,7 +232,7 @@ def clock_for(
     return replace(clock, level=steps[-1].level, actions=reached[-1:], reached=reached)
 
 
-def uncounted(issue: Issue, policy: Policy, metric: Metric) -> tuple[tuple[int, int | None], ...]:
+def uncounted(issue: Issue, policy: Policy, metric: str) -> tuple[tuple[int, int | None], ...]:
     """What a clock of `metric` does not count, in order: the issue's pauses where the policy pauses the metric,
     and the time it sat resolved before a reopening (closed and paused statuses never overlap)."""
     pauses = issue.pauses if metric in policy.pause else ()

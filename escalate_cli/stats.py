@@ -144,9 +144,11 @@ def summarize(clocks: Iterable[Clock], by: Sequence[str], period: str, tz: tzinf
     rows: dict[tuple[str, str, tuple[str, ...]], Tally] = defaultdict(Tally)
     trend: dict[tuple[str, str], dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
     for clock in clocks:
+        if clock.started_at is None:  # not started: neither met nor missed nor running
+            continue
         group = tuple(_value(clock, key) for key in by)
-        rows[(clock.policy, clock.metric.value, group)].add(clock)
-        trend[(clock.policy, clock.metric.value)][period_of(clock.started_at, period, tz)].add(clock)
+        rows[(clock.policy, clock.metric, group)].add(clock)
+        trend[(clock.policy, clock.metric)][period_of(clock.started_at, period, tz)].add(clock)
     ordered = [Row(p, m, g, t) for (p, m, g), t in sorted(rows.items())]
     return Stats(tuple(by), period, ordered, {key: sorted(periods.items()) for key, periods in sorted(trend.items())})
 
@@ -179,7 +181,8 @@ def summarize_table(table: ClockTable, by: Sequence[str], period: str, tz: tzinf
     groups = [group_column(issues.fields, issues.raw_keys, key).alias(f"_by{n}") for n, key in enumerate(by)]
     names = pl.Series([p.name for p in table.policies], dtype=pl.Utf8)
     started = cells.local(C.STARTED, tz, {"week": "%G-W%V", "day": "%Y-%m-%d"}.get(period, "%Y-%m"))
-    frame = table.clocks.select(C.ROW, C.POLICY, C.METRIC, C.STATE, C.ELAPSED, started.alias("_period")).join(
+    begun = table.clocks.filter(pl.col(C.STARTED).is_not_null())  # not started: neither met nor missed nor running
+    frame = begun.select(C.ROW, C.POLICY, C.METRIC, C.STATE, C.ELAPSED, started.alias("_period")).join(
         issues.frame.select(C.ROW, *groups), on=C.ROW, how="left"
     )
     frame = frame.with_columns(pl.lit(names).gather(pl.col(C.POLICY)).alias("_policy"))

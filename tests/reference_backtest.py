@@ -86,7 +86,7 @@ def _change_points(
         return []
     points = []
     for metric, target in policy.targets.items():
-        key = (issue.id, metric.value)
+        key = (issue.id, metric)
         at_lo = clock_for(issue, policy, metric, target, lo, str, restart)
         points.append((key, lo, at_lo))
         if not at_lo.state.is_running or at_lo.state is State.PAUSED:
@@ -126,7 +126,7 @@ def _observe(
             if change.kind in (ChangeKind.NEW_BREACH, ChangeKind.LEVEL) and change.level:
                 outcome.per_day[day][f"level {change.level}"] += 1
             if change.kind is ChangeKind.STOPPED:
-                outcome.stopped[(clock.policy, clock.metric.value, clock.state.value)] += 1
+                outcome.stopped[(clock.policy, clock.metric, clock.state.value)] += 1
         previous = {key: remember(clock)}
     last = points[-1][1]
     outcome.verdicts[key] = last.state.value

@@ -18,7 +18,7 @@ _ORDER = {State.BREACHED: 0, State.WARNING: 1, State.PAUSED: 2, State.OK: 3, Sta
 
 def urgency_order(clocks: list[Clock]) -> list[Clock]:
     """Breaches first, most overdue first; then warnings, soonest due first; then paused, ok, missed, met."""
-    return sorted(clocks, key=lambda c: (_ORDER[c.state], c.remaining, c.issue.id, c.metric.value))
+    return sorted(clocks, key=lambda c: (_ORDER[c.state], c.remaining, c.issue.id, c.metric))
 
 
 def junit(report: Report, *, tz: tzinfo, fail_on: Severity = Severity.BREACH) -> str:
@@ -51,7 +51,7 @@ def _is_failure(clock: Clock, fail_on: Severity) -> bool:
 
 
 def _testcase(suite: ET.Element, clock: Clock, tz: tzinfo, fail_on: Severity) -> None:
-    case = ET.SubElement(suite, "testcase", classname=clock.policy, name=f"{clock.issue.id} {clock.metric.value}")
+    case = ET.SubElement(suite, "testcase", classname=clock.policy, name=f"{clock.issue.id} {clock.metric}")
     props = ET.SubElement(case, "properties")
     for name, value in (
         ("state", clock.state.value),
@@ -74,9 +74,9 @@ def _testcase(suite: ET.Element, clock: Clock, tz: tzinfo, fail_on: Severity) ->
 def _summary(clock: Clock) -> str:
     title = clock.issue.fields.get("title", "")
     if clock.remaining <= 0 and clock.state.is_running:
-        text = f"{clock.metric.value} {clock.state.value}: overdue by {format_duration(-clock.remaining)}"
+        text = f"{clock.metric} {clock.state.value}: overdue by {format_duration(-clock.remaining)}"
     else:
-        text = f"{clock.metric.value} {clock.state.value}: {format_duration(clock.remaining)} left"
+        text = f"{clock.metric} {clock.state.value}: {format_duration(clock.remaining)} left"
     return f"{clock.issue.id} {text}" + (f" ({title})" if title else "")
 
 
@@ -117,7 +117,7 @@ def _row(clock: Clock, tz: tzinfo) -> str:
     cells = [
         f"{_ICON[clock.state]} {clock.state.value}",
         clock.issue.id,
-        clock.metric.value,
+        clock.metric,
         clock.policy,
         datetime.fromtimestamp(clock.due_at, tz).strftime("%Y-%m-%d %H:%M"),
         timing,
@@ -146,14 +146,14 @@ def github(report: Report, *, tz: tzinfo) -> str:
 
 def _command(kind: str, clock: Clock) -> str:
     where, _, line = clock.issue.where.rpartition(":")
-    props = [f"title={_property(f'SLA {clock.state.value}: {clock.issue.id} {clock.metric.value}')}"]
+    props = [f"title={_property(f'SLA {clock.state.value}: {clock.issue.id} {clock.metric}')}"]
     if where and line.isdigit():
         props[:0] = [f"file={_property(where)}", f"line={line}"]
     if clock.remaining <= 0:
         timing = f"overdue by {format_duration(-clock.remaining)}"
     else:
         timing = f"{format_duration(clock.remaining)} left"
-    parts = [f"{clock.policy}: {clock.metric.value} {timing}", clock.issue.fields.get("title", "")]
+    parts = [f"{clock.policy}: {clock.metric} {timing}", clock.issue.fields.get("title", "")]
     parts += [action.message for action in clock.actions]
     return f"::{kind} {','.join(props)}::{_data(' — '.join(p for p in parts if p))}"
 

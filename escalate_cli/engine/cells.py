@@ -46,7 +46,7 @@ SCHEMA: dict[str, pl.DataType] = {
     CODE: pl.UInt8(),
     ESCALATED: pl.Boolean(),
 }
-_URGENCY = [State.BREACHED, State.WARNING, State.PAUSED, State.OK, State.MISSED, State.MET]
+_URGENCY = [State.BREACHED, State.WARNING, State.PAUSED, State.OK, State.MISSED, State.MET, State.NOT_STARTED]
 _RANK = "rank"
 
 
@@ -106,7 +106,7 @@ def of_clocks(clocks: list[Clock]) -> pl.DataFrame:
         for name, value in (
             (STATE, clock.state.value),
             (ISSUE, clock.issue.id),
-            (METRIC, clock.metric.value),
+            (METRIC, clock.metric),
             (POLICY, clock.policy),
             (LEVEL, clock.level or ""),
             (MESSAGE, _message(clock)),

@@ -15,8 +15,9 @@ import polars as pl
 
 from escalate_cli.business_time import Calendar
 from escalate_cli.engine import schema as S
+from escalate_cli.engine.cycles import cycles_column, pauses_column
 from escalate_cli.engine.kernel import Kernel
-from escalate_cli.model import Metric, Policy, State
+from escalate_cli.model import ClockDef, Metric, Policy, State
 
 Ints = npt.NDArray[np.int64]
 NONE = np.iinfo(np.int64).min  # a missing instant inside numpy arrays
@@ -35,6 +36,9 @@ PAUSED = "paused_seconds"  # Int64
 STATE = "state"  # Utf8: State value
 CODE = "state_code"  # UInt8: the state's index in STATES
 REACHED = "reached"  # Int32: escalation steps reached (running clocks only)
+CYCLE = "cycle"  # Int32: which cycle of the clock (1 for the built-in clocks)
+STOPPED_BY = "stopped_by"  # Utf8: what stopped a defined clock's cycle (null for the built-in clocks)
+FIELDS_AT = "fields_where"  # Utf8: file:line of the row whose fields stood when a cycle started (null: built-in)
 
 
 @dataclass
@@ -57,13 +61,18 @@ def measure(
     as_of: int | Ints,
     kernels: Kernels,
     restart_on_reclassify: bool,
+    last_only: bool = False,
 ) -> pl.DataFrame:
     """The clocks of `rows` (issues under `policy`, with a ROW column), every target of the policy, at `as_of`:
-    one instant, or one per row (`backtest` measures each version of an issue at its own instants)."""
+    one instant, or one per row (`backtest` measures each version of an issue at its own instants). A defined
+    clock gives one per cycle (`last_only`: its latest), or one not started."""
     instants = np.broadcast_to(np.asarray(as_of, dtype=np.int64), (rows.height,))
     out = []
     for order, metric in enumerate(policy.targets):
-        measured, at = (rows, instants) if metric is not Metric.FIRST_RESPONSE else replying(rows, instants)
+        if metric in policy.clocks:
+            out.append(measure_cycles(rows, policy, policy_index, order, metric, instants, kernels, last_only))
+            continue
+        measured, at = (rows, instants) if metric != Metric.FIRST_RESPONSE else replying(rows, instants)
         out.append(measure_one(measured, policy, policy_index, order, metric, at, kernels, restart_on_reclassify))
     return pl.concat(out) if out else pl.DataFrame()
 
@@ -81,72 +90,194 @@ def measure_one(
     policy: Policy,
     policy_index: int,
     order: int,
-    metric: Metric,
+    metric: str,
     as_of: Ints,
     kernels: Kernels,
     restart_on_reclassify: bool,
 ) -> pl.DataFrame:
-    """The clock of one of the policy's targets (the `order`-th) for each row, at each row's instant."""
+    """The clock of one of the policy's built-in targets (the `order`-th) for each row, at each row's instant."""
     target = policy.targets[metric]
-    columns = _clock(rows, policy, metric, target, as_of, kernels(policy.calendar), restart_on_reclassify)
+    start, stop, end = _span_at(rows, metric, as_of, restart_on_reclassify)
+    pauses = _Pauses.within(rows, start, end, _uncounted(rows, policy, metric), metric in policy.pause)
+    columns = _clock(policy, target, start, stop, end, pauses, as_of, kernels(policy.calendar))
+    return _clock_frame(rows.get_column(ROW), policy, policy_index, order, metric, target, columns)
+
+
+def _clock_frame(
+    row: pl.Series,
+    policy: Policy,
+    policy_index: int,
+    order: int,
+    metric: str,
+    target: int,
+    columns: dict[str, Ints],
+    cycle: pl.Series | None = None,
+    stopped_by: pl.Series | None = None,
+    fields_at: pl.Series | None = None,
+) -> pl.DataFrame:
     reached = _reached(policy, target, columns[ELAPSED], columns[STOPPED] == NONE)
-    stopped = columns.pop(STOPPED)
     states = columns.pop(STATE)
-    n = rows.height
+    n = len(row)
+    instants = {name: pl.Series(values, dtype=pl.Int64) for name, values in columns.items()}
+    for name in (STARTED, DUE, STOPPED):
+        instants[name] = (
+            instants[name].replace(NONE, None) if name == STOPPED or (states == NOT_STARTED).any() else (instants[name])
+        )
     return pl.DataFrame(
         {
-            ROW: rows.get_column(ROW),
+            ROW: row,
             ORDER: pl.Series([order] * n, dtype=pl.UInt32),
             POLICY: pl.Series([policy_index] * n, dtype=pl.Int32),
-            METRIC: pl.Series([metric.value] * n, dtype=pl.Utf8),
+            METRIC: pl.Series([metric] * n, dtype=pl.Utf8),
             TARGET: pl.Series([target] * n, dtype=pl.Int64),
-            **{name: pl.Series(values, dtype=pl.Int64) for name, values in columns.items()},
-            STOPPED: pl.Series(stopped, dtype=pl.Int64).replace(NONE, None),
+            STARTED: instants[STARTED],
+            DUE: instants[DUE],
+            ELAPSED: instants[ELAPSED],
+            PAUSED: instants[PAUSED],
+            STOPPED: instants[STOPPED],
             STATE: pl.Series(STATES, dtype=pl.Utf8).gather(states),
             CODE: pl.Series(states, dtype=pl.UInt8),
             REACHED: pl.Series(reached, dtype=pl.Int32),
+            CYCLE: cycle if cycle is not None else pl.Series([1] * n, dtype=pl.Int32),
+            STOPPED_BY: stopped_by if stopped_by is not None else pl.Series([None] * n, dtype=pl.Utf8),
+            FIELDS_AT: fields_at if fields_at is not None else pl.Series([None] * n, dtype=pl.Utf8),
         }
     )
 
 
-def reaching(
-    rows: pl.DataFrame, policy: Policy, metric: Metric, seconds: list[int], as_of: Ints, kernels: Kernels, restart: bool
-) -> list[Ints]:
-    """For clocks running and not paused at `as_of` (per row): the instant each reaches each of `seconds` of
-    business time, if it runs on (`sla.instant_reaching`); where a warning, the due time or a step comes."""
-    start, _, end = _span_at(rows, metric, as_of, restart)
-    pauses = _Pauses.within(rows, start, end, metric in policy.pause)
-    kernel = kernels(policy.calendar)
-    return [_due(kernel, start, amount, pauses, as_of) for amount in seconds]
+def measure_cycles(
+    rows: pl.DataFrame,
+    policy: Policy,
+    policy_index: int,
+    order: int,
+    name: str,
+    as_of: Ints,
+    kernels: Kernels,
+    last_only: bool = False,
+) -> pl.DataFrame:
+    """A defined clock's cycles started by each row's instant, each measured as `sla.cycle_clocks` does (the
+    latest only, with `last_only`); a row with none gives one clock not started."""
+    target, kernel = policy.targets[name], kernels(policy.calendar)
+    cycles = cycle_rows(rows, policy.clock(name), as_of, last_only)
+    started = cycles.filter(pl.col(CYCLE).is_not_null())
+    at = started.get_column("_as_of").to_numpy()
+    start, stop, by = _cycle_span(started, policy.clock(name), at, kernel)
+    end = np.where(stop == NONE, at, stop)
+    pauses = _Pauses.within(started, start, end, [pauses_column(name), S.HELD], False)
+    columns = _clock(policy, target, start, stop, end, pauses, at, kernel)
+    parts = [
+        _clock_frame(
+            started.get_column(ROW),
+            policy,
+            policy_index,
+            order,
+            name,
+            target,
+            columns,
+            started.get_column(CYCLE),
+            pl.Series(by.tolist(), dtype=pl.Utf8),
+            started.get_column("fields_where").replace("", None),
+        )
+    ]
+    waiting = cycles.filter(pl.col(CYCLE).is_null())
+    if waiting.height:
+        n = waiting.height
+        nothing = np.full(n, NONE, dtype=np.int64)
+        zero = np.zeros(n, dtype=np.int64)
+        idle = {
+            STARTED: nothing,
+            DUE: nothing,
+            STOPPED: nothing,
+            ELAPSED: zero,
+            PAUSED: zero,
+            STATE: np.full(n, NOT_STARTED),
+        }
+        parts.append(
+            _clock_frame(
+                waiting.get_column(ROW),
+                policy,
+                policy_index,
+                order,
+                name,
+                target,
+                idle,
+                pl.Series([None] * n, dtype=pl.Int32),
+            )
+        )
+    out = pl.concat(parts)
+    return out.with_columns(pl.col(STARTED).replace(NONE, None), pl.col(DUE).replace(NONE, None))
 
 
-STATES = [s.value for s in (State.OK, State.WARNING, State.BREACHED, State.PAUSED, State.MET, State.MISSED)]
-OK, WARNING, BREACHED, PAUSED_STATE, MET, MISSED = range(6)
+def cycle_rows(rows: pl.DataFrame, clock: ClockDef, as_of: Ints, last_only: bool) -> pl.DataFrame:
+    """One row per cycle started by each row's instant (`_as_of`), numbered from 1 (CYCLE), with its start,
+    stop and the rest of the issue's row; a row with none keeps one row with CYCLE null."""
+    column = cycles_column(clock.name)
+    numbered = rows.with_columns(
+        pl.Series("_as_of", as_of, dtype=pl.Int64),
+        pl.int_ranges(1, pl.col(column).list.len() + 1, dtype=pl.Int32).alias(CYCLE),
+    )
+    exploded = numbered.explode(column, CYCLE).unnest(column)
+    begun = exploded.filter(pl.col("start").is_not_null() & (pl.col("start") <= pl.col("_as_of")))
+    if last_only:
+        begun = begun.filter(pl.col(CYCLE) == pl.col(CYCLE).max().over(ROW))
+    waiting = numbered.filter(~pl.col(ROW).is_in(begun.get_column(ROW).implode())).drop(column, CYCLE)
+    return pl.concat([begun, waiting], how="diagonal_relaxed")
+
+
+def _cycle_span(
+    cycles: pl.DataFrame, clock: ClockDef, as_of: Ints, kernel: Kernel
+) -> tuple[Ints, Ints, npt.NDArray[np.object_]]:
+    """`sla.cycle_span` by columns: each cycle's start (after `starts_after`), its stop by `as_of` (NONE:
+    running) and what stopped it (None while running)."""
+    begin = _instants(cycles, "start")
+    n = len(begin)
+    start = kernel.add(begin, np.full(n, clock.starts_after, dtype=np.int64)) if clock.starts_after else begin
+    candidates = [(_instants(cycles, "stop"), np.array(cycles.get_column("stopped_by").to_list(), dtype=object))]
+    resolved = _instants(cycles, S.RESOLVED)
+    for trigger in clock.stop:
+        if trigger.at is not None:
+            moment = _instants(cycles, S.FIRST_RESPONSE) if trigger.at == "first_reply" else resolved
+            candidates.append((np.where(moment == NONE, NONE, np.maximum(moment, begin)), np.full(n, trigger.text)))
+    candidates.append((np.where(resolved == NONE, NONE, np.maximum(resolved, begin)), np.full(n, "resolved")))
+    stop = np.full(n, NONE, dtype=np.int64)
+    by = np.full(n, None, dtype=object)
+    for moment, said in candidates:
+        moment = np.where(moment > as_of, NONE, moment)
+        better = (moment != NONE) & ((stop == NONE) | (moment < stop))
+        stop = np.where(better, moment, stop)
+        by[better] = said[better]
+    return start, stop, by
+
+
+STATES = [
+    s.value for s in (State.OK, State.WARNING, State.BREACHED, State.PAUSED, State.MET, State.MISSED, State.NOT_STARTED)
+]
+OK, WARNING, BREACHED, PAUSED_STATE, MET, MISSED, NOT_STARTED = range(7)
 
 
 def _instants(rows: pl.DataFrame, name: str) -> Ints:
     return rows.get_column(name).fill_null(NONE).to_numpy().astype(np.int64, copy=False)
 
 
-def stop_of(rows: pl.DataFrame, metric: Metric) -> Ints:
-    """Where each row's clock for `metric` stops, whenever that is (NONE: it does not)."""
+def stop_of(rows: pl.DataFrame, metric: str) -> Ints:
+    """Where each row's built-in clock for `metric` stops, whenever that is (NONE: it does not)."""
     return _span(rows, metric)[1]
 
 
-def _span(rows: pl.DataFrame, metric: Metric) -> tuple[Ints, Ints]:
-    """When the metric's clock starts, and when it stopped (NONE while running): `sla.clock_span`."""
+def _span(rows: pl.DataFrame, metric: str) -> tuple[Ints, Ints]:
+    """When a built-in clock starts, and when it stopped (NONE while running): `sla.clock_span`."""
     created = _instants(rows, S.CREATED)
     resolved = _instants(rows, S.RESOLVED)
-    if metric is Metric.FIRST_RESPONSE:
+    if metric == Metric.FIRST_RESPONSE:
         first = _instants(rows, S.FIRST_RESPONSE)  # whichever came first (sla.clock_span)
         return created, np.where((first != NONE) & ((resolved == NONE) | (first < resolved)), first, resolved)
-    if metric is Metric.RESOLUTION:
+    if metric == Metric.RESOLUTION:
         return created, resolved
     updated = _instants(rows, S.UPDATED)
     return np.where(updated != NONE, np.maximum(updated, created), created), resolved
 
 
-def _span_at(rows: pl.DataFrame, metric: Metric, as_of: Ints, restart: bool) -> tuple[Ints, Ints, Ints]:
+def _span_at(rows: pl.DataFrame, metric: str, as_of: Ints, restart: bool) -> tuple[Ints, Ints, Ints]:
     """Where each clock started, where it stopped by `as_of` (NONE: running), and the end of what it measured."""
     start, stop = _span(rows, metric)
     stop = np.where(stop > as_of, NONE, stop)  # not stopped yet at the instant evaluated
@@ -158,12 +289,16 @@ def _span_at(rows: pl.DataFrame, metric: Metric, as_of: Ints, restart: bool) -> 
     return start, stop, np.where(running, as_of, stop)
 
 
+def _uncounted(rows: pl.DataFrame, policy: Policy, metric: str) -> list[str]:
+    """The span columns a built-in clock does not count (`sla.uncounted`)."""
+    return [S.PAUSES, S.HELD] if metric in policy.pause else [S.HELD]
+
+
 def _clock(
-    rows: pl.DataFrame, policy: Policy, metric: Metric, target: int, as_of: Ints, kernel: Kernel, restart: bool
+    policy: Policy, target: int, start: Ints, stop: Ints, end: Ints, pauses: _Pauses, as_of: Ints, kernel: Kernel
 ) -> dict[str, Ints]:
-    start, stop, end = _span_at(rows, metric, as_of, restart)
+    """The clock that ran from `start` to `stop` (NONE: running; `end`: where what it measured ends)."""
     running = stop == NONE
-    pauses = _Pauses.within(rows, start, end, metric in policy.pause)
     if len(start):  # open seconds at each instant, counted once: spans are their differences
         first, last = int(min(start.min(), as_of.min())), int(max(end.max(), as_of.max()))
         at_start, at_end, at_lo, at_hi = (
@@ -210,13 +345,12 @@ class _Pauses:
         return hi
 
     @classmethod
-    def within(cls, rows: pl.DataFrame, start: Ints, end: Ints, pausing: bool) -> _Pauses:
-        """`pausing`: the policy pauses this metric (else only the time resolved before a reopening counts)."""
-        since = _instants(rows, S.PAUSED_SINCE) if pausing else np.full(rows.height, NONE)
+    def within(cls, rows: pl.DataFrame, start: Ints, end: Ints, columns: list[str], open_since: bool) -> _Pauses:
+        """The spans of `columns` (lists of from/to), and with `open_since` the one open pause of a snapshot
+        (PAUSED_SINCE). Spans of several columns that overlap count once (`sla.merged`)."""
+        since = _instants(rows, S.PAUSED_SINCE) if open_since else np.full(rows.height, NONE)
         one = np.flatnonzero(since != NONE)  # the one open pause of a snapshot
-        lists = [
-            n for n in ([S.PAUSES, S.HELD] if pausing else [S.HELD]) if rows.get_column(n).null_count() < rows.height
-        ]
+        lists = [n for n in columns if n in rows.columns and rows.get_column(n).null_count() < rows.height]
         listed = (
             pl.concat(
                 [
@@ -236,6 +370,8 @@ class _Pauses:
         to = np.concatenate([np.full(len(one), NONE), listed.get_column("to").fill_null(NONE).to_numpy()])
         order = np.lexsort((begin, row))
         row, begin, to = row[order], begin[order], to.astype(np.int64)[order]
+        if len(lists) > 1 and S.PAUSES not in lists:  # a defined clock's own pauses and the time held resolved
+            row, begin, to = _merged(row, begin, to)
         lo = np.maximum(begin, start[row])
         ended = to != NONE
         kept = np.where(ended, (lo < end[row]) & (to > lo), lo <= end[row])
@@ -244,6 +380,37 @@ class _Pauses:
         edge = np.ones(len(row) + 1, dtype=bool)
         edge[1:-1] = row[1:] != row[:-1]
         return cls(row, lo, np.where(is_open, NONE, to), is_open, edge[1:], edge[:-1])
+
+
+def _merged(row: Ints, begin: Ints, to: Ints) -> tuple[Ints, Ints, Ints]:
+    """Spans in order (by row, then begin) with those of a row that overlap joined (NONE: no end)."""
+    if not len(row):
+        return row, begin, to
+    endless = np.iinfo(np.int64).max
+    spans = pl.DataFrame({"row": row, "from": begin, "to": np.where(to == NONE, endless, to)})
+    before = pl.col("to").cum_max().shift(1).over("row")
+    grouped = spans.with_columns((before.is_null() | (pl.col("from") > before)).cum_sum().alias("_g"))
+    joined = grouped.group_by("_g", maintain_order=True).agg(
+        pl.col("row").first(), pl.col("from").min(), pl.col("to").max()
+    )
+    out_to = joined.get_column("to").to_numpy()
+    return (
+        joined.get_column("row").to_numpy().astype(np.int64),
+        joined.get_column("from").to_numpy().astype(np.int64),
+        np.where(out_to == endless, NONE, out_to).astype(np.int64),
+    )
+
+
+def reaching(
+    rows: pl.DataFrame, policy: Policy, metric: str, seconds: list[int], as_of: Ints, kernels: Kernels, restart: bool
+) -> list[Ints]:
+    """For built-in clocks running and not paused at `as_of` (per row): the instant each reaches each of
+    `seconds` of business time, if it runs on (`sla.instant_reaching`); where a warning, the due time or a step
+    comes."""
+    start, _, end = _span_at(rows, metric, as_of, restart)
+    pauses = _Pauses.within(rows, start, end, _uncounted(rows, policy, metric), metric in policy.pause)
+    kernel = kernels(policy.calendar)
+    return [_due(kernel, start, amount, pauses, as_of) for amount in seconds]
 
 
 def _due(kernel: Kernel, start: Ints, target: int, pauses: _Pauses, as_of: Ints) -> Ints:

@@ -8,12 +8,17 @@ note, by `history.resolve`, the scalar fold, which is also the oracle `replay` i
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import polars as pl
 
 from escalate_cli.engine import schema as S
 from escalate_cli.engine.build import with_status
+from escalate_cli.engine.cycles import AT, FILE, ROLE, N, with_cycles
 from escalate_cli.engine.frame import IssueFrame, from_issues, to_issues
-from escalate_cli.model import Issue, Policy, Problem, Statuses
+from escalate_cli.model import ClockDef, Condition, Issue, Policy, Problem, Statuses
+
+Messages = Mapping[str, tuple[Condition, ...]]  # which rows are whose messages (`Config.messages`)
 
 
 def at_instant(
@@ -24,14 +29,19 @@ def at_instant(
     policies: tuple[Policy, ...],
     only: str | None = None,
     record_key: str | None = None,
+    clocks: tuple[ClockDef, ...] = (),
+    messages: Messages | None = None,
 ) -> tuple[IssueFrame, list[Problem]]:
     """`only`: the id of the one issue wanted (`explain`); whether the rows are an event log is still decided
-    over every id, so that it stands as it would among the others."""
+    over every id, so that it stands as it would among the others. `clocks`: the defined clocks, whose cycles
+    each issue gets (`engine.cycles`); `messages`: read rows these pick as messages, not as rows of fields."""
+    rows, said = split_messages(rows, as_of, messages)
     frame = rows.frame
     repeats = frame.height != frame.get_column(S.ID).n_unique()
     if not repeats and history is not True:
         snapshot = frame if only is None else frame.filter(pl.col(S.ID) == only)
-        return IssueFrame(with_status(snapshot, statuses), rows.fields, rows.raw_keys, rows.objects, rows.single), []
+        folded = IssueFrame(with_status(snapshot, statuses), rows.fields, rows.raw_keys, rows.objects, rows.single)
+        return _with_cycles(folded, _as_events(IssueFrame(snapshot, *_rest(rows))), said, clocks, as_of), []
     from escalate_cli.history import resolve
     from escalate_cli.sla import policy_name
 
@@ -40,15 +50,85 @@ def at_instant(
         frame = frame.filter(pl.col(S.ID) == only)
     chosen = IssueFrame(frame, rows.fields, rows.raw_keys, rows.objects, rows.single)
     if is_log:
-        return replay(chosen, as_of, statuses, policies), []
+        folded, events = _replayed(chosen, as_of, statuses, policies)
+        fields = IssueFrame(events.with_columns(pl.col("_n").cast(pl.Int64).alias(N)), *_rest(rows))
+        return _with_cycles(folded, fields, said, clocks, as_of), []
     issues, notes = resolve(groups(chosen), as_of, statuses, is_log, policy_name(policies), record_key)
-    return from_issues(issues, rows.fields, rows.raw_keys), notes
+    folded = from_issues(issues, rows.fields, rows.raw_keys)
+    return _with_cycles(folded, _as_events(folded), said, clocks, as_of), notes
+
+
+def _rest(rows: IssueFrame) -> tuple[tuple[str, ...], tuple[str, ...], Sequence[Issue], frozenset[str]]:
+    return rows.fields, rows.raw_keys, rows.objects, rows.single
+
+
+def _as_events(rows: IssueFrame) -> IssueFrame:
+    """A snapshot's rows as the one row of fields of each issue's history, at its last update."""
+    frame = rows.frame.with_columns(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(N),
+        pl.coalesce(S.UPDATED, S.CREATED).alias(AT),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias(FILE),
+    )
+    return IssueFrame(frame, *_rest(rows))
+
+
+def _with_cycles(
+    folded: IssueFrame, fields: IssueFrame, messages: pl.DataFrame | None, clocks: tuple[ClockDef, ...], as_of: int
+) -> IssueFrame:
+    if not clocks:
+        return folded
+    if messages is not None:  # each message to the issue of its id, by its number in the folded frame
+        numbers = folded.frame.select(S.ID, pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(N))
+        messages = messages.filter(pl.col(AT) <= as_of).join(numbers, on=S.ID)
+    return with_cycles(folded, fields, messages, clocks)
+
+
+NOTE_WORDS = ("false", "no", "0", "n", "f")  # a `public` value that makes a message an internal note
+
+
+def split_messages(rows: IssueFrame, as_of: int, messages: Messages | None) -> tuple[IssueFrame, pl.DataFrame | None]:
+    """The rows of fields, and the rows `messages` picks as messages (ID, AT, FILE, WHERE, ROLE; a row whose
+    `public` column says false is an internal note and neither). None: messages are not read."""
+    if messages is None:
+        return rows, None
+    from escalate_cli.config import NOTE_COLUMN
+    from escalate_cli.engine.match import condition_holds
+
+    role: pl.Expr = pl.lit(None, pl.Utf8)
+    for name, conditions in reversed(list(messages.items())):
+        picked = pl.lit(True)
+        for condition in conditions:
+            picked = picked & condition_holds(rows, condition)
+        role = pl.when(picked).then(pl.lit(name)).otherwise(role)
+    note = pl.lit(False)
+    if NOTE_COLUMN in rows.raw_keys:
+        first = pl.col(S.raw(NOTE_COLUMN)).list.first().str.strip_chars().str.to_lowercase()
+        note = first.is_in(pl.Series(NOTE_WORDS).implode()).fill_null(False)
+    marked = rows.frame.with_columns(
+        pl.when(note).then(pl.lit("")).otherwise(role).alias(ROLE),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias(FILE),
+    )
+    found = marked.filter(pl.col(ROLE).is_not_null())
+    if not found.height:
+        return rows, None
+    kept = marked.filter(pl.col(ROLE).is_null()).drop(ROLE, FILE)
+    said = found.filter(pl.col(ROLE) != "").select(
+        S.ID, pl.coalesce(S.UPDATED, S.CREATED).alias(AT), FILE, S.WHERE, ROLE
+    )
+    return IssueFrame(kept, *_rest(rows)), said
 
 
 _AT, _FILE, _RANK, _K = "_at", "_file", "_rank", "_k"  # an event's instant, file order, its id's, its place
 
 
 def replay(rows: IssueFrame, as_of: int, statuses: Statuses, policies: tuple[Policy, ...]) -> IssueFrame:
+    """Each issue as its event log shows it at `as_of` (`_replayed`)."""
+    return _replayed(rows, as_of, statuses, policies)[0]
+
+
+def _replayed(
+    rows: IssueFrame, as_of: int, statuses: Statuses, policies: tuple[Policy, ...]
+) -> tuple[IssueFrame, pl.DataFrame]:
     """`history.fold` of every id by columns: each issue as its event log shows it at `as_of`, in the order the
     ids first appear; ids with no event yet are left out.
 
@@ -79,7 +159,8 @@ def replay(rows: IssueFrame, as_of: int, statuses: Statuses, policies: tuple[Pol
     folded = folded.drop("_starts", "_ends").join(pauses, on=S.ID, how="left", maintain_order="left")
     held = _held(events, statuses).group_by(S.ID).agg(pl.struct("from", "to").alias(S.HELD))
     folded = folded.join(held, on=S.ID, how="left", maintain_order="left")
-    return IssueFrame(_split(folded).select(rows.frame.columns), rows.fields, rows.raw_keys, rows.objects, rows.single)
+    out = IssueFrame(_split(folded).select(rows.frame.columns), rows.fields, rows.raw_keys, rows.objects, rows.single)
+    return out, events
 
 
 VALID_FROM, VALID_TO = "valid_from", "valid_to"  # Int64: the span [from, to) in which a version stands

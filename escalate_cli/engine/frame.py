@@ -10,8 +10,10 @@ from typing import Any
 import polars as pl
 
 from escalate_cli.engine import schema as S
-from escalate_cli.model import Issue
+from escalate_cli.model import Cycle, Issue
 from escalate_cli.sla import field_values
+
+CYCLES, PAUSES = "cycles:", "clock_pauses:"  # prefixes of each defined clock's columns (`engine.cycles`)
 
 
 @dataclass
@@ -95,6 +97,16 @@ def _issue(issues: IssueFrame, row: Mapping[str, Any]) -> Issue:
         policy_changed_at=row[S.CHANGED],
         previous_policy=row[S.PREVIOUS],
         replies_known=row.get(S.REPLIES) is not False,
+        cycles={
+            key.removeprefix(CYCLES): tuple(Cycle(**cycle) for cycle in value or ())
+            for key, value in row.items()
+            if key.startswith(CYCLES)
+        },
+        clock_pauses={
+            key.removeprefix(PAUSES): tuple((span["from"], span["to"]) for span in value or ())
+            for key, value in row.items()
+            if key.startswith(PAUSES)
+        },
     )
 
 

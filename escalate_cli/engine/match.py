@@ -23,7 +23,7 @@ def with_policy(issues: IssueFrame, policies: tuple[Policy, ...]) -> pl.DataFram
     for index, policy in reversed(list(enumerate(policies))):
         holds = pl.lit(True)
         for condition in policy.match:
-            holds = holds & _holds(issues, condition)
+            holds = holds & condition_holds(issues, condition)
         choice = (
             pl.when(holds)
             .then(pl.lit(index, pl.Int32))
@@ -32,7 +32,8 @@ def with_policy(issues: IssueFrame, policies: tuple[Policy, ...]) -> pl.DataFram
     return frame.with_columns((choice if choice is not None else pl.lit(None, pl.Int32)).alias(POLICY))
 
 
-def _holds(issues: IssueFrame, condition: Condition) -> pl.Expr:
+def condition_holds(issues: IssueFrame, condition: Condition) -> pl.Expr:
+    """Where `condition` holds, for each row of `issues.frame` (false where its column is missing)."""
     key = condition.key
     if key in (S.ID, *issues.fields):
         column, is_list = key, False

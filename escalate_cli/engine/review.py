@@ -59,7 +59,8 @@ def review(table: ClockTable, by: Sequence[str], period: str, tz: tzinfo, as_of:
 def _frame(table: ClockTable, period: str, tz: tzinfo) -> pl.DataFrame:
     names = pl.Series([p.name for p in table.policies], dtype=pl.Utf8)
     started = cells.local(C.STARTED, tz, _LAYOUTS.get(period, "%Y-%m"))
-    return table.clocks.select(
+    begun = table.clocks.filter(pl.col(C.STARTED).is_not_null())  # not started: no attainment, no backlog
+    return begun.select(
         C.ROW,
         C.POLICY,
         C.METRIC,

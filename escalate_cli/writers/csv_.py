@@ -62,7 +62,7 @@ def row(clock: Clock, tz: tzinfo, extra: list[str]) -> list[object]:
     issue = clock.issue
     return [
         text(issue.id),
-        clock.metric.value,
+        clock.metric,
         text(clock.policy),
         text(clock.calendar),
         clock.state.value,

@@ -43,6 +43,9 @@ def render_text(story: Explanation, *, tz: tzinfo) -> str:
 
 def _clock(story: ClockStory, tz: tzinfo) -> list[str]:
     clock = story.clock
+    name = clock.metric + (f" cycle {clock.cycle}" if story.defined else "")
+    if clock.started_at is None:
+        return [f"{clock.metric}: {story.started_by}"]
     state = clock.state.value + (f", {clock.level}" if clock.level else "")
     if clock.state.is_running:
         left = (
@@ -53,11 +56,13 @@ def _clock(story: ClockStory, tz: tzinfo) -> list[str]:
     else:
         left = f"used {format_duration(clock.elapsed)} of {format_duration(clock.target)}"
     lines = [
-        f"{clock.metric.value}: {state} — {left} (calendar {clock.calendar})",
+        f"{name}: {state} — {left} (calendar {clock.calendar})",
         f"  started  {_when(clock.started_at, tz)}  ({story.started_by})",
     ]
     if clock.stopped_at is not None:
-        lines.append(f"  stopped  {_when(clock.stopped_at, tz)}")
+        lines.append(
+            f"  stopped  {_when(clock.stopped_at, tz)}" + (f"  ({story.stopped_by})" if story.stopped_by else "")
+        )
     spans = list(story.spans)
     half = MAX_SPANS // 2
     shown = spans if len(spans) <= MAX_SPANS else [*spans[:half], None, *spans[-half:]]
@@ -114,13 +119,15 @@ def render_json(story: Explanation, *, tz: tzinfo) -> str:
 def _clock_json(story: ClockStory, tz: tzinfo) -> dict[str, object]:
     clock = story.clock
     return {
-        "metric": clock.metric.value,
+        "metric": clock.metric,
+        **({"cycle": clock.cycle} if story.defined else {}),
         "state": clock.state.value,
         "level": clock.level,
         "calendar": clock.calendar,
         "started_at": iso(clock.started_at, tz),
         "started_by": story.started_by,
         "stopped_at": iso(clock.stopped_at, tz),
+        **({"stopped_by": story.stopped_by or None} if story.defined else {}),
         "due_at": iso(clock.due_at, tz),
         "elapsed_seconds": clock.elapsed,
         "target_seconds": clock.target,

@@ -106,7 +106,7 @@ def result_text(clock: Clock, tz: tzinfo) -> str:
     global _last_issue, _last_tail
     if issue is not _last_issue:
         _last_issue, _last_tail = issue, issue_part(issue.fields, labels_text(issue.labels), _quoted(issue.where))
-    key = (clock.metric.value, clock.policy, clock.calendar, clock.target)
+    key = (clock.metric, clock.policy, clock.calendar, clock.target)
     template = _templates.get(key) or _templates.setdefault(key, result_template(*key))
     return template % (
         _quoted(issue.id),
@@ -255,7 +255,7 @@ def result(clock: Clock, tz: tzinfo) -> dict[str, object]:
     issue = clock.issue
     return {
         "issue": issue.id,
-        "metric": clock.metric.value,
+        "metric": clock.metric,
         "policy": clock.policy,
         "calendar": clock.calendar,
         "state": clock.state.value,

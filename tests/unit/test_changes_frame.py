@@ -40,9 +40,9 @@ def test_changes_by_columns_are_the_changes_of_the_clocks(tmp_path, name, seed):
     rng = random.Random(seed)
     before_clocks, before_frame = at(BASE - rng.randrange(1, 30) * H)
     now_clocks, now_frame = at(BASE)
-    previous = {(c.issue.id, c.metric.value): remember(c) for c in before_clocks.clocks}
+    previous = {(c.issue.id, c.metric): remember(c) for c in before_clocks.clocks}
     dropped = set(rng.sample(sorted(previous), len(previous) // 10))  # clocks the last run had and this one lacks
-    now_kept = [c for c in now_clocks.clocks if (c.issue.id, c.metric.value) not in dropped]
+    now_kept = [c for c in now_clocks.clocks if (c.issue.id, c.metric) not in dropped]
     expected = diff(previous, now_kept)
     assert {c.kind.value for c in expected} >= {"new breach", "disappeared"}
     remembered = remembered_frame(cells.of_report(before_frame, config.timezone))

@@ -154,7 +154,7 @@ def test_attainment_percentiles_and_trend():
 def brute_force(groups, config, start, end, every):
     counts: Counter[str] = Counter()
     issues, _ = resolve(groups, start, config.statuses, True, policy_name(config.policies))
-    previous = {(c.issue.id, c.metric.value): remember(c) for c in evaluate(issues, config.policies, start, str).clocks}
+    previous = {(c.issue.id, c.metric): remember(c) for c in evaluate(issues, config.policies, start, str).clocks}
     final = {}
     for step in range(start + every, end + 1, every):
         issues, _ = resolve(groups, step, config.statuses, True, policy_name(config.policies))
@@ -163,7 +163,7 @@ def brute_force(groups, config, start, end, every):
             counts[change.kind.value] += 1
             if change.kind in (ChangeKind.NEW_BREACH, ChangeKind.LEVEL) and change.level:
                 counts[f"level {change.level}"] += 1
-        previous = {(c.issue.id, c.metric.value): remember(c) for c in clocks}
+        previous = {(c.issue.id, c.metric): remember(c) for c in clocks}
         final = {key: r.state for key, r in previous.items()}
     return counts, final
 

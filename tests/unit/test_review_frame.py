@@ -48,7 +48,7 @@ def test_the_review_by_columns_counts_what_the_clocks_say(tmp_path, name, period
             first.setdefault(step.level, step)
         for level, step in first.items():
             moment = period_of(clock.started_at, period, tz)
-            levels[(clock.policy, clock.metric.value)][moment][level] += clock.elapsed >= step.elapsed_at(clock.target)
+            levels[(clock.policy, clock.metric)][moment][level] += clock.elapsed >= step.elapsed_at(clock.target)
     expected_levels = {key: {m: dict(c) for m, c in per.items()} for key, per in levels.items()}
     assert got.levels == expected_levels
     assert any(n for per in got.levels.values() for counts in per.values() for n in counts.values()) or not any(
@@ -57,7 +57,7 @@ def test_the_review_by_columns_counts_what_the_clocks_say(tmp_path, name, period
     for clock in clocks:  # where a running clock has announced its steps, the review agrees with them
         if clock.state.is_running and clock.reached:
             moment = period_of(clock.started_at, period, tz)
-            assert all(got.levels[(clock.policy, clock.metric.value)][moment][a.level] for a in clock.reached)
+            assert all(got.levels[(clock.policy, clock.metric)][moment][a.level] for a in clock.reached)
 
     running = [c for c in clocks if c.state in RUNNING]
     expected_backlog = []
@@ -77,10 +77,10 @@ def test_the_review_by_columns_counts_what_the_clocks_say(tmp_path, name, period
     )
     assert got.at_risk_total == len(soon)
     assert [(r.id, r.metric, r.remaining) for r in got.at_risk] == [
-        (c.issue.id, c.metric.value, c.remaining) for c in soon[:AT_RISK_SHOWN]
+        (c.issue.id, c.metric, c.remaining) for c in soon[:AT_RISK_SHOWN]
     ] or _ties_only(got.at_risk, soon)
 
-    resolved = [c for c in clocks if c.metric.value == "resolution" and c.state in (State.MET, State.MISSED)]
+    resolved = [c for c in clocks if c.metric == "resolution" and c.state in (State.MET, State.MISSED)]
     expected_distribution = []
     for label, low, high in SHARE_BUCKETS:
         inside = [c for c in resolved if c.elapsed / c.target >= low and (high is None or c.elapsed / c.target < high)]

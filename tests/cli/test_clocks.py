@@ -1,0 +1,267 @@
+"""Clocks of `clocks:`, from the command line: scenarios from the documented behaviour of RT, Zammad and GLPI, the
+OLA of a team over an event log, not started, delayed starts, `explain` per cycle, and located config mistakes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cli.test_check import run
+
+CALENDAR = """\
+timezone: UTC
+calendars:
+  office: {hours: {mon-fri: ["09:00-17:00"]}}
+"""
+
+# Mon 2026-06-01 .. Fri 2026-06-05: office hours 09-17
+MESSAGES = """\
+id,created,author_role,public
+T-1,2026-06-01T09:00:00Z,customer,true
+T-1,2026-06-01T09:30:00Z,customer,true
+T-1,2026-06-01T10:00:00Z,agent,false
+T-1,2026-06-01T11:00:00Z,agent,true
+T-1,2026-06-01T13:00:00Z,customer,true
+T-1,2026-06-01T14:00:00Z,agent,true
+T-1,2026-06-01T15:00:00Z,agent,true
+T-1,2026-06-02T10:00:00Z,customer,true
+"""
+ISSUES = """\
+id,created,updated,status,title
+T-1,2026-06-01T08:55:00Z,2026-06-01T08:55:00Z,open,printer on fire
+T-2,2026-06-01T12:00:00Z,2026-06-01T12:00:00Z,open,nobody wrote
+"""
+
+
+def _write(tmp_path, config, **files):
+    (tmp_path / "c.yaml").write_text(CALENDAR + config, encoding="utf-8")
+    for name, text in files.items():
+        (tmp_path / name.replace("_", ".")).write_text(text, encoding="utf-8")
+    return str(tmp_path / "c.yaml")
+
+
+def _results(args):
+    result = run(args)
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)
+
+
+RESPONSE = """\
+clocks:
+  response:                  # RT Response: each unanswered requestor message sets a deadline, a reply clears it
+    start: {message: customer}
+    stop: {message: agent}
+  keep_in_loop:              # RT KeepInLoop: each owner reply sets the next deadline, a requestor message clears it
+    start: {message: agent, every: true}
+    stop: {message: customer}
+policies:
+  - name: support
+    calendar: office
+    targets: {response: 2h, keep_in_loop: 1h}
+"""
+
+
+def test_rt_response_runs_from_the_first_unanswered_message_to_the_public_reply(tmp_path):
+    """09:00 asks, 09:30 asks again (the deadline stays 11:00), 10:00 an internal note (no answer), 11:00 the
+    reply: met at the due instant. 13:00 asks, 14:00 answered; Tue 10:00 asks: still waiting at 12:00."""
+    config = _write(tmp_path, RESPONSE, issues_csv=ISSUES, messages_csv=MESSAGES)
+    exports = [str(tmp_path / "issues.csv"), str(tmp_path / "messages.csv")]
+    doc = _results(["report", *exports, "-c", config, "--as-of", "2026-06-02T11:45:00Z", "-f", "json"])
+    totals = {t["metric"]: t for t in doc["totals"]}
+    assert (totals["response"]["met"], totals["response"]["missed"], totals["response"]["running"]) == (2, 0, 1)
+    story = run(["explain", "T-1", *exports, "-c", config, "--as-of", "2026-06-02T11:45:00Z", "-f", "json"])
+    assert story.exit_code == 0, story.output
+    clocks = [c for c in json.loads(story.stdout)["clocks"] if c["metric"] == "response"]
+    assert [(c["cycle"], c["started_at"], c["stopped_at"], c["state"]) for c in clocks] == [
+        (1, "2026-06-01T09:00:00+00:00", "2026-06-01T11:00:00+00:00", "met"),
+        (2, "2026-06-01T13:00:00+00:00", "2026-06-01T14:00:00+00:00", "met"),
+        (3, "2026-06-02T10:00:00+00:00", None, "warning"),
+    ]
+    assert clocks[0]["started_by"] == "a customer message at " + str(tmp_path / "messages.csv") + ":2"
+    assert clocks[0]["stopped_by"] == "a agent message at " + str(tmp_path / "messages.csv") + ":5"
+    assert clocks[0]["elapsed_seconds"] == 2 * 3600 and clocks[0]["due_at"] == "2026-06-01T11:00:00+00:00"
+
+
+def test_rt_keep_in_loop_alternates_with_response(tmp_path):
+    """Each owner reply (11:00, 14:00, 15:00) restarts KeepInLoop; the requestor's message (13:00, Tue 10:00)
+    stops it, and Response takes over: the two clocks never run at once."""
+    config = _write(tmp_path, RESPONSE, issues_csv=ISSUES, messages_csv=MESSAGES)
+    exports = [str(tmp_path / "issues.csv"), str(tmp_path / "messages.csv")]
+    story = run(["explain", "T-1", *exports, "-c", config, "--as-of", "2026-06-02T12:00:00Z", "-f", "json"])
+    cycles = [c for c in json.loads(story.stdout)["clocks"] if c["metric"] == "keep_in_loop"]
+    said = [c["stopped_by"].split(" at ")[0] for c in cycles]
+    assert [(c["started_at"][11:16], c["stopped_at"][11:16], by, c["state"]) for c, by in zip(cycles, said)] == [
+        ("11:00", "13:00", "a customer message", "missed"),  # 2h of office time: over the 1h
+        ("14:00", "15:00", "restarted", "met"),
+        ("15:00", "10:00", "a customer message", "missed"),  # 15:00-17:00 and 09:00-10:00: 3h
+    ]
+    response = [c for c in json.loads(story.stdout)["clocks"] if c["metric"] == "response"]
+    spans = [(c["started_at"], c["stopped_at"] or "2026-06-02T12:00:00+00:00") for c in response + cycles]
+    spans.sort()
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # one after the other
+
+
+def test_a_clock_that_never_started_is_not_started_not_ok(tmp_path):
+    config = _write(tmp_path, RESPONSE, issues_csv=ISSUES, messages_csv=MESSAGES)
+    exports = [str(tmp_path / "issues.csv"), str(tmp_path / "messages.csv")]
+    doc = _results(["check", *exports, "-c", config, "--as-of", "2026-06-02T12:00:00Z", "-f", "json", "--all"])
+    nobody = [r for r in doc["results"] if r["issue"] == "T-2"]
+    assert {(r["metric"], r["state"], r["started_at"], r["due_at"]) for r in nobody} == {
+        ("response", "not_started", None, None),
+        ("keep_in_loop", "not_started", None, None),
+    }
+    assert doc["summary"]["not_started"] == 2
+    table = run(["check", *exports, "-c", config, "--as-of", "2026-06-02T12:00:00Z", "--all"])
+    assert [line.split()[:3] for line in table.stdout.splitlines() if "T-2" in line] == [
+        ["not_started", "T-2", "keep_in_loop"],
+        ["not_started", "T-2", "response"],
+    ]
+
+
+ZAMMAD = """\
+clocks:
+  update:
+    start: {message: customer}
+"""
+
+
+def test_a_clock_named_like_a_built_in_is_refused_with_its_key(tmp_path):
+    config = _write(
+        tmp_path,
+        ZAMMAD + "policies:\n  - {name: p, targets: {resolution: 4h}}\n",
+    )
+    result = run(["validate", "-c", config])
+    assert result.exit_code == 3
+    assert "clocks.update: 'update' is a built-in clock" in result.output
+
+
+def test_zammad_update_escalation_is_cleared_by_the_agents_answer(tmp_path):
+    """Zammad: the customer's message starts the update time; the agent's answer ends the escalation."""
+    config = _write(
+        tmp_path,
+        "clocks:\n  agent_update:\n    start: {message: customer}\n    stop: {message: agent}\n"
+        "policies:\n  - name: p\n    calendar: office\n    targets: {agent_update: 1h}\n"
+        "    escalate: [{after: 100%, level: L2, notify: [lead]}]\n",
+        issues_csv=ISSUES,
+        messages_csv=MESSAGES,
+    )
+    exports = [str(tmp_path / "issues.csv"), str(tmp_path / "messages.csv")]
+    before = _results(["check", *exports, "-c", config, "--as-of", "2026-06-01T10:30:00Z", "-f", "json"])
+    t1 = [r for r in before["results"] if r["issue"] == "T-1"]
+    assert [(r["state"], r["level"]) for r in t1] == [("breached", "L2")]
+    after = _results(["check", *exports, "-c", config, "--as-of", "2026-06-01T11:00:00Z", "-f", "json"])
+    assert [(r["state"], r["level"]) for r in after["results"] if r["issue"] == "T-1"] == [("missed", None)]
+    assert after["summary"]["breached"] == 0
+
+
+LOG = """\
+id,created,updated,status,group,assignee,priority
+I-1,2026-06-01T09:00:00Z,2026-06-01T09:00:00Z,New,L1,,high
+I-1,2026-06-01T09:00:00Z,2026-06-01T09:20:00Z,Active,L1,ann,high
+I-1,2026-06-01T09:00:00Z,2026-06-01T10:00:00Z,Active,L2,ann,high
+I-1,2026-06-01T09:00:00Z,2026-06-01T11:00:00Z,Waiting,L2,ann,high
+I-1,2026-06-01T09:00:00Z,2026-06-01T13:00:00Z,Active,L2,ann,high
+I-1,2026-06-01T09:00:00Z,2026-06-01T14:30:00Z,Active,L2,bob,high
+I-1,2026-06-01T09:00:00Z,2026-06-01T15:00:00Z,Active,L3,cyd,high
+I-1,2026-06-01T09:00:00Z,2026-06-01T16:00:00Z,Resolved,L3,cyd,high
+I-2,2026-06-01T09:00:00Z,2026-06-01T09:00:00Z,New,L1,,low
+I-2,2026-06-01T09:00:00Z,2026-06-01T12:00:00Z,Resolved,L1,,low
+"""
+OLA = """\
+clocks:
+  time_to_own:                 # an OLA per team: from the team getting it to someone in it taking it
+    start: {changes: group}
+    stop: {changes: assignee}
+    pause: {when: {status: [Waiting]}}
+  l2_ola:                      # GLPI's OLA: the L2 team's, started when L2 got it, the first time only
+    start: {when: {group: L2}}
+    stop: {when: {status: [Resolved]}}
+    cycles: first
+    starts_after: 30m
+policies:
+  - name: all
+    calendar: office
+    targets: {resolution: 8h, time_to_own: 1h, l2_ola: 2h}
+    escalate:
+      - {after: 100%, level: team-lead, notify: [lead]}
+"""
+
+
+def test_an_ola_per_team_has_a_cycle_each_time_the_issue_entered_a_team(tmp_path):
+    config = _write(tmp_path, OLA, log_csv=LOG)
+    log = str(tmp_path / "log.csv")
+    doc = _results(["report", log, "-c", config, "--as-of", "2026-06-02T09:00:00Z", "--by", "group", "-f", "json"])
+    owned = {
+        r["group"]["group"]: (r["clocks"], r["met"], r["missed"]) for r in doc["rows"] if r["metric"] == "time_to_own"
+    }
+    # I-1 entered L1 (owned at 09:20), L2 (ann stayed on from L1; bob took it 14:30, 4h30m less the 2h waiting:
+    # 2h30m, missed), L3 (cyd with it: owned at once); I-2 entered L1 and was resolved unowned at 12:00 (3h)
+    assert owned == {"L1": (2, 1, 1), "L2": (1, 0, 1), "L3": (1, 1, 0)}
+    story = run(["explain", "I-1", log, "-c", config, "--as-of", "2026-06-02T09:00:00Z", "-f", "json"])
+    clocks = json.loads(story.stdout)["clocks"]
+    l2 = next(c for c in clocks if c["metric"] == "time_to_own" and c["cycle"] == 2)
+    assert (l2["elapsed_seconds"], l2["paused_seconds"], l2["stopped_by"]) == (
+        9000,
+        7200,
+        f"assignee changed at {log}:7",
+    )
+    assert [s["reason"] for s in l2["spans"] if s["kind"] == "paused"] == ["pause: status = Waiting"]
+    glpi = [c for c in clocks if c["metric"] == "l2_ola"]
+    # started 10:00 + 30m; Waiting 11:00-13:00 does not pause it (its own pause: none); resolved 16:00
+    assert [(c["started_at"], c["stopped_at"], c["elapsed_seconds"], c["state"]) for c in glpi] == [
+        ("2026-06-01T10:30:00+00:00", "2026-06-01T16:00:00+00:00", 5 * 3600 + 1800, "missed")
+    ]
+
+
+def test_each_clock_of_a_tier_escalates_on_its_own(tmp_path):
+    config = _write(tmp_path, OLA, log_csv=LOG)
+    doc = _results(["check", str(tmp_path / "log.csv"), "-c", config, "--as-of", "2026-06-01T14:00:00Z", "-f", "json"])
+    i1 = {r["metric"]: (r["state"], r["level"]) for r in doc["results"] if r["issue"] == "I-1"}
+    # time_to_own: L2 since 10:00, 1h of office time by 11:00... then waiting 11-13, 13-14: 2h > 1h: breached
+    assert i1 == {
+        "resolution": ("ok", None),
+        "time_to_own": ("breached", "team-lead"),
+        "l2_ola": ("breached", "team-lead"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("clock", "said"),
+    [
+        ("{start: {when: {group: L2}}, cycles: all}", "clocks.own.cycles: expected one of each, first, got 'all'"),
+        ("{start: {message: boss}}", "clocks.own.start.message: expected one of customer, agent, got 'boss'"),
+        ("{stop: {message: agent}}", "clocks.own.start: required: when the clock starts"),
+        ("{start: {at: resolved}}", "clocks.own.start.at: expected one of created, updated, first_reply"),
+        ("{start: {when: {group: L2}, at: created}}", "clocks.own.start: expected exactly one of at, when, changes"),
+        ("{start: {when: {group: '~('}}}", "clocks.own.start.when.group: invalid regular expression '('"),
+        ("{start: [{changes: group}, {when: 5}]}", "clocks.own.start[1].when: expected a mapping, got 5"),
+        ("{start: {at: created}, pause: {message: agent}}", "clocks.own.pause.message: unknown key"),
+        ("{start: {at: created}, starts_after: soon}", 'clocks.own.starts_after: expected a duration such as "4h"'),
+    ],
+)
+def test_every_mistake_in_a_clock_is_located(tmp_path, clock, said):
+    config = _write(tmp_path, f"clocks:\n  own: {clock}\npolicies:\n  - {{name: p, targets: {{own: 1h}}}}\n")
+    result = run(["validate", "-c", config])
+    assert result.exit_code == 3, result.output
+    assert said in result.output
+
+
+def test_a_target_naming_no_clock_says_which_there_are(tmp_path):
+    config = _write(tmp_path, "clocks:\n  own: {start: {at: created}}\npolicies:\n  - {name: p, targets: {onw: 1h}}\n")
+    result = run(["validate", "-c", config])
+    assert result.exit_code == 3 and "policies[0].targets.onw: unknown key (did you mean 'own'?)" in result.output
+
+
+def test_validate_describes_each_clock(tmp_path):
+    config = _write(tmp_path, OLA)
+    result = run(["validate", "-c", config])
+    assert result.exit_code == 0, result.output
+    assert (
+        "clock time_to_own: starts at group changed (every start opens a cycle), pauses while status = Waiting, "
+        "stops at assignee changed or resolved" in result.output
+    )
+    assert (
+        "clock l2_ola: starts at group = L2 + 30m (the first start only), stops at status = Resolved or resolved"
+        in (result.output)
+    )
