@@ -162,17 +162,17 @@ def not_started(issue: Issue, policy: Policy, name: str, target: int) -> Clock:
 
 def cycle_span(issue: Issue, policy: Policy, name: str, cycle: Cycle, as_of: int) -> tuple[int, int | None, str]:
     """Where a cycle's clock starts (after `starts_after`), where it stopped by `as_of` (None: running), and
-    what stopped it: its stop trigger, an `at` stop, or the issue's resolution, whichever came first (one that
-    came before the cycle began stops it as it begins)."""
+    what stopped it: its stop trigger, an `at` stop, or the issue's resolution, whichever came first (as the
+    built-in clocks take them: a resolution before the cycle began leaves it no time)."""
     clock = policy.clock(name)
     start = policy.calendar.add_ts(cycle.start, clock.starts_after) if clock.starts_after else cycle.start
     stops = [(cycle.stop, cycle.stopped_by)] if cycle.stop is not None else []
     for trigger in clock.stop:
         moment = issue.first_response if trigger.at == "first_reply" else issue.resolved if trigger.at else None
         if moment is not None:
-            stops.append((max(moment, cycle.start), trigger.text))
+            stops.append((moment, trigger.text))
     if issue.resolved is not None:
-        stops.append((max(issue.resolved, cycle.start), "resolved"))
+        stops.append((issue.resolved, "resolved"))
     stops = [(moment, by) for moment, by in stops if moment <= as_of]
     if not stops:
         return start, None, ""

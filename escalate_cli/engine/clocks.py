@@ -237,8 +237,8 @@ def _cycle_span(
     for trigger in clock.stop:
         if trigger.at is not None:
             moment = _instants(cycles, S.FIRST_RESPONSE) if trigger.at == "first_reply" else resolved
-            candidates.append((np.where(moment == NONE, NONE, np.maximum(moment, begin)), np.full(n, trigger.text)))
-    candidates.append((np.where(resolved == NONE, NONE, np.maximum(resolved, begin)), np.full(n, "resolved")))
+            candidates.append((moment, np.full(n, trigger.text)))
+    candidates.append((resolved, np.full(n, "resolved")))
     stop = np.full(n, NONE, dtype=np.int64)
     by = np.full(n, None, dtype=object)
     for moment, said in candidates:

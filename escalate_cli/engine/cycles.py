@@ -75,7 +75,12 @@ def _one(
     }
     paused = _any(fields, clock.pause)
     field_rows = rows.select(
-        N, AT, FILE, S.WHERE, pl.lit(1, pl.Int8).alias("_rank"), *(e.alias(k) for k, e in fires.items())
+        N,
+        AT,
+        pl.col(FILE).cast(pl.Int64),
+        S.WHERE,
+        pl.lit(1, pl.Int8).alias("_rank"),
+        *(e.alias(k) for k, e in fires.items()),
     )
     parts = [field_rows]
     if messages is not None and messages.height and any(t.message for t in (*clock.start, *clock.stop)):

@@ -77,6 +77,7 @@ def _with_cycles(
 ) -> IssueFrame:
     if not clocks:
         return folded
+    fields = IssueFrame(fields.frame.filter(pl.col(AT) <= as_of), *_rest(fields))  # the history up to the instant
     if messages is not None:  # each message to the issue of its id, by its number in the folded frame
         numbers = folded.frame.select(S.ID, pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(N))
         messages = messages.filter(pl.col(AT) <= as_of).join(numbers, on=S.ID)
