@@ -207,11 +207,6 @@ class Trigger:
     every: bool = False
     text: str = ""  # as the config says it, for `explain`
 
-    @property
-    def by_rows(self) -> bool:
-        """It fires at rows of the history (else at an instant of the issue)."""
-        return self.at is None
-
 
 @dataclass(frozen=True, slots=True)
 class ClockDef:
@@ -225,15 +220,6 @@ class ClockDef:
     pause: tuple[Trigger, ...] = ()  # `when` triggers: paused while one holds (built-ins: the paused statuses)
     cycles: str = "first"
     starts_after: int = 0  # business seconds from the start event to the start of the clock
-
-    @property
-    def by_rows(self) -> bool:
-        """Its cycles come from the history's rows (else from instants every issue has: one cycle each)."""
-        return any(t.by_rows for t in (*self.start, *self.stop, *self.pause))
-
-    @property
-    def built_in(self) -> bool:
-        return self.name in BUILT_IN_NAMES
 
 
 BUILT_IN_NAMES = tuple(m.value for m in Metric)

@@ -15,7 +15,6 @@ import polars as pl
 
 from escalate_cli.business_time import Calendar
 from escalate_cli.engine import schema as S
-from escalate_cli.engine.cycles import cycles_column, pauses_column
 from escalate_cli.engine.kernel import Kernel
 from escalate_cli.model import ClockDef, Metric, Policy, State
 
@@ -118,29 +117,25 @@ def _clock_frame(
     reached = _reached(policy, target, columns[ELAPSED], columns[STOPPED] == NONE)
     states = columns.pop(STATE)
     n = len(row)
-    instants = {name: pl.Series(values, dtype=pl.Int64) for name, values in columns.items()}
-    for name in (STARTED, DUE, STOPPED):
-        instants[name] = (
-            instants[name].replace(NONE, None) if name == STOPPED or (states == NOT_STARTED).any() else (instants[name])
-        )
+
+    def same(value: int | str | None, dtype: pl.DataType) -> pl.Series:
+        return pl.repeat(value, n, dtype=dtype, eager=True)
+
     return pl.DataFrame(
         {
             ROW: row,
-            ORDER: pl.Series([order] * n, dtype=pl.UInt32),
-            POLICY: pl.Series([policy_index] * n, dtype=pl.Int32),
-            METRIC: pl.Series([metric] * n, dtype=pl.Utf8),
-            TARGET: pl.Series([target] * n, dtype=pl.Int64),
-            STARTED: instants[STARTED],
-            DUE: instants[DUE],
-            ELAPSED: instants[ELAPSED],
-            PAUSED: instants[PAUSED],
-            STOPPED: instants[STOPPED],
+            ORDER: same(order, pl.UInt32()),
+            POLICY: same(policy_index, pl.Int32()),
+            METRIC: same(metric, pl.Utf8()),
+            TARGET: same(target, pl.Int64()),
+            **{name: pl.Series(columns[name], dtype=pl.Int64) for name in (STARTED, DUE, ELAPSED, PAUSED)},
+            STOPPED: pl.Series(columns[STOPPED], dtype=pl.Int64).replace(NONE, None),
             STATE: pl.Series(STATES, dtype=pl.Utf8).gather(states),
             CODE: pl.Series(states, dtype=pl.UInt8),
             REACHED: pl.Series(reached, dtype=pl.Int32),
-            CYCLE: cycle if cycle is not None else pl.Series([1] * n, dtype=pl.Int32),
-            STOPPED_BY: stopped_by if stopped_by is not None else pl.Series([None] * n, dtype=pl.Utf8),
-            FIELDS_AT: fields_at if fields_at is not None else pl.Series([None] * n, dtype=pl.Utf8),
+            CYCLE: cycle if cycle is not None else same(1, pl.Int32()),
+            STOPPED_BY: stopped_by if stopped_by is not None else same(None, pl.Utf8()),
+            FIELDS_AT: fields_at if fields_at is not None else same(None, pl.Utf8()),
         }
     )
 
@@ -163,7 +158,7 @@ def measure_cycles(
     at = started.get_column("_as_of").to_numpy()
     start, stop, by = _cycle_span(started, policy.clock(name), at, kernel)
     end = np.where(stop == NONE, at, stop)
-    pauses = _Pauses.within(started, start, end, [pauses_column(name), S.HELD], False)
+    pauses = _Pauses.within(started, start, end, [S.clock_pauses(name), S.HELD], False, overlapping=True)
     columns = _clock(policy, target, start, stop, end, pauses, at, kernel)
     parts = [
         _clock_frame(
@@ -211,7 +206,7 @@ def measure_cycles(
 def cycle_rows(rows: pl.DataFrame, clock: ClockDef, as_of: Ints, last_only: bool) -> pl.DataFrame:
     """One row per cycle started by each row's instant (`_as_of`), numbered from 1 (CYCLE), with its start,
     stop and the rest of the issue's row; a row with none keeps one row with CYCLE null."""
-    column = cycles_column(clock.name)
+    column = S.cycles(clock.name)
     numbered = rows.with_columns(
         pl.Series("_as_of", as_of, dtype=pl.Int64),
         pl.int_ranges(1, pl.col(column).list.len() + 1, dtype=pl.Int32).alias(CYCLE),
@@ -345,9 +340,12 @@ class _Pauses:
         return hi
 
     @classmethod
-    def within(cls, rows: pl.DataFrame, start: Ints, end: Ints, columns: list[str], open_since: bool) -> _Pauses:
+    def within(
+        cls, rows: pl.DataFrame, start: Ints, end: Ints, columns: list[str], open_since: bool, overlapping: bool = False
+    ) -> _Pauses:
         """The spans of `columns` (lists of from/to), and with `open_since` the one open pause of a snapshot
-        (PAUSED_SINCE). Spans of several columns that overlap count once (`sla.merged`)."""
+        (PAUSED_SINCE). `overlapping`: spans of the columns may overlap (a defined clock's own pauses and the time
+        held resolved), and are joined to count once (`sla.merged`); a status is paused or closed, never both."""
         since = _instants(rows, S.PAUSED_SINCE) if open_since else np.full(rows.height, NONE)
         one = np.flatnonzero(since != NONE)  # the one open pause of a snapshot
         lists = [n for n in columns if n in rows.columns and rows.get_column(n).null_count() < rows.height]
@@ -370,7 +368,7 @@ class _Pauses:
         to = np.concatenate([np.full(len(one), NONE), listed.get_column("to").fill_null(NONE).to_numpy()])
         order = np.lexsort((begin, row))
         row, begin, to = row[order], begin[order], to.astype(np.int64)[order]
-        if len(lists) > 1 and S.PAUSES not in lists:  # a defined clock's own pauses and the time held resolved
+        if overlapping and len(lists) > 1:
             row, begin, to = _merged(row, begin, to)
         lo = np.maximum(begin, start[row])
         ended = to != NONE

@@ -37,14 +37,6 @@ CYCLES_TYPE = pl.List(pl.Struct(CYCLE_FIELDS))
 SPANS_TYPE = pl.List(pl.Struct({"from": pl.Int64(), "to": pl.Int64()}))
 
 
-def cycles_column(name: str) -> str:
-    return f"cycles:{name}"
-
-
-def pauses_column(name: str) -> str:
-    return f"clock_pauses:{name}"
-
-
 def with_cycles(
     folded: IssueFrame, fields: IssueFrame, messages: pl.DataFrame | None, clocks: Sequence[ClockDef]
 ) -> IssueFrame:
@@ -59,7 +51,7 @@ def with_cycles(
             pauses, on=N, how="left", maintain_order="left"
         )
     frame = frame.with_columns(
-        *(pl.col(cycles_column(c.name)).fill_null(pl.lit([], CYCLES_TYPE)) for c in clocks),
+        *(pl.col(S.cycles(c.name)).fill_null(pl.lit([], CYCLES_TYPE)) for c in clocks),
     ).drop(N)
     return IssueFrame(frame, folded.fields, folded.raw_keys, folded.objects, folded.single)
 
@@ -79,7 +71,7 @@ def _one(
         AT,
         pl.col(FILE).cast(pl.Int64),
         S.WHERE,
-        pl.lit(1, pl.Int8).alias("_rank"),
+        pl.lit(1, pl.Int8).alias("_kind"),
         *(e.alias(k) for k, e in fires.items()),
     )
     parts = [field_rows]
@@ -88,7 +80,7 @@ def _one(
     instants = _instant_rows(folded, clock)
     if instants is not None:
         parts.append(instants)
-    stream = pl.concat([p.select(field_rows.columns) for p in parts]).sort(N, AT, "_rank", FILE)
+    stream = pl.concat([p.select(field_rows.columns) for p in parts]).sort(N, AT, "_kind", FILE)
     return _cycles(stream, clock), _pauses(rows.select(N, AT, paused.alias("_p")), clock)
 
 
@@ -155,7 +147,7 @@ def _message_rows(messages: pl.DataFrame, clock: ClockDef) -> pl.DataFrame:
         AT,
         FILE,
         S.WHERE,
-        pl.lit(2, pl.Int8).alias("_rank"),
+        pl.lit(2, pl.Int8).alias("_kind"),
         fired(clock.start).alias("_start"),
         fired(clock.stop).alias("_stop"),
     )
@@ -179,7 +171,7 @@ def _instant_rows(folded: pl.DataFrame, clock: ClockDef) -> pl.DataFrame | None:
                 moment.alias(AT),
                 pl.lit(-1, pl.Int64).alias(FILE),
                 pl.lit("").alias(S.WHERE),
-                pl.lit(0, pl.Int8).alias("_rank"),
+                pl.lit(0, pl.Int8).alias("_kind"),
                 pl.lit(trigger.text).alias("_start"),
                 pl.lit(None, pl.Utf8).alias("_stop"),
             ).drop_nulls(AT)
@@ -236,7 +228,7 @@ def _cycles(stream: pl.DataFrame, clock: ClockDef) -> pl.DataFrame:
         pl.col("_end_where").fill_null("").alias("stop_where"),
         pl.col("_fields_where").fill_null("").alias("fields_where"),
     )
-    return begun.group_by(N, maintain_order=True).agg(cycle.alias(cycles_column(clock.name)))
+    return begun.group_by(N, maintain_order=True).agg(cycle.alias(S.cycles(clock.name)))
 
 
 def _before_issue(mark: pl.Expr) -> pl.Expr:
@@ -247,14 +239,14 @@ def _before_issue(mark: pl.Expr) -> pl.Expr:
 
 def _last_where() -> pl.Expr:
     """At each row, the WHERE of the last row of fields at or before it, within the issue."""
-    fields = pl.col("_rank") == 1
+    fields = pl.col("_kind") == 1
     carried = pl.when(fields).then(pl.struct(pl.col(N).alias("n"), pl.col(S.WHERE).alias("w"))).forward_fill()
     return pl.when(carried.struct.field("n") == pl.col(N)).then(carried.struct.field("w"))
 
 
 def _pauses(rows: pl.DataFrame, clock: ClockDef) -> pl.DataFrame:
     """Each issue's pause spans: from each row that makes the pause true to the next that makes it false."""
-    name = pauses_column(clock.name)
+    name = S.clock_pauses(clock.name)
     if not clock.pause:
         return pl.DataFrame(schema={N: pl.Int64, name: SPANS_TYPE})
     same = pl.col(N) == pl.col(N).shift(1)

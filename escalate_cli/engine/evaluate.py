@@ -16,7 +16,7 @@ import polars as pl
 
 from escalate_cli.engine import clocks as C
 from escalate_cli.engine import schema as S
-from escalate_cli.engine.frame import CYCLES, PAUSES, IssueFrame, to_issues
+from escalate_cli.engine.frame import IssueFrame, to_issues
 from escalate_cli.engine.match import with_policy
 from escalate_cli.escalation import action_for
 from escalate_cli.model import Clock, Policy, Report, State
@@ -47,7 +47,7 @@ def evaluate(
     report.unmatched = to_issues(existing, matched.filter(pl.col("policy").is_null()))
     kernels = C.Kernels({})
     parts = []
-    defined = [c for c in matched.columns if c.startswith((CYCLES, PAUSES))]
+    defined = [c for c in matched.columns if c.startswith((S.CYCLES, S.CLOCK_PAUSES))]
     measured = matched.select(
         C.ROW, "policy", S.PAUSES, S.HELD, S.REPLIES, *S.INSTANTS, *defined
     )  # what the clocks read, not the texts

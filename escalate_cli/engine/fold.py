@@ -8,7 +8,7 @@ note, by `history.resolve`, the scalar fold, which is also the oracle `replay` i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import polars as pl
 
@@ -35,13 +35,13 @@ def at_instant(
     """`only`: the id of the one issue wanted (`explain`); whether the rows are an event log is still decided
     over every id, so that it stands as it would among the others. `clocks`: the defined clocks, whose cycles
     each issue gets (`engine.cycles`); `messages`: read rows these pick as messages, not as rows of fields."""
-    rows, said = split_messages(rows, as_of, messages)
+    rows, said = split_messages(rows, messages)
     frame = rows.frame
     repeats = frame.height != frame.get_column(S.ID).n_unique()
     if not repeats and history is not True:
         snapshot = frame if only is None else frame.filter(pl.col(S.ID) == only)
         folded = IssueFrame(with_status(snapshot, statuses), rows.fields, rows.raw_keys, rows.objects, rows.single)
-        return _with_cycles(folded, _as_events(IssueFrame(snapshot, *_rest(rows))), said, clocks, as_of), []
+        return _with_cycles(folded, lambda: _as_events(IssueFrame(snapshot, *_rest(rows))), said, clocks, as_of), []
     from escalate_cli.history import resolve
     from escalate_cli.sla import policy_name
 
@@ -51,11 +51,14 @@ def at_instant(
     chosen = IssueFrame(frame, rows.fields, rows.raw_keys, rows.objects, rows.single)
     if is_log:
         folded, events = _replayed(chosen, as_of, statuses, policies)
-        fields = IssueFrame(events.with_columns(pl.col("_n").cast(pl.Int64).alias(N)), *_rest(rows))
+
+        def fields() -> IssueFrame:
+            return IssueFrame(events.with_columns(pl.col("_n").cast(pl.Int64).alias(N)), *_rest(rows))
+
         return _with_cycles(folded, fields, said, clocks, as_of), []
     issues, notes = resolve(groups(chosen), as_of, statuses, is_log, policy_name(policies), record_key)
     folded = from_issues(issues, rows.fields, rows.raw_keys)
-    return _with_cycles(folded, _as_events(folded), said, clocks, as_of), notes
+    return _with_cycles(folded, lambda: _as_events(folded), said, clocks, as_of), notes
 
 
 def _rest(rows: IssueFrame) -> tuple[tuple[str, ...], tuple[str, ...], Sequence[Issue], frozenset[str]]:
@@ -73,11 +76,18 @@ def _as_events(rows: IssueFrame) -> IssueFrame:
 
 
 def _with_cycles(
-    folded: IssueFrame, fields: IssueFrame, messages: pl.DataFrame | None, clocks: tuple[ClockDef, ...], as_of: int
+    folded: IssueFrame,
+    history: Callable[[], IssueFrame],
+    messages: pl.DataFrame | None,
+    clocks: tuple[ClockDef, ...],
+    as_of: int,
 ) -> IssueFrame:
+    """`folded` with the cycles of the defined clocks (none: as it is), from the `history` of rows of fields (made
+    only when some clock is defined) and the messages, each up to the instant."""
     if not clocks:
         return folded
-    fields = IssueFrame(fields.frame.filter(pl.col(AT) <= as_of), *_rest(fields))  # the history up to the instant
+    rows = history()
+    fields = IssueFrame(rows.frame.filter(pl.col(AT) <= as_of), *_rest(rows))
     if messages is not None:  # each message to the issue of its id, by its number in the folded frame
         numbers = folded.frame.select(S.ID, pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(N))
         messages = messages.filter(pl.col(AT) <= as_of).join(numbers, on=S.ID)
@@ -87,7 +97,7 @@ def _with_cycles(
 NOTE_WORDS = ("false", "no", "0", "n", "f")  # a `public` value that makes a message an internal note
 
 
-def split_messages(rows: IssueFrame, as_of: int, messages: Messages | None) -> tuple[IssueFrame, pl.DataFrame | None]:
+def split_messages(rows: IssueFrame, messages: Messages | None) -> tuple[IssueFrame, pl.DataFrame | None]:
     """The rows of fields, and the rows `messages` picks as messages (ID, AT, FILE, WHERE, ROLE; a row whose
     `public` column says false is an internal note and neither). None: messages are not read."""
     if messages is None:
@@ -119,7 +129,8 @@ def split_messages(rows: IssueFrame, as_of: int, messages: Messages | None) -> t
     return IssueFrame(kept, *_rest(rows)), said
 
 
-_AT, _FILE, _RANK, _K = "_at", "_file", "_rank", "_k"  # an event's instant, file order, its id's, its place
+_AT, _FILE = AT, FILE  # an event's instant and file order, as `engine.cycles` reads them from the events
+_RANK, _K = "_rank", "_k"  # its id's first place in the file, its place in its id's events
 
 
 def replay(rows: IssueFrame, as_of: int, statuses: Statuses, policies: tuple[Policy, ...]) -> IssueFrame:

@@ -13,8 +13,6 @@ from escalate_cli.engine import schema as S
 from escalate_cli.model import Cycle, Issue
 from escalate_cli.sla import field_values
 
-CYCLES, PAUSES = "cycles:", "clock_pauses:"  # prefixes of each defined clock's columns (`engine.cycles`)
-
 
 @dataclass
 class IssueFrame:
@@ -98,14 +96,14 @@ def _issue(issues: IssueFrame, row: Mapping[str, Any]) -> Issue:
         previous_policy=row[S.PREVIOUS],
         replies_known=row.get(S.REPLIES) is not False,
         cycles={
-            key.removeprefix(CYCLES): tuple(Cycle(**cycle) for cycle in value or ())
+            key.removeprefix(S.CYCLES): tuple(Cycle(**cycle) for cycle in value or ())
             for key, value in row.items()
-            if key.startswith(CYCLES)
+            if key.startswith(S.CYCLES)
         },
         clock_pauses={
-            key.removeprefix(PAUSES): tuple((span["from"], span["to"]) for span in value or ())
+            key.removeprefix(S.CLOCK_PAUSES): tuple((span["from"], span["to"]) for span in value or ())
             for key, value in row.items()
-            if key.startswith(PAUSES)
+            if key.startswith(S.CLOCK_PAUSES)
         },
     )
 

@@ -27,6 +27,8 @@ REPLIES = "replies_known"  # Boolean: the export has first-reply evidence (else 
 OBJECT = "object"  # Int64: index of the issue among objects a reader built already (null: build from the row)
 TEXT_FIELDS = ("title", "priority", "status")  # Utf8, "" when missing; the config's extra fields follow them
 RAW = "raw:"  # prefix of List(Utf8) columns: an export column's values as `sla.field_values` reads them
+CYCLES = "cycles:"  # prefix of List(Struct) columns: a defined clock's cycles (`engine.cycles.CYCLES_TYPE`)
+CLOCK_PAUSES = "clock_pauses:"  # prefix of List(Struct{from, to}) columns: the spans a defined clock's pause holds
 
 INSTANTS = (CREATED, FIRST_RESPONSE, RESOLVED, UPDATED, PAUSED_SINCE, CHANGED)
 
@@ -46,6 +48,14 @@ BASE: dict[str, pl.DataType] = {
 
 def raw(key: str) -> str:
     return RAW + key
+
+
+def cycles(clock: str) -> str:
+    return CYCLES + clock
+
+
+def clock_pauses(clock: str) -> str:
+    return CLOCK_PAUSES + clock
 
 
 def empty(fields: tuple[str, ...], raw_keys: tuple[str, ...]) -> pl.DataFrame:
