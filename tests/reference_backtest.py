@@ -5,7 +5,8 @@ Nothing is evaluated per step. Each issue's history gives versions (one per even
 version a clock changes state only at a threshold (warning, due, escalation step) or a stop, so it is evaluated at
 those instants alone. A run at step s sees the last state at or before s; consecutive runs are compared as the
 state file compares them (`changes.diff`). The state at `start` counts as already known: only what changed after it
-is reported. Verdicts are the clocks' states at `end`.
+is reported. Verdicts are the clocks' states at `end`; the attainment counts each clock whose state at `end`
+is a stop after `start`, whether or not a run saw it running.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def replay(
             for key, moment, clock in _change_points(issue, policies, lo, hi, restart_on_reclassify):
                 timelines[key].append((moment, clock))
         for key, points in timelines.items():
-            _observe(key, points, steps, start, tz, outcome)
+            _observe(key, points, steps, start, end, tz, outcome)
     return outcome
 
 
@@ -105,7 +106,13 @@ def _change_points(
 
 
 def _observe(
-    key: ClockKey, points: list[tuple[int, Clock]], steps: list[int], start: int, tz: tzinfo, outcome: Outcome
+    key: ClockKey,
+    points: list[tuple[int, Clock]],
+    steps: list[int],
+    start: int,
+    end: int,
+    tz: tzinfo,
+    outcome: Outcome,
 ) -> None:
     points.sort(key=lambda p: p[0])
     times = [moment for moment, _ in points]
@@ -125,8 +132,8 @@ def _observe(
             outcome.per_day[day][change.kind.value] += 1
             if change.kind in (ChangeKind.NEW_BREACH, ChangeKind.LEVEL) and change.level:
                 outcome.per_day[day][f"level {change.level}"] += 1
-            if change.kind is ChangeKind.STOPPED:
-                outcome.stopped[(clock.policy, clock.metric, clock.state.value)] += 1
         previous = {key: remember(clock)}
     last = points[-1][1]
     outcome.verdicts[key] = last.state.value
+    if not last.state.is_running and last.stopped_at is not None and start < last.stopped_at <= end:
+        outcome.stopped[(last.policy, last.metric, last.state.value)] += 1  # stopped in the window, seen or not

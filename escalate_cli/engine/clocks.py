@@ -7,6 +7,7 @@ time (`Kernel.add`, on from each pause's end), the state and the number of escal
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,7 @@ CODE = "state_code"  # UInt8: the state's index in STATES
 REACHED = "reached"  # Int32: escalation steps reached (running clocks only)
 CYCLE = "cycle"  # Int32: which cycle of the clock (1 for the built-in clocks)
 STOPPED_BY = "stopped_by"  # Utf8: what stopped a defined clock's cycle (null for the built-in clocks)
+REACH = "reach_"  # Int64 columns REACH + i: when the clock reaches the i-th amount asked for (`measure_cycles`)
 FIELDS_AT = "fields_where"  # Utf8: file:line of the row whose fields stood when a cycle started (null: built-in)
 
 
@@ -149,9 +151,12 @@ def measure_cycles(
     as_of: Ints,
     kernels: Kernels,
     last_only: bool = False,
+    reach: Sequence[int] = (),
 ) -> pl.DataFrame:
     """A defined clock's cycles started by each row's instant, each measured as `sla.cycle_clocks` does (the
-    latest only, with `last_only`); a row with none gives one clock not started."""
+    latest only, with `last_only`); a row with none gives one clock not started. `reach`: amounts of business
+    time; column REACH + i holds the instant each cycle reaches the i-th if it runs on (`sla.instant_reaching`;
+    null for a clock not started)."""
     target, kernel = policy.targets[name], kernels(policy.calendar)
     cycles = cycle_rows(rows, policy.clock(name), as_of, last_only)
     started = cycles.filter(pl.col(CYCLE).is_not_null())
@@ -160,6 +165,7 @@ def measure_cycles(
     end = np.where(stop == NONE, at, stop)
     pauses = _Pauses.within(started, start, end, [S.clock_pauses(name), S.HELD], False, overlapping=True)
     columns = _clock(policy, target, start, stop, end, pauses, at, kernel)
+    reached = [pl.Series(f"{REACH}{i}", _due(kernel, start, amount, pauses, at)) for i, amount in enumerate(reach)]
     parts = [
         _clock_frame(
             started.get_column(ROW),
@@ -172,7 +178,7 @@ def measure_cycles(
             started.get_column(CYCLE),
             pl.Series(by.tolist(), dtype=pl.Utf8),
             started.get_column("fields_where").replace("", None),
-        )
+        ).with_columns(reached)
     ]
     waiting = cycles.filter(pl.col(CYCLE).is_null())
     if waiting.height:
@@ -199,7 +205,7 @@ def measure_cycles(
                 pl.Series([None] * n, dtype=pl.Int32),
             )
         )
-    out = pl.concat(parts)
+    out = pl.concat(parts, how="diagonal")
     return out.with_columns(pl.col(STARTED).replace(NONE, None), pl.col(DUE).replace(NONE, None))
 
 

@@ -45,7 +45,52 @@ def with_cycles(
     if not clocks:
         return folded
     frame = folded.frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(N))
-    found = [_one(frame, fields, messages, clock) for clock in clocks]
+    found = [_assembled(frame, *_history_rows(fields, clock), messages, clock) for clock in clocks]
+    return _joined(folded, frame, found, clocks)
+
+
+def with_version_cycles(
+    versions: IssueFrame,
+    fields: IssueFrame,
+    messages: pl.DataFrame | None,
+    clocks: Sequence[ClockDef],
+    number: str,
+    fields_until: str,
+    messages_before: str,
+) -> IssueFrame:
+    """Each version of an issue (`backtest`) with the cycles and pause spans its issue's history gives as it
+    stood then: the rows of fields at or before the version's `fields_until` and the messages before its
+    `messages_before` (columns of `versions`; `number` is its issue's N in `fields` and `messages`). A message
+    inside a version's span starts or stops a cycle that a measurement before it does not see yet: triggers
+    look only backwards, so a cycle's start and stop are where they stand in the whole history."""
+    if not clocks:
+        return versions
+    frame = versions.frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("_v"))
+    spans = frame.select(
+        pl.col(number).alias(N), "_v", pl.col(fields_until).alias("_t"), pl.col(messages_before).alias("_u")
+    )
+
+    def per_version(rows: pl.DataFrame, keep: pl.Expr) -> pl.DataFrame:
+        expanded = rows.join(spans, on=N).filter(keep).drop(N, "_t", "_u").rename({"_v": N})
+        return expanded.sort(N, AT, FILE)
+
+    said = per_version(messages, pl.col(AT) < pl.col("_u")) if messages is not None else None
+    frame = frame.rename({"_v": N})
+    found = []
+    for clock in clocks:
+        field_rows, levels = _history_rows(fields, clock)
+        seen = pl.col(AT) <= pl.col("_t")
+        found.append(_assembled(frame, per_version(field_rows, seen), per_version(levels, seen), said, clock))
+    return _joined(versions, frame, found, clocks)
+
+
+def _joined(
+    folded: IssueFrame,
+    frame: pl.DataFrame,
+    found: list[tuple[pl.DataFrame, pl.DataFrame]],
+    clocks: Sequence[ClockDef],
+) -> IssueFrame:
+    """`frame` (the folded rows with N) with each clock's cycles and pauses, by N."""
     for cycles, pauses in found:
         frame = frame.join(cycles, on=N, how="left", maintain_order="left").join(
             pauses, on=N, how="left", maintain_order="left"
@@ -56,24 +101,34 @@ def with_cycles(
     return IssueFrame(frame, folded.fields, folded.raw_keys, folded.objects, folded.single)
 
 
-def _one(
-    folded: pl.DataFrame, fields: IssueFrame, messages: pl.DataFrame | None, clock: ClockDef
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _history_rows(fields: IssueFrame, clock: ClockDef) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows of fields with the start and stop triggers each fires, and whether the clock's pause holds on
+    each (N, AT, FILE, `_p`). What a row fires depends only on the rows before it, so any issue's history cut
+    at an instant fires as its whole history does up to there."""
     rows = fields.frame
     new = pl.col(N).ne_missing(pl.col(N).shift(1))
-    fires = {
-        "_start": _fired(fields, clock.start, new),
-        "_stop": _fired(fields, clock.stop, new),
-    }
-    paused = _any(fields, clock.pause)
     field_rows = rows.select(
         N,
         AT,
         pl.col(FILE).cast(pl.Int64),
         S.WHERE,
         pl.lit(1, pl.Int8).alias("_kind"),
-        *(e.alias(k) for k, e in fires.items()),
+        _fired(fields, clock.start, new).alias("_start"),
+        _fired(fields, clock.stop, new).alias("_stop"),
     )
+    levels = rows.select(N, AT, pl.col(FILE).cast(pl.Int64), _any(fields, clock.pause).alias("_p"))
+    return field_rows, levels
+
+
+def _assembled(
+    folded: pl.DataFrame,
+    field_rows: pl.DataFrame,
+    levels: pl.DataFrame,
+    messages: pl.DataFrame | None,
+    clock: ClockDef,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The clock's cycles and pause spans per N of `folded`, from its rows of fields, pause levels (in order)
+    and messages."""
     parts = [field_rows]
     if messages is not None and messages.height and any(t.message for t in (*clock.start, *clock.stop)):
         parts.append(_message_rows(messages, clock))
@@ -81,7 +136,7 @@ def _one(
     if instants is not None:
         parts.append(instants)
     stream = pl.concat([p.select(field_rows.columns) for p in parts]).sort(N, AT, "_kind", FILE)
-    return _cycles(stream, clock), _pauses(rows.select(N, AT, paused.alias("_p")), clock)
+    return _cycles(stream, clock), _pauses(levels, clock)
 
 
 def _fired(fields: IssueFrame, triggers: tuple[Trigger, ...], new: pl.Expr) -> pl.Expr:

@@ -186,15 +186,38 @@ def versions(
     """Every version of every issue up to `end` (what `backtest` replays): the issue frame's columns, one row per
     instant at which its event log changed it, as `replay` would fold it then, with VALID_FROM and VALID_TO (the
     next version's start, else end + 1). A snapshot has one version per id, its latest row, from its creation."""
+    return _versions(rows, end, statuses, history, policies, False)[0]
+
+
+def versions_and_history(
+    rows: IssueFrame, end: int, statuses: Statuses, history: bool | None, policies: tuple[Policy, ...]
+) -> tuple[pl.DataFrame, IssueFrame]:
+    """`versions`, and the rows of fields they come from as `engine.cycles` reads a history: each with N (its
+    issue's NUMBER), AT and FILE, in order (a snapshot's one row per id, at its last update)."""
+    stood, events = _versions(rows, end, statuses, history, policies, True)
+    if events is None:
+        events = stood.with_columns(
+            pl.col(NUMBER).alias(N), pl.coalesce(S.UPDATED, S.CREATED).alias(AT), pl.col(NUMBER).alias(FILE)
+        )
+    else:
+        events = events.with_columns(pl.col("_n").cast(pl.Int64).alias(N))
+    return stood, IssueFrame(events, *_rest(rows))
+
+
+def _versions(
+    rows: IssueFrame, end: int, statuses: Statuses, history: bool | None, policies: tuple[Policy, ...], keep: bool
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """`versions`, with the event log's events when `keep` (None: a snapshot)."""
     frame = rows.frame
     if not (history if history is not None else is_event_log(frame)):
         latest = frame.with_columns(pl.col(S.UPDATED).fill_null(0).alias("_u"))
         latest = latest.filter(pl.col("_u") == pl.col("_u").max().over(S.ID)).unique(S.ID, keep="first")
-        return with_status(latest.drop("_u"), statuses).with_columns(
+        stood = with_status(latest.drop("_u"), statuses).with_columns(
             pl.col(S.CREATED).alias(VALID_FROM),
             pl.lit(end + 1, pl.Int64).alias(VALID_TO),
             pl.int_range(pl.len(), dtype=pl.Int64).alias(NUMBER),
         )
+        return stood, None
     events = _events(rows, end, statuses, policies)
     change, by_id = pl.col("_change"), S.ID
     stamped = events.with_columns(
@@ -239,7 +262,7 @@ def versions(
         pl.when(same_id_next).then(valid_from.shift(-1)).otherwise(end + 1).alias(VALID_TO),
         pl.col("_n").cast(pl.Int64).alias(NUMBER),
     )
-    return stamped.select(*frame.columns, VALID_FROM, VALID_TO, NUMBER)
+    return stamped.select(*frame.columns, VALID_FROM, VALID_TO, NUMBER), events if keep else None
 
 
 def _last_marked(mark: pl.Expr, value: pl.Expr, stretch: str) -> pl.Expr:

@@ -336,6 +336,27 @@ def test_backtest_gives_the_baselines_attainment_beside_the_candidates():
     assert document["baseline_attainment"] == [{"policy": "p1", "metric": "resolution", "met": 0, "stopped": 1}]
 
 
+QUICK_AND_SLOW = """id,created,updated,status,priority,title
+Q-1,2026-03-02T09:01:00Z,2026-03-02T09:01:00Z,Open,P1,quick
+Q-1,2026-03-02T09:01:00Z,2026-03-02T09:05:00Z,Done,P1,quick
+S-1,2026-03-02T09:00:00Z,2026-03-02T09:00:00Z,Open,P1,slow
+S-1,2026-03-02T09:00:00Z,2026-03-02T16:00:00Z,Done,P1,slow
+"""
+
+
+@pytest.mark.parametrize("every", ["1m", "15m", "4h"])
+def test_backtest_attainment_counts_every_clock_that_stopped_whatever_the_interval(tmp_path, every):
+    """Q-1 opens at 09:01 and is resolved at 09:05, between two runs every 15m or 4h: it stopped in the window
+    all the same. The attainment was 1 of 1 every 15m and 4h, 2 of 2 every minute."""
+    (tmp_path / "log.csv").write_text(QUICK_AND_SLOW, encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(
+        "policies: [{name: p1, match: {priority: P1}, targets: {resolution: 4h}}]\n", encoding="utf-8"
+    )
+    args = ["backtest", str(tmp_path / "log.csv"), "-c", str(tmp_path / "c.yaml"), "--from", "2026-03-02"]
+    document = json.loads(run([*args, "--to", "2026-03-02", "--every", every, "-f", "json"]).stdout)
+    assert document["attainment"] == [{"policy": "p1", "metric": "resolution", "met": 1, "stopped": 2}]
+
+
 PAUSED_AFTER_DUE = """id,created,updated,status,priority,title
 P-1,2026-03-02T13:00:00Z,2026-03-02T13:00:00Z,Open,P2,x
 P-1,2026-03-02T13:00:00Z,2026-03-02T17:30:00Z,Waiting,P2,x

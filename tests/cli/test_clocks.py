@@ -226,6 +226,27 @@ def test_each_clock_of_a_tier_escalates_on_its_own(tmp_path):
     }
 
 
+def test_backtest_replays_each_cycle_as_a_clock_of_its_own(tmp_path):
+    config = _write(tmp_path, OLA, log_csv=LOG)
+    (tmp_path / "base.yaml").write_text(CALENDAR + OLA.replace("time_to_own: 1h", "time_to_own: 5h"), encoding="utf-8")
+    args = ["backtest", str(tmp_path / "log.csv"), "-c", config, "--from", "2026-06-01", "--to", "2026-06-02"]
+    result = run([*args, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # no clock left out
+    doc = json.loads(result.stdout)
+    # time_to_own: I-1's L1 cycle met at 09:20, its L2 cycle missed at 14:30 (2h30m of office time less the
+    # wait), its L3 cycle met at once (15:00: no run saw it running, it still counts), I-2's L1 cycle missed at
+    # its resolution. l2_ola: 10:30 to 16:00, missed.
+    assert {(a["metric"], a["met"], a["stopped"]) for a in doc["attainment"]} == {
+        ("l2_ola", 0, 1),
+        ("resolution", 2, 2),
+        ("time_to_own", 2, 4),
+    }
+    assert doc["totals"] == {"new warning": 4, "new breach": 3, "stopped": 6, "level team-lead": 3}
+    compared = run([*args, "--baseline", str(tmp_path / "base.yaml")])
+    assert "  I-1 time_to_own cycle 2: met -> missed\n  I-2 time_to_own: met -> missed\n" in compared.stdout
+
+
 @pytest.mark.parametrize(
     ("clock", "said"),
     [
@@ -265,3 +286,19 @@ def test_validate_describes_each_clock(tmp_path):
         "clock l2_ola: starts at group = L2 + 30m (the first start only), stops at status = Resolved or resolved"
         in (result.output)
     )
+
+
+def test_calendar_lists_the_clocks_counted_on_it(tmp_path):
+    config = _write(tmp_path, OLA)
+    result = run(["calendar", "office", "-c", config, "--from", "2026-06-01", "--to", "2026-06-01"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "clocks counted on it:\n"
+        "  all: resolution 8h, time_to_own 1h (of clocks:), l2_ola 2h (of clocks:, starting 30m after its trigger)\n"
+    ) in result.stdout
+    doc = json.loads(run(["calendar", "office", "-c", config, "--from", "2026-06-01", "-f", "json"]).stdout)
+    assert [(c["clock"], c["defined"], c["starts_after_seconds"]) for c in doc["clocks"]] == [
+        ("resolution", False, 0),
+        ("time_to_own", True, 0),
+        ("l2_ola", True, 1800),
+    ]
