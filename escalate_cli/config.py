@@ -949,7 +949,8 @@ def _trigger(value: object, where: str, instants: tuple[str, ...]) -> Trigger:
     if kind == "message":
         role = _choice(body["message"], f"{where}.message", _ROLES)
         every = _bool(body["every"], f"{where}.every") if "every" in body else False
-        return Trigger(message=role, every=every, text=f"{'each' if every else 'a'} {role} message")
+        article = "each" if every else "an" if role[0] in "aeiou" else "a"
+        return Trigger(message=role, every=every, text=f"{article} {role} message")
     conditions = _match(body["when"], f"{where}.when")
     if not conditions:
         raise ConfigError(f"{where}.when", "expected at least one condition, such as {status: [Open]}")

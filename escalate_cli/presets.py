@@ -16,6 +16,17 @@ _SERVICENOW_STATE = {"1": "New", "2": "In Progress", "3": "On Hold", "6": "Resol
 
 
 @dataclass(frozen=True)
+class Conversation:
+    """Messages an export packs into its issue rows (Jira's comment cells `date;account;text`, oldest first):
+    each becomes a message row of `author_role` customer where its account is the issue's requester's, else
+    agent (read only where some clock starts or stops at messages)."""
+
+    cells: tuple[str, ...]  # the packed columns, the first one the export has
+    requester: tuple[str, ...]  # the column of the requester's account
+    separator: str = ";"
+
+
+@dataclass(frozen=True)
 class Preset:
     name: str
     fields: Mapping[str, tuple[str, ...]]
@@ -25,6 +36,7 @@ class Preset:
     skip_key: str | None = None  # records that have this key are not issues (GitHub's pull requests)
     packed: Mapping[str, str] = field(default_factory=dict)  # field -> separator: its value is the part before it
     record_key: str | None = None  # the column naming the record itself (ServiceNow's sys_id): copies share it
+    conversation: Conversation | None = None
 
 
 def _preset(name: str, fields: dict[str, tuple[str, ...]], **rest: object) -> Preset:
@@ -53,6 +65,7 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
                 "first_response": ("Comment", "Comentario"),
             },
             packed={"first_response": ";"},
+            conversation=Conversation(("Comment", "Comentario"), ("Reporter Id", "Id. del informador")),
             closed=(
                 "done",
                 "closed",

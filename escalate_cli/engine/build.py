@@ -100,6 +100,9 @@ def build(
             selected[S.raw(key)] = pl.lit(None, pl.List(pl.Utf8))
         else:
             selected[S.raw(key)] = columns.cells(key) if columns.repeated(key) else pl.concat_list(columns.cells(key))
+    talk = _talk(columns, builder)
+    if talk is not None:
+        selected.update(talk)
     present = [f for f in STAMPS if columns.has(mapped[f])]
     selected.update({f"cell:{f}": _packed(columns.first(mapped[f]), builder.packed.get(f)) for f in present})
     frame = cells.frame.select(LINE, **selected)
@@ -126,8 +129,81 @@ def build(
         pl.lit(builder.replies_known).alias(S.REPLIES),
         pl.lit(None, pl.Int64).alias(S.OBJECT),
     ).select(*S.empty(fields, raw_keys).columns)
+    if talk is not None:
+        said, unread = _messages(frame, builder, fields, raw_keys)
+        issues = pl.concat([issues, said.select(issues.columns)])
+        errors = sorted(errors + unread, key=lambda problem: int(problem.where.rsplit(":", 1)[1]))
     single = frozenset(k for k in raw_keys if columns.has(k) and not columns.repeated(k))
     return Built(IssueFrame(issues, fields, raw_keys, single=single), errors)
+
+
+_TALK, _ASKER = "talk:cells", "talk:requester"  # a row's packed messages, its requester's account
+
+
+def _talk(columns: _Columns, builder: IssueBuilder) -> dict[str, pl.Expr] | None:
+    """The columns of the messages the export packs into its rows (`presets.Conversation`), if it has them."""
+    conversation = builder.conversation
+    if conversation is None:
+        return None
+    cells = next((c for c in conversation.cells if columns.has(c)), None)
+    if cells is None:
+        return None
+    requester = next((c for c in conversation.requester if columns.has(c)), None)
+    packed = columns.cells(cells) if columns.repeated(cells) else pl.concat_list(columns.cells(cells))
+    asker = columns.text(requester) if requester is not None else pl.lit(None, pl.Utf8)
+    return {_TALK: packed, _ASKER: asker}
+
+
+def _messages(
+    frame: pl.DataFrame, builder: IssueBuilder, fields: tuple[str, ...], raw_keys: tuple[str, ...]
+) -> tuple[pl.DataFrame, list[Problem]]:
+    """A message row for each packed message of the good rows (`frame`): its issue's id, its instant as
+    `created`, `author_role` customer where its account is the requester's (else agent), located at its row
+    ("file:line comment N"); and an error for each whose date cannot be read."""
+    assert builder.conversation is not None
+    separator = builder.conversation.separator
+    talk = (
+        frame.select(
+            S.ID,
+            S.WHERE,
+            pl.col(_TALK).list.eval(pl.element().filter(pl.element().str.strip_chars() != "")).alias(_TALK),
+            _ASKER,
+        )
+        .with_columns(pl.int_ranges(1, pl.col(_TALK).list.len() + 1).alias("_k"))
+        .explode(_TALK, "_k")
+        .drop_nulls(_TALK)
+    )
+    parts = talk.get_column(_TALK).str.split(separator)
+    at, error = parse_instants(parts.list.get(0, null_on_oob=True), builder.parsers["first_response"])
+    account = parts.list.get(1, null_on_oob=True).str.strip_chars()
+    talk = talk.with_columns(at.alias("_at"), error.alias("_error"), account.alias("_account"))
+    bad = talk.filter(pl.col("_error").is_not_null() | pl.col("_at").is_null())
+    unread = [
+        Problem(where, f"comment {k}: {message or 'no date'}", issue)
+        for issue, where, k, message in bad.select(S.ID, S.WHERE, "_k", "_error").iter_rows()
+    ]
+    good = talk.filter(pl.col("_error").is_null() & pl.col("_at").is_not_null())
+    role = (
+        pl.when(pl.col("_account") == pl.col(_ASKER).str.strip_chars())
+        .then(pl.lit("customer"))
+        .otherwise(pl.lit("agent"))
+    )
+    empty = S.empty(fields, raw_keys)
+    said = good.select(
+        S.ID,
+        pl.concat_str([pl.col(S.WHERE), pl.lit(" comment "), pl.col("_k").cast(pl.Utf8)]).alias(S.WHERE),
+        pl.col("_at").alias(S.CREATED),
+        *(pl.lit("").alias(f) for f in fields),
+        pl.lit([], pl.List(pl.Utf8)).alias(S.LABELS),
+        *(
+            (pl.concat_list(role) if key == "author_role" else pl.lit(None, pl.List(pl.Utf8))).alias(S.raw(key))
+            for key in raw_keys
+        ),
+        pl.lit(builder.replies_known).alias(S.REPLIES),
+    )
+    rest = [c for c in empty.columns if c not in said.columns]
+    said = said.with_columns(*(pl.lit(None, empty.schema[c]).alias(c) for c in rest))
+    return said.select(empty.columns).cast(empty.schema), unread
 
 
 def _labels(columns: _Columns, column: str) -> pl.Expr:

@@ -183,9 +183,11 @@ def _wanted(config: Config, raw_keys: tuple[str, ...]) -> Callable[[list[str]], 
     from escalate_cli.config import STANDARD_FIELDS
 
     names = (*STANDARD_FIELDS, *config.fields)
+    talk = config.preset.conversation if config.reads_messages else None
+    packed = {*talk.cells, *talk.requester} if talk is not None else set()
 
     def wanted(header: list[str]) -> set[str]:
-        return {column for name in names for column in config.columns(name)} | set(raw_keys)
+        return {column for name in names for column in config.columns(name)} | set(raw_keys) | packed
 
     return wanted
 

@@ -106,6 +106,7 @@ class IssueBuilder:
         # the export's first-reply evidence: a column for first_response it has (else no first_response clock)
         self.replies_known = any(lookup(probe, c) is not _ABSENT for c in config.columns("first_response"))
         self.packed = {} if "first_response" in config.fields else dict(config.preset.packed)
+        self.conversation = config.preset.conversation if config.reads_messages else None
         self.extra = tuple(n for n in config.fields if n not in STANDARD_FIELDS)
         self.codes = config.preset.codes
         self.skip_key = None if config.include_pull_requests else config.preset.skip_key

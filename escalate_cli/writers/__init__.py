@@ -88,8 +88,13 @@ def summary_line(report: Report, tz: tzinfo) -> str:
     """The one-line summary: clocks per state, issues, unmatched, errors, the instant (here, not in `table`,
     so that `--quiet` never loads rich)."""
     counts = report.counts()
-    listed = (State.BREACHED, State.WARNING, State.PAUSED, State.OK, State.MET, State.MISSED)
-    states = ", ".join(f"{counts[s.value]} {s.value}" for s in listed if s is not State.PAUSED or counts[s.value])
+    listed = (State.BREACHED, State.WARNING, State.PAUSED, State.OK, State.MET, State.MISSED, State.NOT_STARTED)
+    sometimes = (State.PAUSED, State.NOT_STARTED)  # said where some clock is so
+    states = ", ".join(
+        f"{counts.get(s.value, 0)} {s.value.replace('_', ' ')}"
+        for s in listed
+        if s not in sometimes or counts.get(s.value, 0)
+    )
     as_of = datetime.fromtimestamp(report.as_of, tz).isoformat()
     issues = f"{report.issues} issue{'s' if report.issues != 1 else ''}"
     return f"{states} | {issues}, {len(report.unmatched)} unmatched, {len(report.errors)} errors | as of {as_of}"

@@ -18,6 +18,7 @@ _ICON = {
     State.OK: "🟢",
     State.MET: "✅",
     State.MISSED: "❌",
+    State.NOT_STARTED: "⚪",
 }
 # A cell's text stays text: no table break (`|`, line breaks), no raw HTML or autolink (`<`), no link or image
 # (`[`, `]`); the backslash first, as it escapes the others.
@@ -36,7 +37,12 @@ def render(report: Report, *, tz: tzinfo, show_all: bool = False) -> str:
     counts = report.counts()
     shown = K.by_urgency(K.of_report(report, tz, None if show_all else (State.BREACHED, State.WARNING)))
     as_of = datetime.fromtimestamp(report.as_of, tz).isoformat()
-    states = ", ".join(f"{counts[s.value]} {s.value}" for s in _ICON if counts[s.value] or s is not State.PAUSED)
+    sometimes = (State.PAUSED, State.NOT_STARTED)  # said where some clock is so
+    states = ", ".join(
+        f"{counts.get(s.value, 0)} {s.value.replace('_', ' ')}"
+        for s in _ICON
+        if counts.get(s.value, 0) or s not in sometimes
+    )
     lines = [
         f"### SLA report as of {as_of}",
         "",

@@ -4,6 +4,7 @@ OLA of a team over an event log, not started, delayed starts, `explain` per cycl
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -79,7 +80,7 @@ def test_rt_response_runs_from_the_first_unanswered_message_to_the_public_reply(
         (3, "2026-06-02T10:00:00+00:00", None, "warning"),
     ]
     assert clocks[0]["started_by"] == "a customer message at " + str(tmp_path / "messages.csv") + ":2"
-    assert clocks[0]["stopped_by"] == "a agent message at " + str(tmp_path / "messages.csv") + ":5"
+    assert clocks[0]["stopped_by"] == "an agent message at " + str(tmp_path / "messages.csv") + ":5"
     assert clocks[0]["elapsed_seconds"] == 2 * 3600 and clocks[0]["due_at"] == "2026-06-01T11:00:00+00:00"
 
 
@@ -117,6 +118,11 @@ def test_a_clock_that_never_started_is_not_started_not_ok(tmp_path):
         ["not_started", "T-2", "keep_in_loop"],
         ["not_started", "T-2", "response"],
     ]
+    assert ", 2 not started | 2 issues" in table.stdout.splitlines()[-1]  # the summary counts them too
+    quiet = run(["check", *exports, "-c", config, "--as-of", "2026-06-02T12:00:00Z", "--quiet"])
+    assert ", 2 not started | 2 issues" in quiet.stdout
+    markdown = run(["check", *exports, "-c", config, "--as-of", "2026-06-02T12:00:00Z", "-f", "markdown"])
+    assert ", 2 not started** across 2 issues" in markdown.stdout
 
 
 ZAMMAD = """\
@@ -302,3 +308,67 @@ def test_calendar_lists_the_clocks_counted_on_it(tmp_path):
         ("time_to_own", True, 0),
         ("l2_ola", True, 1800),
     ]
+
+
+JIRA = """\
+Summary,Issue key,Status,Priority,Created,Updated,Reporter,Reporter Id,Comment,Comment,Comment
+printer,SR-1,Open,High,01/Jun/26 9:00 AM,01/Jun/26 3:00 PM,Ann,acc-ann,\
+"01/Jun/26 9:30 AM;acc-bob;on it; calling","01/Jun/26 10:00 AM;acc-ann;still broken","01/Jun/26 2:00 PM;acc-bob;ok"
+scanner,SR-2,Open,High,01/Jun/26 9:00 AM,01/Jun/26 9:00 AM,Cyd,acc-cyd,"01/Jun/26 9:10 AM;acc-cyd;hello?",,
+fax,SR-3,Open,High,01/Jun/26 9:00 AM,01/Jun/26 9:00 AM,Dan,acc-dan,\
+"01/Jun/26 9:00 AM;acc-dan;first","tomorrow;acc-bob;soon",
+"""
+JIRA_CLOCKS = """\
+source: jira
+clocks:
+  first_agent_reply: {start: {at: created}, stop: {message: agent}}
+  reply: {start: {message: customer}, stop: {message: agent}}
+policies:
+  - name: all
+    calendar: office
+    targets: {first_agent_reply: 1h, reply: 4h}
+"""
+
+
+def test_jira_comment_cells_are_the_conversation_the_reporters_are_the_customers(tmp_path):
+    """Jira packs each comment as `date;account;text`: the reporter's comments are customer messages, anyone
+    else's agent messages. A comment whose date cannot be read is a located error; the rest are evaluated."""
+    config = _write(tmp_path, JIRA_CLOCKS, issues_csv=JIRA)
+    issues = str(tmp_path / "issues.csv")
+    result = run(["check", issues, "-c", config, "--all", "-f", "json", "--as-of", "2026-06-01T16:00:00"])
+    assert result.exit_code == 3, result.output
+    assert f"{issues}:4: comment 2: cannot parse 'tomorrow'" in result.stderr
+    got = {(r["issue"], r["metric"]): (r["state"], r["stopped_at"]) for r in json.loads(result.stdout)["results"]}
+    assert got == {
+        ("SR-1", "first_agent_reply"): ("met", "2026-06-01T09:30:00+00:00"),  # bob's comment at 09:30
+        ("SR-1", "reply"): ("met", "2026-06-01T14:00:00+00:00"),  # ann wrote at 10:00, bob answered at 14:00, due
+        ("SR-2", "first_agent_reply"): ("breached", None),  # only the reporter wrote
+        ("SR-2", "reply"): ("breached", None),
+        ("SR-3", "first_agent_reply"): ("breached", None),  # the agent's comment has no readable date
+        ("SR-3", "reply"): ("breached", None),
+    }
+
+
+REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="needs ../shared/data/real")
+def test_the_real_jira_exports_comments_give_a_response_clock_per_customer_message(tmp_path):
+    """The real Jira Cloud export (311 issues, up to 75 Comment columns): the first agent reply and each
+    customer comment's answer, from the comment cells alone."""
+    config = _write(tmp_path, JIRA_CLOCKS.replace("1h, reply: 4h", "8h, reply: 8h"))
+    export = str(REAL / "jira" / "jira_cloud_csv_all_fields_en_repeated_cols__peris25.csv")
+    doc = _results(["check", export, "-c", config, "--all", "-f", "json", "--as-of", "2026-02-01T00:00:00"])
+    states: dict[tuple[str, str], int] = {}
+    for r in doc["results"]:
+        states[(r["metric"], r["state"])] = states.get((r["metric"], r["state"]), 0) + 1
+    assert states == {
+        ("first_agent_reply", "met"): 61,
+        ("first_agent_reply", "missed"): 68,
+        ("first_agent_reply", "breached"): 182,  # no one but the reporter commented
+        ("reply", "met"): 30,
+        ("reply", "missed"): 26,
+        ("reply", "breached"): 63,
+        ("reply", "not_started"): 192,  # the reporter never commented
+    }
+    assert doc["summary"]["issues"] == 311 and doc["summary"]["errors"] == 0
