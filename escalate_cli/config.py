@@ -106,16 +106,33 @@ _STARTS_AT = ("created", "updated", "first_reply")
 _STOPS_AT = ("first_reply", "resolved")
 _ROLES = ("customer", "agent")
 _CLOCK_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-DEFAULT_MESSAGES: dict[str, tuple[Condition, ...]] = {
+_GITHUB_COMMENT = Condition("issue_url", patterns=(Pattern(".+"),))  # a GitHub REST issue comment
+DEFAULT_MESSAGES: dict[str, tuple[tuple[Condition, ...], ...]] = {
     "customer": (
-        Condition(
-            "author_role",
-            frozenset({"customer", "end-user", "end_user", "enduser", "requester", "requestor", "reporter", "user"}),
+        (
+            Condition(
+                "author_role",
+                frozenset(
+                    {"customer", "end-user", "end_user", "enduser", "requester", "requestor", "reporter", "user"}
+                ),
+            ),
+        ),
+        (
+            _GITHUB_COMMENT,
+            Condition(
+                "author_association",
+                frozenset({"none", "contributor", "first_timer", "first_time_contributor", "mannequin"}),
+            ),
         ),
     ),
-    "agent": (Condition("author_role", frozenset({"agent", "admin", "staff", "support", "owner", "assignee"})),),
+    "agent": (
+        (Condition("author_role", frozenset({"agent", "admin", "staff", "support", "owner", "assignee"})),),
+        (_GITHUB_COMMENT, Condition("author_association", frozenset({"owner", "member", "collaborator"}))),
+    ),
 }
-"""Which rows are messages, and whose, where the config has no `messages:`: an `author_role` column."""
+"""Which rows are messages, and whose (any of the alternatives, each a condition of all its keys), where the
+config has no `messages:`: an `author_role` column, or a GitHub issue comment by its author's association with
+the repository (members and collaborators answer, anyone else asks)."""
 NOTE_COLUMN = "public"  # a message row whose `public` is false, no or 0 is an internal note: no message
 _FIELD_KEYS = ("column", "format")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -151,7 +168,7 @@ class Config:
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     policies: tuple[Policy, ...] = ()
     clocks: Mapping[str, ClockDef] = field(default_factory=dict)  # the config's own `clocks:`
-    messages: Mapping[str, tuple[Condition, ...]] = field(default_factory=lambda: dict(DEFAULT_MESSAGES))
+    messages: Mapping[str, tuple[tuple[Condition, ...], ...]] = field(default_factory=lambda: dict(DEFAULT_MESSAGES))
     channels: Mapping[str, Channel] = field(default_factory=dict)
     contacts: Mapping[str, Contact] = field(default_factory=dict)
     lint: tuple[str, ...] = ()  # what `validate` warns about: valid, but likely not what was meant
@@ -182,7 +199,7 @@ class Config:
             for trigger in (*clock.start, *clock.stop, *clock.pause):
                 keys |= {c.key for c in trigger.when} | ({trigger.changes} if trigger.changes else set())
         if self.reads_messages:
-            keys |= {c.key for conditions in self.messages.values() for c in conditions} | {NOTE_COLUMN}
+            keys |= {c.key for ways in self.messages.values() for way in ways for c in way} | {NOTE_COLUMN}
         keys |= {contact.by for contact in self.contacts.values() if contact.by}
         keys |= {p.record_key for p in PRESETS.values() if p.record_key}  # copies of a record are told by it
         return frozenset(keys)
@@ -966,14 +983,21 @@ def _said(conditions: Mapping[Any, Any]) -> str:
     return " and ".join(parts)
 
 
-def _messages(value: object, where: str) -> dict[str, tuple[Condition, ...]]:
+def _messages(value: object, where: str) -> dict[str, tuple[tuple[Condition, ...], ...]]:
+    """Each role's rows: a mapping of conditions (all must hold), or a list of them (any)."""
     body = _mapping(value, where, _ROLES)
-    roles = {role: _match(body[role], f"{where}.{role}") for role in _ROLES if role in body}
+    roles: dict[str, tuple[tuple[Condition, ...], ...]] = {}
     for role in _ROLES:
-        if not roles.get(role):
+        given = body.get(role)
+        ways = given if isinstance(given, list) else [given] if given is not None else []
+        here = [f"{where}.{role}[{i}]" if isinstance(given, list) else f"{where}.{role}" for i in range(len(ways))]
+        found = tuple(_match(way, at) for way, at in zip(ways, here))
+        if not found or not all(found):
             raise ConfigError(
-                f"{where}.{role}", "required: which rows are its messages, such as {author_role: [agent]}"
+                next((at for way, at in zip(found, here) if not way), f"{where}.{role}"),
+                "required: which rows are its messages, such as {author_role: [agent]}",
             )
+        roles[role] = found
     return roles
 
 

@@ -247,7 +247,17 @@ def schema() -> Schema:
                 "additionalProperties": _clock(),
             },
             "messages": _object(
-                {role: {"type": "object", "minProperties": 1} for role in C._ROLES}, C._ROLES, required=list(C._ROLES)
+                {
+                    role: {
+                        "oneOf": [
+                            {"type": "object", "minProperties": 1},
+                            {"type": "array", "items": {"type": "object", "minProperties": 1}, "minItems": 1},
+                        ]
+                    }
+                    for role in C._ROLES
+                },
+                C._ROLES,
+                required=list(C._ROLES),
             ),
             "policies": {"type": "array", "items": _policy(), "minItems": 1},
             "channels": {

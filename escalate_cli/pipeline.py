@@ -103,7 +103,9 @@ def load_prepared(
     return Loaded(config, now, read.rows, concat(aligned, fields, raw_keys), read.errors, read.warnings + notes)
 
 
-def clock_reading(config: Config) -> tuple[tuple[ClockDef, ...], Mapping[str, tuple[Condition, ...]] | None]:
+def clock_reading(
+    config: Config,
+) -> tuple[tuple[ClockDef, ...], Mapping[str, tuple[tuple[Condition, ...], ...]] | None]:
     """What the fold needs for the defined clocks: their definitions, and which rows are messages (None: none
     is read, no clock starting or stopping at messages)."""
     return tuple(config.clocks.values()), config.messages if config.reads_messages else None

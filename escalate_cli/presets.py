@@ -37,6 +37,8 @@ class Preset:
     packed: Mapping[str, str] = field(default_factory=dict)  # field -> separator: its value is the part before it
     record_key: str | None = None  # the column naming the record itself (ServiceNow's sys_id): copies share it
     conversation: Conversation | None = None
+    id_after: str | None = None  # the id is the part after the last one of these (GitHub's comment `issue_url`)
+    message_at: str = "updated"  # which instant of a message row is when it was written
 
 
 def _preset(name: str, fields: dict[str, tuple[str, ...]], **rest: object) -> Preset:
@@ -100,7 +102,7 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
         "github": _preset(
             "github",
             {
-                "id": ("number",),
+                "id": ("number", "issue_url"),  # a REST issue comment names its issue by URL
                 "created": ("createdAt", "created_at"),
                 "updated": ("updatedAt", "updated_at"),
                 "resolved": ("closedAt", "closed_at"),
@@ -110,6 +112,8 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
             },
             closed=("closed", "merged"),
             skip_key="pull_request",
+            id_after="/",
+            message_at="created",
         ),
         "gitlab": _preset(
             "gitlab",

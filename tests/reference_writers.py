@@ -88,7 +88,12 @@ def markdown(report: Report, *, tz: tzinfo, show_all: bool = False) -> str:
     counts = report.counts()
     shown = [c for c in urgency_order(report.clocks) if show_all or c.state in (State.BREACHED, State.WARNING)]
     as_of = datetime.fromtimestamp(report.as_of, tz).isoformat()
-    states = ", ".join(f"{counts[s.value]} {s.value}" for s in _ICON if counts[s.value] or s is not State.PAUSED)
+    sometimes = (State.PAUSED, State.NOT_STARTED)  # said where some clock is so
+    states = ", ".join(
+        f"{counts.get(s.value, 0)} {s.value.replace('_', ' ')}"
+        for s in _ICON
+        if counts.get(s.value, 0) or s not in sometimes
+    )
     lines = [
         f"### SLA report as of {as_of}",
         "",

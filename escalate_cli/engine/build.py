@@ -87,7 +87,10 @@ def build(
     mapped = builder.columns
     where = pl.concat_str([pl.lit(f"{name}:"), pl.col(LINE).cast(pl.Utf8)])
     has_id = columns.has(mapped["id"])
-    selected: dict[str, pl.Expr] = {S.ID: columns.text(mapped["id"]) if has_id else where, S.WHERE: where}
+    ids = columns.text(mapped["id"])
+    if builder.id_after:
+        ids = ids.str.split(builder.id_after).list.last().str.strip_chars()
+    selected: dict[str, pl.Expr] = {S.ID: ids if has_id else where, S.WHERE: where}
     for field in fields:
         codes = builder.codes.get(field)
         value = columns.text(mapped[field])

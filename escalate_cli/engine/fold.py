@@ -18,7 +18,7 @@ from escalate_cli.engine.cycles import AT, FILE, ROLE, N, with_cycles
 from escalate_cli.engine.frame import IssueFrame, from_issues, to_issues
 from escalate_cli.model import ClockDef, Condition, Issue, Policy, Problem, Statuses
 
-Messages = Mapping[str, tuple[Condition, ...]]  # which rows are whose messages (`Config.messages`)
+Messages = Mapping[str, tuple[tuple[Condition, ...], ...]]  # which rows are whose messages (`Config.messages`)
 
 
 def at_instant(
@@ -106,10 +106,13 @@ def split_messages(rows: IssueFrame, messages: Messages | None) -> tuple[IssueFr
     from escalate_cli.engine.match import condition_holds
 
     role: pl.Expr = pl.lit(None, pl.Utf8)
-    for name, conditions in reversed(list(messages.items())):
-        picked = pl.lit(True)
-        for condition in conditions:
-            picked = picked & condition_holds(rows, condition)
+    for name, ways in reversed(list(messages.items())):
+        picked = pl.lit(False)
+        for way in ways:
+            every = pl.lit(True)
+            for condition in way:
+                every = every & condition_holds(rows, condition)
+            picked = picked | every
         role = pl.when(picked).then(pl.lit(name)).otherwise(role)
     note = pl.lit(False)
     if NOTE_COLUMN in rows.raw_keys:
@@ -123,10 +126,21 @@ def split_messages(rows: IssueFrame, messages: Messages | None) -> tuple[IssueFr
     if not found.height:
         return rows, None
     kept = marked.filter(pl.col(ROLE).is_null()).drop(ROLE, FILE)
-    said = found.filter(pl.col(ROLE) != "").select(
-        S.ID, pl.coalesce(S.UPDATED, S.CREATED).alias(AT), FILE, S.WHERE, ROLE
-    )
+    said = found.filter(pl.col(ROLE) != "").select(S.ID, _written(found).alias(AT), FILE, S.WHERE, ROLE)
     return IssueFrame(kept, *_rest(rows)), said
+
+
+def _written(rows: pl.DataFrame) -> pl.Expr:
+    """When each message was written: its update time (a row of an event log carries the issue's creation), or
+    its creation where its export's preset says a message row's own `created` is (`Preset.message_at`: GitHub's
+    comments, whose `updated_at` is their last edit)."""
+    from escalate_cli.presets import PRESETS
+
+    own = sorted(name for name, preset in PRESETS.items() if preset.message_at == "created")
+    if S.SOURCE not in rows.columns or not own:
+        return pl.coalesce(S.UPDATED, S.CREATED)
+    created_first = pl.col(S.SOURCE).is_in(pl.Series(own, dtype=pl.Utf8).implode()).fill_null(False)
+    return pl.when(created_first).then(pl.coalesce(S.CREATED, S.UPDATED)).otherwise(pl.coalesce(S.UPDATED, S.CREATED))
 
 
 _AT, _FILE = AT, FILE  # an event's instant and file order, as `engine.cycles` reads them from the events

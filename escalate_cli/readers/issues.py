@@ -107,6 +107,7 @@ class IssueBuilder:
         self.replies_known = any(lookup(probe, c) is not _ABSENT for c in config.columns("first_response"))
         self.packed = {} if "first_response" in config.fields else dict(config.preset.packed)
         self.conversation = config.preset.conversation if config.reads_messages else None
+        self.id_after = config.preset.id_after if "id" not in config.fields else None
         self.extra = tuple(n for n in config.fields if n not in STANDARD_FIELDS)
         self.codes = config.preset.codes
         self.skip_key = None if config.include_pull_requests else config.preset.skip_key
@@ -162,6 +163,8 @@ class IssueBuilder:
 
         raw_id = get("id")
         issue_id = where if raw_id is _ABSENT else as_text(raw_id)
+        if self.id_after and raw_id is not _ABSENT:
+            issue_id = issue_id.rsplit(self.id_after, 1)[-1].strip()
         if not issue_id:
             raise RowError("id", "missing")
         try:

@@ -372,3 +372,57 @@ def test_the_real_jira_exports_comments_give_a_response_clock_per_customer_messa
         ("reply", "not_started"): 192,  # the reporter never commented
     }
     assert doc["summary"]["issues"] == 311 and doc["summary"]["errors"] == 0
+
+
+GITHUB_ISSUES = """[
+  {"number": 7, "title": "crash on start", "state": "open", "created_at": "2026-06-01T09:00:00Z",
+   "updated_at": "2026-06-01T13:00:00Z", "closed_at": null, "author_association": "NONE", "labels": []}
+]"""
+GITHUB_COMMENTS = """[
+  {"issue_url": "https://api.github.com/repos/o/r/issues/7", "author_association": "NONE",
+   "user": {"login": "ann"}, "created_at": "2026-06-01T09:30:00Z", "updated_at": "2026-06-01T09:30:00Z"},
+  {"issue_url": "https://api.github.com/repos/o/r/issues/7", "author_association": "MEMBER",
+   "user": {"login": "bob"}, "created_at": "2026-06-01T10:00:00Z", "updated_at": "2026-06-02T16:00:00Z"},
+  {"issue_url": "https://api.github.com/repos/o/r/issues/7", "author_association": "CONTRIBUTOR",
+   "user": {"login": "cyd"}, "created_at": "2026-06-01T11:00:00Z", "updated_at": "2026-06-01T11:00:00Z"}
+]"""
+
+
+def test_github_issue_comments_are_the_conversation_by_the_authors_association(tmp_path):
+    """`gh api repos/o/r/issues/comments`: a comment names its issue by URL, members and collaborators answer,
+    anyone else asks; a comment was written when it was created (bob's edit a day later does not move it)."""
+    config = _write(
+        tmp_path,
+        "source: github\n" + RESPONSE.replace("targets: {response: 2h, keep_in_loop: 1h}", "targets: {response: 2h}"),
+        issues_json=GITHUB_ISSUES,
+        comments_json=GITHUB_COMMENTS,
+    )
+    exports = [str(tmp_path / "issues.json"), str(tmp_path / "comments.json")]
+    story = run(["explain", "7", *exports, "-c", config, "--as-of", "2026-06-01T14:00:00Z", "-f", "json"])
+    assert story.exit_code == 0, story.output
+    cycles = [(c["started_at"], c["stopped_at"], c["state"]) for c in json.loads(story.stdout)["clocks"]]
+    assert cycles == [
+        ("2026-06-01T09:30:00+00:00", "2026-06-01T10:00:00+00:00", "met"),  # ann asked, bob answered
+        ("2026-06-01T11:00:00+00:00", None, "breached"),  # cyd is no member: unanswered for 3h of office time
+    ]  # the issue itself (author_association NONE, no issue_url) is no message
+
+
+def test_messages_of_a_role_may_be_any_of_several_conditions(tmp_path):
+    config = _write(
+        tmp_path,
+        RESPONSE.replace("targets: {response: 2h, keep_in_loop: 1h}", "targets: {response: 2h}")
+        + "messages:\n  customer: [{author_role: customer}, {kind: question}]\n  agent: {author_role: agent}\n",
+        issues_csv=ISSUES,
+        messages_csv="id,created,author_role,kind\nT-2,2026-06-01T13:00:00Z,,question\n",
+    )
+    exports = [str(tmp_path / "issues.csv"), str(tmp_path / "messages.csv")]
+    doc = _results(["check", *exports, "-c", config, "--as-of", "2026-06-01T14:00:00Z", "-f", "json", "--all"])
+    started = {r["issue"]: r["started_at"] for r in doc["results"]}
+    assert started == {"T-1": None, "T-2": "2026-06-01T13:00:00+00:00"}  # a question, by its kind alone
+    (tmp_path / "c.yaml").write_text(
+        CALENDAR + RESPONSE + "messages:\n  customer: [{author_role: customer}, {}]\n  agent: {author_role: agent}\n",
+        encoding="utf-8",
+    )
+    result = run(["validate", "-c", config])
+    assert result.exit_code == 3
+    assert "messages.customer[1]: required: which rows are its messages" in result.stderr
