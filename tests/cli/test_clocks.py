@@ -426,3 +426,18 @@ def test_messages_of_a_role_may_be_any_of_several_conditions(tmp_path):
     result = run(["validate", "-c", config])
     assert result.exit_code == 3
     assert "messages.customer[1]: required: which rows are its messages" in result.stderr
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="needs ../shared/data/real")
+def test_backtest_of_an_ola_on_the_real_servicenow_log_does_not_depend_on_the_interval(tmp_path):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    ola = readme[readme.index("source: servicenow\ncalendars:") :]
+    (tmp_path / "sn.yaml").write_text(ola[: ola.index("```")], encoding="utf-8")
+    export = str(REAL / "servicenow" / "incident_event_log.csv.gz")
+    args = ["backtest", export, "-c", str(tmp_path / "sn.yaml"), "--from", "2016-03-01", "--to", "2016-03-31"]
+    found = []
+    for every in ("15m", "4h"):
+        result = run([*args, "--every", every, "-f", "json"])
+        assert result.exit_code == 0, result.output
+        found.append({(a["metric"], a["met"], a["stopped"]) for a in json.loads(result.stdout)["attainment"]})
+    assert found[0] == found[1] == {("resolution", 6504, 7652), ("time_to_own", 12337, 15607)}
