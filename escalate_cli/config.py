@@ -200,6 +200,10 @@ class Config:
                 keys |= {c.key for c in trigger.when} | ({trigger.changes} if trigger.changes else set())
         if self.reads_messages:
             keys |= {c.key for ways in self.messages.values() for way in ways for c in way} | {NOTE_COLUMN}
+            for preset in PRESETS.values():  # the keys its audits are told by (`presets.Audit`)
+                if preset.audit is not None:
+                    a = preset.audit
+                    keys |= {a.kind, a.public, a.author, a.requester}
         keys |= {contact.by for contact in self.contacts.values() if contact.by}
         keys |= {p.record_key for p in PRESETS.values() if p.record_key}  # copies of a record are told by it
         return frozenset(keys)

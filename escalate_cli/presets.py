@@ -27,6 +27,19 @@ class Conversation:
 
 
 @dataclass(frozen=True)
+class Audit:
+    """Records of an export that are the ticket's audits (Zendesk's `/api/v2/tickets/{id}/audits`): each
+    with a list of events; one with a public comment among them is a message, the customer's where its author is
+    the ticket's requester, else an agent's (read only where some clock starts or stops at messages)."""
+
+    kind: str  # the events' types
+    comment: str  # the type of a comment event (lower case)
+    public: str  # the events' public flags
+    author: str  # the audit's author
+    requester: str  # the ticket's requester, on the ticket rows
+
+
+@dataclass(frozen=True)
 class Preset:
     name: str
     fields: Mapping[str, tuple[str, ...]]
@@ -37,6 +50,7 @@ class Preset:
     packed: Mapping[str, str] = field(default_factory=dict)  # field -> separator: its value is the part before it
     record_key: str | None = None  # the column naming the record itself (ServiceNow's sys_id): copies share it
     conversation: Conversation | None = None
+    audit: Audit | None = None
     id_after: str | None = None  # the id is the part after the last one of these (GitHub's comment `issue_url`)
     message_at: str = "updated"  # which instant of a message row is when it was written
 
@@ -131,7 +145,7 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
         "zendesk": _preset(
             "zendesk",
             {
-                "id": ("id", "Id", "Ticket ID"),
+                "id": ("ticket_id", "id", "Id", "Ticket ID"),  # an audit names its ticket by ticket_id
                 "created": ("created_at", "Created at"),
                 "updated": ("updated_at", "Updated at"),
                 "resolved": ("solved_at", "Solved at"),
@@ -142,6 +156,7 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
             },
             closed=("solved", "closed"),
             paused=("pending", "hold", "on-hold", "on hold"),
+            audit=Audit("events.type", "comment", "events.public", "author_id", "requester_id"),
         ),
         "servicenow": _preset(
             "servicenow",

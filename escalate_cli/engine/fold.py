@@ -122,12 +122,50 @@ def split_messages(rows: IssueFrame, messages: Messages | None) -> tuple[IssueFr
         pl.when(note).then(pl.lit("")).otherwise(role).alias(ROLE),
         pl.int_range(pl.len(), dtype=pl.Int64).alias(FILE),
     )
+    marked = _audited(marked, rows.raw_keys)
     found = marked.filter(pl.col(ROLE).is_not_null())
     if not found.height:
         return rows, None
     kept = marked.filter(pl.col(ROLE).is_null()).drop(ROLE, FILE)
     said = found.filter(pl.col(ROLE) != "").select(S.ID, _written(found).alias(AT), FILE, S.WHERE, ROLE)
     return IssueFrame(kept, *_rest(rows)), said
+
+
+def _audited(frame: pl.DataFrame, raw_keys: tuple[str, ...]) -> pl.DataFrame:
+    """ROLE of the rows that are a preset's audits (`presets.Audit`: Zendesk's ticket audits): none of them is a
+    row of fields; one with a public comment is the customer's where its author is the ticket's requester (as
+    the ticket rows of the same id say), else an agent's; any other is neither ("")."""
+    from escalate_cli.presets import PRESETS
+
+    for name, preset in PRESETS.items():
+        audit = preset.audit
+        if audit is None or not {audit.kind, audit.author, audit.requester} <= set(raw_keys):
+            continue
+        kinds = pl.col(S.raw(audit.kind))
+        mine = kinds.list.len().fill_null(0) > 0
+        if S.SOURCE in frame.columns:
+            mine = mine & (pl.col(S.SOURCE) == name).fill_null(False)
+        requester = pl.col(S.raw(audit.requester)).list.first().str.strip_chars()
+        asked = frame.filter(~mine & requester.is_not_null()).group_by(S.ID).agg(requester.first().alias("_asker"))
+        commented = kinds.list.eval(pl.element().str.to_lowercase() == audit.comment).list.any().fill_null(False)
+        private = pl.lit(False)
+        if audit.public in raw_keys:
+            words = pl.Series(NOTE_WORDS).implode()
+            private = pl.col(S.raw(audit.public)).list.eval(pl.element().str.to_lowercase().is_in(words)).list.any()
+        author = pl.col(S.raw(audit.author)).list.first().str.strip_chars()
+        said = (
+            pl.when(~commented | private.fill_null(False))
+            .then(pl.lit(""))
+            .when(author == pl.col("_asker"))
+            .then(pl.lit("customer"))
+            .otherwise(pl.lit("agent"))
+        )
+        frame = (
+            frame.join(asked, on=S.ID, how="left", maintain_order="left")
+            .with_columns(pl.when(mine).then(said).otherwise(pl.col(ROLE)).alias(ROLE))
+            .drop("_asker")
+        )
+    return frame
 
 
 def _written(rows: pl.DataFrame) -> pl.Expr:

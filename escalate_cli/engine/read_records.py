@@ -151,10 +151,10 @@ def _labels(value: object) -> list[str]:
 
 
 def _raw(records: list[Record], key: str) -> pl.Series:
-    """A raw column as `frame.from_issues` keeps it: `sla.field_values` of the record's value, null when the
-    record has no such key."""
+    """A raw column as `frame.from_issues` keeps it: `sla.field_values` of the record's value (by its name or
+    dotted path, `lookup`), null when the record has no such key."""
     out: list[list[str] | None] = []
-    for value in (record.get(key, _ABSENT) for record in records):
+    for value in (lookup(record, key) for record in records):
         if value is _ABSENT:
             out.append(None)
         elif type(value) is str:

@@ -108,6 +108,7 @@ class IssueBuilder:
         self.packed = {} if "first_response" in config.fields else dict(config.preset.packed)
         self.conversation = config.preset.conversation if config.reads_messages else None
         self.id_after = config.preset.id_after if "id" not in config.fields else None
+        self.paths = tuple(sorted(key for key in config.columns_used() if "." in key))
         self.extra = tuple(n for n in config.fields if n not in STANDARD_FIELDS)
         self.codes = config.preset.codes
         self.skip_key = None if config.include_pull_requests else config.preset.skip_key
@@ -121,6 +122,18 @@ class IssueBuilder:
             )
             for n in TIMESTAMP_FIELDS
         }
+
+    def _whole(self, record: Record) -> Record:
+        """The whole record, with the value of each dotted path the config names (`events.type`) as a key."""
+        found = ((path, lookup(record, path)) for path in self.paths if path not in record)
+        extra = {path: value for path, value in found if value is not _ABSENT}
+        return {**record, **extra} if extra else record
+
+    def _kept(self, record: Record) -> Record:
+        """The raw columns kept, each by its name or its dotted path (`events.type`: through lists)."""
+        assert self.keep is not None
+        found = ((key, lookup(record, key)) for key in self.keep)
+        return {key: value for key, value in found if value is not _ABSENT}
 
     def _resolve(self, field_name: str, probe: Record, available: list[str], has_header: bool) -> str:
         """The first candidate column the export has; refuses an export without a required or mapped one."""
@@ -193,7 +206,7 @@ class IssueBuilder:
             updated=self._timestamp("updated", get("updated")),
             fields=fields,
             labels=as_labels(get("labels")),
-            record=record if self.keep is None else ({k: record[k] for k in self.keep if k in record} or _EMPTY),
+            record=self._whole(record) if self.keep is None else (self._kept(record) or _EMPTY),
             where=where,
             replies_known=self.replies_known,
         )

@@ -441,3 +441,43 @@ def test_backtest_of_an_ola_on_the_real_servicenow_log_does_not_depend_on_the_in
         assert result.exit_code == 0, result.output
         found.append({(a["metric"], a["met"], a["stopped"]) for a in json.loads(result.stdout)["attainment"]})
     assert found[0] == found[1] == {("resolution", 6504, 7652), ("time_to_own", 12337, 15607)}
+
+
+ZENDESK_TICKETS = """{"tickets": [
+  {"id": 47, "subject": "login fails", "status": "open", "priority": "high", "requester_id": 501,
+   "created_at": "2026-06-01T09:00:00Z", "updated_at": "2026-06-01T12:00:00Z", "tags": []}
+]}"""
+ZENDESK_AUDITS = """{"audits": [
+  {"id": 9001, "ticket_id": 47, "created_at": "2026-06-01T09:00:00Z", "author_id": 501,
+   "events": [{"id": 1, "type": "Comment", "public": true, "author_id": 501, "body": "I cannot log in"},
+              {"id": 2, "type": "Create", "field_name": "status", "value": "new"}]},
+  {"id": 9002, "ticket_id": 47, "created_at": "2026-06-01T09:40:00Z", "author_id": 777,
+   "events": [{"id": 3, "type": "Comment", "public": false, "author_id": 777, "body": "internal: check SSO"}]},
+  {"id": 9003, "ticket_id": 47, "created_at": "2026-06-01T10:30:00Z", "author_id": 777,
+   "events": [{"id": 4, "type": "Comment", "public": true, "author_id": 777, "body": "Try again now"}]},
+  {"id": 9004, "ticket_id": 47, "created_at": "2026-06-01T11:00:00Z", "author_id": 777,
+   "events": [{"id": 5, "type": "Change", "field_name": "priority", "value": "high"}]},
+  {"id": 9005, "ticket_id": 47, "created_at": "2026-06-01T11:30:00Z", "author_id": 501,
+   "events": [{"id": 6, "type": "Comment", "public": true, "author_id": 501, "body": "Still broken"}]}
+]}"""
+
+
+def test_zendesk_ticket_audits_are_the_conversation_the_requesters_comments_the_customers(tmp_path):
+    """`/api/v2/tickets/{id}/audits`: an audit with a public comment is a message, the customer's where its
+    author is the ticket's requester; an internal note or an audit without a comment is neither, and no audit
+    is a row of the ticket's fields."""
+    config = _write(
+        tmp_path,
+        "source: zendesk\n" + RESPONSE.replace("targets: {response: 2h, keep_in_loop: 1h}", "targets: {response: 1h}"),
+        tickets_json=ZENDESK_TICKETS,
+        audits_json=ZENDESK_AUDITS,
+    )
+    exports = [str(tmp_path / "tickets.json"), str(tmp_path / "audits.json")]
+    story = run(["explain", "47", *exports, "-c", config, "--as-of", "2026-06-01T12:00:00Z", "-f", "json"])
+    assert story.exit_code == 0, story.output
+    doc = json.loads(story.stdout)
+    assert (doc["fields"]["status"], doc["fields"]["title"], doc["where"]) == ("open", "login fails", exports[0] + ":2")
+    assert [(c["started_at"], c["stopped_at"], c["state"]) for c in doc["clocks"]] == [
+        ("2026-06-01T09:00:00+00:00", "2026-06-01T10:30:00+00:00", "missed"),  # the note at 09:40 is no answer
+        ("2026-06-01T11:30:00+00:00", None, "ok"),
+    ]
