@@ -38,10 +38,12 @@ def at_instant(
     rows, said = split_messages(rows, messages)
     frame = rows.frame
     repeats = frame.height != frame.get_column(S.ID).n_unique()
+    orphans = _orphans(said, frame) if only is None else []
     if not repeats and history is not True:
         snapshot = frame if only is None else frame.filter(pl.col(S.ID) == only)
         folded = IssueFrame(with_status(snapshot, statuses), rows.fields, rows.raw_keys, rows.objects, rows.single)
-        return _with_cycles(folded, lambda: _as_events(IssueFrame(snapshot, *_rest(rows))), said, clocks, as_of), []
+        history_of = IssueFrame(snapshot, *_rest(rows))
+        return _with_cycles(folded, lambda: _as_events(history_of), said, clocks, as_of), orphans
     from escalate_cli.history import resolve
     from escalate_cli.sla import policy_name
 
@@ -55,10 +57,23 @@ def at_instant(
         def fields() -> IssueFrame:
             return IssueFrame(events.with_columns(pl.col("_n").cast(pl.Int64).alias(N)), *_rest(rows))
 
-        return _with_cycles(folded, fields, said, clocks, as_of), []
+        return _with_cycles(folded, fields, said, clocks, as_of), orphans
     issues, notes = resolve(groups(chosen), as_of, statuses, is_log, policy_name(policies), record_key)
     folded = from_issues(issues, rows.fields, rows.raw_keys)
-    return _with_cycles(folded, lambda: _as_events(folded), said, clocks, as_of), notes
+    return _with_cycles(folded, lambda: _as_events(folded), said, clocks, as_of), notes + orphans
+
+
+def _orphans(said: pl.DataFrame | None, rows: pl.DataFrame) -> list[Problem]:
+    """A warning for the messages whose id no row of fields has: read, but of no issue."""
+    if said is None:
+        return []
+    lost = said.join(rows.select(S.ID).unique(), on=S.ID, how="anti", maintain_order="left")
+    if not lost.height:
+        return []
+    where, issue = lost.row(0, named=True)[S.WHERE], lost.row(0, named=True)[S.ID]
+    many = f"{lost.height} messages name" if lost.height > 1 else "1 message names"
+    text = f"{many} an id no issue has (first: {issue!r}); they are left out: is the issues export among those read?"
+    return [Problem(where, text, issue)]
 
 
 def _rest(rows: IssueFrame) -> tuple[tuple[str, ...], tuple[str, ...], Sequence[Issue], frozenset[str]]:

@@ -481,3 +481,16 @@ def test_zendesk_ticket_audits_are_the_conversation_the_requesters_comments_the_
         ("2026-06-01T09:00:00+00:00", "2026-06-01T10:30:00+00:00", "missed"),  # the note at 09:40 is no answer
         ("2026-06-01T11:30:00+00:00", None, "ok"),
     ]
+
+
+def test_messages_of_no_issue_are_said_not_silently_dropped(tmp_path):
+    config = _write(
+        tmp_path, RESPONSE, issues_csv=ISSUES, messages_csv=MESSAGES + "T-9,2026-06-01T10:00:00Z,customer,true\n"
+    )
+    exports = [str(tmp_path / "issues.csv"), str(tmp_path / "messages.csv")]
+    result = run(["check", *exports, "-c", config, "--as-of", "2026-06-02T12:00:00Z"])
+    assert result.exit_code in (0, 1), result.output
+    assert (
+        f"warning: {exports[1]}:10: 1 message names an id no issue has (first: 'T-9'); they are left out: is the "
+        "issues export among those read?"
+    ) in result.stderr
