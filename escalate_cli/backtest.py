@@ -25,6 +25,18 @@ class Outcome:
         return total
 
 
+def combined(outcomes: list[Outcome]) -> Outcome:
+    """The outcomes of one replay's parts (one per source, each with its own status words) as one."""
+    out = Outcome(outcomes[0].policies_label, outcomes[0].steps)
+    for part in outcomes:
+        out.issues += part.issues
+        for day, counts in part.per_day.items():
+            out.per_day[day].update(counts)
+        out.verdicts.update(part.verdicts)
+        out.stopped.update(part.stopped)
+    return out
+
+
 def compare(candidate: Outcome, baseline: Outcome) -> list[tuple[ClockKey, str | None, str | None]]:
     """Clocks whose verdict at the end of the window differs (None: the clock exists under one config only)."""
     keys = sorted(set(candidate.verdicts) | set(baseline.verdicts))

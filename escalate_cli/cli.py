@@ -400,10 +400,14 @@ def backtest(
         raise typer.BadParameter("--from and --to are required", param_hint="--from/--to")
     with error_boundary(debug):
         config = find_config(config)
-        from escalate_cli.backtest import compare
+        import polars as pl
+
+        from escalate_cli.backtest import combined, compare
         from escalate_cli.config import load_config
+        from escalate_cli.engine import schema as S
         from escalate_cli.engine.backtest import replay
-        from escalate_cli.pipeline import clock_reading, load, parse_day
+        from escalate_cli.engine.frame import IssueFrame
+        from escalate_cli.pipeline import clock_reading, export_sources, load, parse_day
         from escalate_cli.writers import backtest_out, iso
 
         base_cfg = load_config(baseline) if baseline is not None else None
@@ -414,21 +418,33 @@ def backtest(
         if end <= start:
             raise EscalateError(f"--to ({last}) is not after --from ({first})")
 
+        kinds = list(dict.fromkeys(export_sources(exports, cfg, source)))
+
         def run(policies_cfg: Config, label: str) -> Outcome:
-            return replay(
-                loaded.rows,
-                policies_cfg.policies,
-                cfg.statuses,
-                cfg.history,
-                start,
-                end,
-                _every_seconds(every),
-                cfg.timezone,
-                label,
-                policies_cfg.restart_on_reclassify,
-                verdicts=base_cfg is not None,
-                messages=clock_reading(policies_cfg)[1],
-            )
+            parts = []  # each source with its own status words, as `check` folds them
+            for kind in kinds:
+                rows = loaded.rows
+                if len(kinds) > 1:
+                    mine = rows.frame.filter(pl.col(S.SOURCE) == kind)
+                    rows = IssueFrame(mine, rows.fields, rows.raw_keys, rows.objects, rows.single)
+                statuses = cfg.statuses if cfg.status_words is not None else cfg.with_source(kind).statuses
+                parts.append(
+                    replay(
+                        rows,
+                        policies_cfg.policies,
+                        statuses,
+                        cfg.history,
+                        start,
+                        end,
+                        _every_seconds(every),
+                        cfg.timezone,
+                        label,
+                        policies_cfg.restart_on_reclassify,
+                        verdicts=base_cfg is not None,
+                        messages=clock_reading(policies_cfg)[1],
+                    )
+                )
+            return combined(parts)
 
         outcome = run(cfg, str(config))
         base = run(base_cfg, str(baseline)) if base_cfg is not None else None

@@ -407,3 +407,34 @@ def test_the_example_config_copied_for_a_preset_does_not_break_it(tmp_path):
     )
     assert result.exit_code == 1, result.output  # breaches, and no config or column error
     assert "error" not in result.stderr and "SOL-7" in result.stdout
+
+
+SN_LOG = """number,incident_state,opened_at,sys_updated_at,priority,short_description
+INC1,New,2026-03-02 09:00:00,2026-03-02 09:00:00,2 - High,vpn
+INC1,Awaiting User Info,2026-03-02 09:00:00,2026-03-02 10:00:00,2 - High,vpn
+INC1,Active,2026-03-02 09:00:00,2026-03-02 15:00:00,2 - High,vpn
+INC1,Resolved,2026-03-02 09:00:00,2026-03-02 16:00:00,2 - High,vpn
+INC2,New,2026-03-02 09:00:00,2026-03-02 09:00:00,2 - High,mail
+INC2,Resolved,2026-03-02 09:00:00,2026-03-02 10:00:00,2 - High,mail
+"""
+JIRA_WAITING = """Issue key,Summary,Status,Priority,Created,Updated
+SR-1,printer,Waiting for customer,High,02/Mar/26 9:00 AM,02/Mar/26 10:00 AM
+"""
+
+
+def test_backtest_folds_each_export_with_its_own_sources_status_words(tmp_path):
+    """No `source:` in the config: the ServiceNow log's "Awaiting User Info" pauses INC1 (09:00-16:00 less the
+    5h wait: 2h, met) and Jira's "Waiting for customer" holds SR-1, as `check` folds them; the backtest used
+    the generic words for both (INC1 7h, missed; SR-1 breached)."""
+    (tmp_path / "incidents.csv").write_text(SN_LOG, encoding="utf-8")
+    (tmp_path / "jira.csv").write_text(JIRA_WAITING, encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(
+        "timezone: UTC\npolicies: [{name: all, targets: {resolution: 4h}, pause: [resolution]}]\n", encoding="utf-8"
+    )
+    exports = [str(tmp_path / "incidents.csv"), str(tmp_path / "jira.csv")]
+    window = ["--from", "2026-03-02", "--to", "2026-03-03", "--baseline", str(tmp_path / "c.yaml"), "-f", "json"]
+    result = run(["backtest", *exports, "-c", str(tmp_path / "c.yaml"), *window])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["attainment"] == [{"policy": "all", "metric": "resolution", "met": 2, "stopped": 2}]
+    assert document["totals"].get("new breach", 0) == 0  # SR-1 waits, paused, since 10:00
