@@ -240,10 +240,12 @@ def explain(
         from escalate_cli.config import holiday_name
         from escalate_cli.explain import explain as explain_issue
         from escalate_cli.pipeline import find_issue, load
+        from escalate_cli.presets import FIGURES
         from escalate_cli.writers import iso
         from escalate_cli.writers.explanation import render_json, render_text
 
-        loaded = load(exports, config, as_of=as_of, source=source, only=issue_id)
+        figures = frozenset(f.column for f in FIGURES)  # kept beside the columns the config uses
+        loaded = load(exports, config, as_of=as_of, source=source, only=issue_id, keep=figures)
         cfg = loaded.config
         issue = find_issue(loaded, issue_id)
         story = explain_issue(
@@ -253,6 +255,7 @@ def explain(
             lambda moment: iso(moment, cfg.timezone) or "",
             holiday_name,
             cfg.restart_on_reclassify,
+            [(f.name, f.column, f.unit) for f in FIGURES],
         )
         render = render_json if fmt is ExplainFormat.JSON else render_text
         for note in loaded.warnings:

@@ -4,7 +4,7 @@ pauses), and the instant each warning and escalation threshold is reached."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -74,6 +74,18 @@ class Explanation:
     policy: str | None
     clocks: tuple[ClockStory, ...]
     not_measured: tuple[str, ...] = ()  # the policy's targets the export cannot measure (no first-reply column)
+    figures: tuple[Figure, ...] = ()  # the tool's own figures for the issue (`presets.Figure`)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One of the tool's own figures for the issue: its value in minutes, and where it is a span of calendar
+    minutes from the creation, the instant it places."""
+
+    name: str
+    minutes: int
+    unit: str
+    at: int | None
 
 
 def explain(
@@ -83,7 +95,9 @@ def explain(
     show_instant: Callable[[int], str],
     holiday_name: Callable[[Calendar, date], str | None],
     restart_on_reclassify: bool = False,
+    figures: Sequence[tuple[str, str, str]] = (),
 ) -> Explanation:
+    """`figures`: the tools' own figures an export may carry (name, column, unit: `presets.FIGURES`)."""
     checks = tuple(_check(issue, policy) for policy in policies)
     policy = match_policy(issue, policies)
     stories: list[ClockStory] = []
@@ -100,8 +114,29 @@ def explain(
             clock = clock_for(issue, policy, metric, target, as_of, show_instant, restart_on_reclassify)
             stories.append(_story(issue, policy, clock, as_of, holiday_name))
     return Explanation(
-        issue, as_of, checks[: _upto(checks)], policy.name if policy else None, tuple(stories), tuple(unmeasured)
+        issue,
+        as_of,
+        checks[: _upto(checks)],
+        policy.name if policy else None,
+        tuple(stories),
+        tuple(unmeasured),
+        _figures(issue, figures),
     )
+
+
+def _figures(issue: Issue, figures: Sequence[tuple[str, str, str]]) -> tuple[Figure, ...]:
+    """The figures the issue's row has a whole number of minutes for."""
+    out = []
+    for name, column, unit in figures:
+        values = field_values(issue, column)
+        text = values[0].strip() if values else ""
+        try:
+            minutes = int(float(text))
+        except ValueError:
+            continue
+        at = issue.created + 60 * minutes if unit == "minutes" else None
+        out.append(Figure(name, minutes, unit, at))
+    return tuple(out)
 
 
 def _upto(checks: tuple[PolicyCheck, ...]) -> int:

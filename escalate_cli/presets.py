@@ -40,6 +40,15 @@ class Audit:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """A figure the tool's own SLA engine exports for an issue, shown beside escalate's clock (`explain`)."""
+
+    name: str
+    column: str
+    unit: str  # "minutes" (calendar) or "business minutes" (on the tool's own schedule)
+
+
+@dataclass(frozen=True)
 class Preset:
     name: str
     fields: Mapping[str, tuple[str, ...]]
@@ -51,6 +60,7 @@ class Preset:
     record_key: str | None = None  # the column naming the record itself (ServiceNow's sys_id): copies share it
     conversation: Conversation | None = None
     audit: Audit | None = None
+    figures: tuple[Figure, ...] = ()
     id_after: str | None = None  # the id is the part after the last one of these (GitHub's comment `issue_url`)
     message_at: str = "updated"  # which instant of a message row is when it was written
 
@@ -157,6 +167,11 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
             closed=("solved", "closed"),
             paused=("pending", "hold", "on-hold", "on hold"),
             audit=Audit("events.type", "comment", "events.public", "author_id", "requester_id"),
+            figures=(  # the CSV export's metrics: the first reply has no instant of its own
+                Figure("first reply", "First reply time in minutes within business hours", "business minutes"),
+                Figure("first resolution", "First resolution time in minutes", "minutes"),
+                Figure("full resolution", "Full resolution time in minutes within business hours", "business minutes"),
+            ),
         ),
         "servicenow": _preset(
             "servicenow",
@@ -176,3 +191,6 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
         ),
     }
 )
+
+FIGURES = tuple(figure for preset in PRESETS.values() for figure in preset.figures)
+"""Every tool's own figures: an issue shows those its export has."""

@@ -38,6 +38,11 @@ def render_text(story: Explanation, *, tz: tzinfo) -> str:
             f"{metric}: not measured: the export has no first-reply column (map one: fields: "
             "{first_response: COLUMN})",
         ]
+    if story.figures:
+        lines += ["", "the export's own figures (its tool's schedule, not this calendar):"]
+        for figure in story.figures:
+            placed = f" (at {_when(figure.at, tz)})" if figure.at is not None else ""
+            lines.append(f"  {figure.name}: {figure.minutes:,} {figure.unit}{placed}")
     return "\n".join(lines) + "\n"
 
 
@@ -112,6 +117,7 @@ def render_json(story: Explanation, *, tz: tzinfo) -> str:
         ],
         "clocks": [_clock_json(s, tz) for s in story.clocks],
         "not_measured": list(story.not_measured),
+        "figures": [{"name": f.name, "minutes": f.minutes, "unit": f.unit, "at": iso(f.at, tz)} for f in story.figures],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

@@ -170,3 +170,34 @@ def test_report_and_backtest_say_why_first_response_is_missing(tmp_path, config)
     assert "no first-reply column" in shown.stderr
     replayed = run(["backtest", str(path), "-c", str(config), "--from", "2026-03-02", "--to", "2026-03-02"])
     assert "no first-reply column" in replayed.stderr
+
+
+ZENDESK_CSV = """Id,Requester id,Group,Status,Priority,Via,Created at,Updated at,Solved at,Reopens,Replies,\
+First reply time in minutes within business hours,First resolution time in minutes,\
+First resolution time in minutes within business hours,Full resolution time in minutes,\
+Full resolution time in minutes within business hours
+297732,1030,Support,Solved,Low,Mail,2026-03-02 08:00:00,2026-03-06 16:30:00,2026-03-06 16:30:00,1,3,\
+173,1500,600,6270,1950
+341827,7296,Endorsements,Pending,Low,Mail,2026-03-02 09:00:00,2026-03-02 19:55:00,,0,2,576,,,,
+"""
+
+
+def test_explain_shows_zendesks_own_figures_beside_the_clocks(tmp_path, config):
+    """Zendesk's CSV has the first reply only as business minutes on the account's schedule: no instant is made
+    up for it; it is shown as Zendesk's figure. The first resolution, in calendar minutes, places its instant
+    (here before the reopening that the last solve follows)."""
+    path = tmp_path / "tickets.csv"
+    path.write_text(ZENDESK_CSV, encoding="utf-8")
+    result = run(["explain", "297732", str(path), "--source", "zendesk", "-c", str(config), "--as-of", AS_OF])
+    assert result.exit_code == 0, result.output
+    assert "first_response: not measured" in result.stdout
+    assert (
+        "the export's own figures (its tool's schedule, not this calendar):\n"
+        "  first reply: 173 business minutes\n"
+        "  first resolution: 1,500 minutes (at Tue 2026-03-03 09:00)\n"
+        "  full resolution: 1,950 business minutes\n"
+    ) in result.stdout
+    doc = json.loads(
+        run(["explain", "341827", str(path), "--source", "zendesk", "-c", str(config), "-f", "json"]).stdout
+    )
+    assert doc["figures"] == [{"name": "first reply", "minutes": 576, "unit": "business minutes", "at": None}]
