@@ -97,7 +97,7 @@ def _when(moment: int, tz: tzinfo) -> str:
 
 def render_json(story: Explanation, *, tz: tzinfo) -> str:
     issue = story.issue
-    document = {
+    document: dict[str, object] = {
         "schema_version": 1,
         "as_of": iso(story.as_of, tz),
         "issue": issue.id,
@@ -117,8 +117,11 @@ def render_json(story: Explanation, *, tz: tzinfo) -> str:
         ],
         "clocks": [_clock_json(s, tz) for s in story.clocks],
         "not_measured": list(story.not_measured),
-        "figures": [{"name": f.name, "minutes": f.minutes, "unit": f.unit, "at": iso(f.at, tz)} for f in story.figures],
     }
+    if story.figures:  # only where the export has the tool's own figures
+        document["figures"] = [
+            {"name": f.name, "minutes": f.minutes, "unit": f.unit, "at": iso(f.at, tz)} for f in story.figures
+        ]
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
