@@ -17,6 +17,11 @@ _TOO_DEEP = "JSON nested too deeply to read (more than about a thousand levels)"
 ENVELOPE_KEYS = ("issues", "tickets", "data", "records", "results", "values", "items")
 
 
+def whole_number(text: str) -> int | str:
+    """A JSON integer; one too long for Python to convert (over 4,300 digits) is kept as its digits."""
+    return int(text) if len(text) <= 4000 else text
+
+
 def read_json(name: str, stream: IO[str], records_key: str | None) -> Rows:
     """A bare list of records is read one record at a time (`_streamed`), so memory does not grow with the
     export; an envelope object is read whole, as its list may come after other keys."""
@@ -28,7 +33,7 @@ def read_json(name: str, stream: IO[str], records_key: str | None) -> Rows:
     if not text.strip():
         raise InputError(f"{name}: the export is empty")
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=whole_number)
     except json.JSONDecodeError as exc:
         raise InputError(f"{name}:{exc.lineno}: malformed JSON: {exc.msg} (column {exc.colno})") from exc
     except RecursionError:
@@ -76,7 +81,7 @@ def _streamed(name: str, stream: IO[str], head: str) -> Rows:
 
 
 def _list_items(name: str, stream: IO[str], text: str, surrogates: list[int]) -> Iterator[Row]:
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=whole_number)
     line, mark = 1, 0  # the line that text[mark] is on
     eof = False
 
@@ -205,7 +210,7 @@ def _records(name: str, document: object, key: str | None) -> tuple[list[str], l
 
 def _element_lines(text: str, path: list[str]) -> list[int]:
     """Line numbers (1-based) where each element of the list at `path` starts."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=whole_number)
     pos = _space_end(text, 0)
     for part in path:  # walk down through the enclosing objects
         pos = _space_end(text, pos + 1)  # past "{"
@@ -248,7 +253,7 @@ def _ndjson_rows(stream: IO[str], surrogates: list[int]) -> Iterator[Row]:
         if not text.strip():
             continue
         try:
-            item = json.loads(text)
+            item = json.loads(text, parse_int=whole_number)
         except json.JSONDecodeError as exc:
             yield line, Malformed(f"malformed JSON: {exc.msg} (column {exc.colno})")
             continue

@@ -13,6 +13,7 @@ import re
 import zlib
 
 from escalate_cli.presets import PRESETS
+from escalate_cli.readers.json_ import whole_number
 
 SAMPLE = 1 << 20
 
@@ -60,10 +61,10 @@ def _sample(name: str, encoding: str) -> tuple[set[str], dict[str, object] | Non
 
 
 def _first_record(text: str, whole: bool) -> dict[str, object] | None:
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=whole_number)
     if whole:
         try:
-            return _record_of(json.loads(text))
+            return _record_of(json.loads(text, parse_int=whole_number))
         except ValueError:
             pass
     line, _, rest = text.partition("\n")

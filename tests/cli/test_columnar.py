@@ -412,7 +412,8 @@ def test_exports_that_crashed_are_located_errors(tmp_path):
 
     config = tmp_path / "sla.yaml"
     config.write_text("policies: [{name: all, targets: {resolution: 4h}}]\n")
-    good = '{"id": "A-1", "created": "2026-11-02T09:00:00Z", "big": 1e400, "inf": Infinity}'
+    huge = "9" * 5000  # past Python's limit on converting digits to an int: kept as its digits
+    good = '{"id": "A-1", "created": "2026-11-02T09:00:00Z", "big": 1e400, "inf": Infinity, "n": ' + huge + "}"
     deep = '{"id": "A-2", "created": "2026-11-02T09:00:00Z", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
     cases = {
         "deep.ndjson": (f"{good}\n{deep}\n", "deep.ndjson:2: JSON nested too deeply to read", 1),
@@ -423,6 +424,9 @@ def test_exports_that_crashed_are_located_errors(tmp_path):
             1,
         ),
     }
+    (tmp_path / "huge.json").write_text(f"[{good}]")
+    result = CliRunner().invoke(app, ["check", str(tmp_path / "huge.json"), "-c", str(config), "-q"])
+    assert result.exit_code in (0, 1) and "| 1 issue" in result.stdout, result.output
     for name, (text, message, evaluated) in cases.items():
         (tmp_path / name).write_text(text)
         result = CliRunner().invoke(app, ["check", str(tmp_path / name), "-c", str(config), "-q"])
