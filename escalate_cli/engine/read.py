@@ -7,8 +7,6 @@ issues join the frame as objects. Rows keep their statuses unapplied: `fold.at_i
 
 from __future__ import annotations
 
-import gzip
-import io
 import itertools
 import re
 import zlib
@@ -123,10 +121,18 @@ def _columnar(
     """The export read by columns; None for the Python readers to read."""
     if options.encoding.lower() not in _UTF8 or not _is_csv(name, options):
         return None
-    data = _bytes(name)
-    if data is None:
+    data, cut = _bytes(name)
+    if data is None or (cut and not data):
         return None
     label = "<stdin>" if name == "-" else name
+    if cut:  # a partial download: the rows it has are evaluated, and where it ends is said
+        ends = data.count(b"\n") + 1
+        errors.append(
+            Problem(
+                f"{label}:{ends}",
+                "the compressed file ends too soon here (a partial download?); the rows before it are evaluated",
+            )
+        )
     cells = read_cells(label, data, options.delimiter, _wanted(config, raw_keys))
     del data  # the cells hold what is needed; a million issues' bytes need not stay for the build
     if cells is None:
@@ -203,9 +209,10 @@ def _is_csv(name: str, options: ReadOptions) -> bool:
     return kind == "csv"
 
 
-def _bytes(name: str) -> bytes | None:
-    """The export's bytes, decompressed; None for the Python reader to say what is wrong with it. Past
-    MAX_EXPORT_BYTES it is refused (`source.too_big`), a gzip as soon as it decompresses to more."""
+def _bytes(name: str) -> tuple[bytes | None, bool]:
+    """The export's bytes, decompressed, and whether a gzip ended too soon (a partial download: its whole lines
+    are kept); None for the Python reader to say what is wrong with it. Past MAX_EXPORT_BYTES it is refused
+    (`source.too_big`), a gzip as soon as it decompresses to more."""
     from escalate_cli.readers import source
 
     limit = source.MAX_EXPORT_BYTES
@@ -215,14 +222,24 @@ def _bytes(name: str) -> bytes | None:
         if len(data) > limit:
             raise source.too_big(name)
         if not name.endswith(".gz"):
-            return data
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as inflating:
-            text = inflating.read(limit + 1)  # never more than the bound in memory
-        if len(text) > limit:
-            raise source.too_big(name)
-        return text
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile):
-        return None
+            return data, False
+        parts, size, rest = [], 0, data
+        while rest:  # member after member, never more than the bound in memory
+            inflating = zlib.decompressobj(wbits=31)
+            part = inflating.decompress(rest, limit + 1 - size)
+            size += len(part)
+            if size > limit:
+                raise source.too_big(name)
+            parts.append(part)
+            if not inflating.eof:
+                if inflating.unconsumed_tail:
+                    raise source.too_big(name)
+                whole = b"".join(parts)
+                return whole[: whole.rfind(b"\n") + 1], True
+            rest = inflating.unused_data
+        return b"".join(parts), False
+    except (OSError, EOFError, zlib.error):
+        return None, False
 
 
 def _sample(cells: Cells) -> list[Record]:
