@@ -374,6 +374,19 @@ def test_the_real_jira_exports_comments_give_a_response_clock_per_customer_messa
     assert doc["summary"]["issues"] == 311 and doc["summary"]["errors"] == 0
 
 
+def _response_story(tmp_path, source, target, files, issue, as_of):
+    """`explain -f json` of one issue under the RT Response clock with `target`, over `files` (name: text)."""
+    config = RESPONSE.replace("targets: {response: 2h, keep_in_loop: 1h}", f"targets: {{response: {target}}}")
+    path = _write(tmp_path, f"source: {source}\n" + config)
+    exports = []
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        exports.append(str(tmp_path / name))
+    story = run(["explain", issue, *exports, "-c", path, "--as-of", as_of, "-f", "json"])
+    assert story.exit_code == 0, story.output
+    return json.loads(story.stdout), exports
+
+
 GITHUB_ISSUES = """[
   {"number": 7, "title": "crash on start", "state": "open", "created_at": "2026-06-01T09:00:00Z",
    "updated_at": "2026-06-01T13:00:00Z", "closed_at": null, "author_association": "NONE", "labels": []}
@@ -391,16 +404,9 @@ GITHUB_COMMENTS = """[
 def test_github_issue_comments_are_the_conversation_by_the_authors_association(tmp_path):
     """`gh api repos/o/r/issues/comments`: a comment names its issue by URL, members and collaborators answer,
     anyone else asks; a comment was written when it was created (bob's edit a day later does not move it)."""
-    config = _write(
-        tmp_path,
-        "source: github\n" + RESPONSE.replace("targets: {response: 2h, keep_in_loop: 1h}", "targets: {response: 2h}"),
-        issues_json=GITHUB_ISSUES,
-        comments_json=GITHUB_COMMENTS,
-    )
-    exports = [str(tmp_path / "issues.json"), str(tmp_path / "comments.json")]
-    story = run(["explain", "7", *exports, "-c", config, "--as-of", "2026-06-01T14:00:00Z", "-f", "json"])
-    assert story.exit_code == 0, story.output
-    cycles = [(c["started_at"], c["stopped_at"], c["state"]) for c in json.loads(story.stdout)["clocks"]]
+    files = {"issues.json": GITHUB_ISSUES, "comments.json": GITHUB_COMMENTS}
+    doc, _ = _response_story(tmp_path, "github", "2h", files, "7", "2026-06-01T14:00:00Z")
+    cycles = [(c["started_at"], c["stopped_at"], c["state"]) for c in doc["clocks"]]
     assert cycles == [
         ("2026-06-01T09:30:00+00:00", "2026-06-01T10:00:00+00:00", "met"),  # ann asked, bob answered
         ("2026-06-01T11:00:00+00:00", None, "breached"),  # cyd is no member: unanswered for 3h of office time
@@ -466,16 +472,8 @@ def test_zendesk_ticket_audits_are_the_conversation_the_requesters_comments_the_
     """`/api/v2/tickets/{id}/audits`: an audit with a public comment is a message, the customer's where its
     author is the ticket's requester; an internal note or an audit without a comment is neither, and no audit
     is a row of the ticket's fields."""
-    config = _write(
-        tmp_path,
-        "source: zendesk\n" + RESPONSE.replace("targets: {response: 2h, keep_in_loop: 1h}", "targets: {response: 1h}"),
-        tickets_json=ZENDESK_TICKETS,
-        audits_json=ZENDESK_AUDITS,
-    )
-    exports = [str(tmp_path / "tickets.json"), str(tmp_path / "audits.json")]
-    story = run(["explain", "47", *exports, "-c", config, "--as-of", "2026-06-01T12:00:00Z", "-f", "json"])
-    assert story.exit_code == 0, story.output
-    doc = json.loads(story.stdout)
+    files = {"tickets.json": ZENDESK_TICKETS, "audits.json": ZENDESK_AUDITS}
+    doc, exports = _response_story(tmp_path, "zendesk", "1h", files, "47", "2026-06-01T12:00:00Z")
     assert (doc["fields"]["status"], doc["fields"]["title"], doc["where"]) == ("open", "login fails", exports[0] + ":2")
     assert [(c["started_at"], c["stopped_at"], c["state"]) for c in doc["clocks"]] == [
         ("2026-06-01T09:00:00+00:00", "2026-06-01T10:30:00+00:00", "missed"),  # the note at 09:40 is no answer
