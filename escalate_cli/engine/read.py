@@ -165,11 +165,19 @@ def _records(
     try:
         rows = read_export(name, options)
         if rows.by_line and options.keep is not None:
-            return list(read_records(label, rows, config, options.keep, fields, raw_keys, errors, warnings))
-        issues = issues_from(label, rows, config, errors, warnings, options.keep)
-        parts = []
-        while chunk := list(itertools.islice(issues, _CHUNK)):
-            parts.append(_chunk_frame(chunk, fields, raw_keys))
+            parts = list(read_records(label, rows, config, options.keep, fields, raw_keys, errors, warnings))
+        else:
+            issues = issues_from(label, rows, config, errors, warnings, options.keep)
+            parts = []
+            while chunk := list(itertools.islice(issues, _CHUNK)):
+                parts.append(_chunk_frame(chunk, fields, raw_keys))
+        if rows.cut():  # a partial download: what it holds is evaluated, its cut record is an error of its own
+            errors.append(
+                Problem(
+                    label,
+                    "the compressed file ends too soon (a partial download?); the records before the cut are evaluated",
+                )
+            )
         return parts
     except UnicodeDecodeError as exc:
         what = encoding_label(options.encoding)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from escalate_cli.readers.records import Rows
-from escalate_cli.readers.source import open_export
+from escalate_cli.readers.source import ended_too_soon, open_export
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ def read_export(name: str, options: ReadOptions) -> Rows:
         closer()
         raise
     rows.closer = closer
+    rows.cut = lambda: ended_too_soon(stream)
     return rows
 
 

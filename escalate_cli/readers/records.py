@@ -28,6 +28,7 @@ class Rows:
     closer: Callable[[], object] | None = None  # see close()
     by_line: bool = False  # positions are physical lines (where = file:position), as in NDJSON and JSON lists
     surrogates: list[int] = field(default_factory=list)  # positions of records whose lone surrogates were replaced
+    cut: Callable[[], bool] = lambda: False  # whether its compressed file ended too soon (once read)
 
     def surrogate_warning(self, name: str) -> Problem | None:
         """One located warning for every record whose text held a lone UTF-16 surrogate."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import sys
+import zlib
 from typing import IO, Any, cast
 
 from escalate_cli.errors import InputError
@@ -43,6 +44,49 @@ class _Bounded(io.RawIOBase):
         super().close()
 
 
+class _Inflating(io.RawIOBase):
+    """A gzip file's bytes, member after member (`gzip.open` would lose what it inflated of a file that ends too
+    soon: here it all comes, then the end, and `cut` says so)."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file, self.cut, self.pending = file, False, b""
+        self.inflating = zlib.decompressobj(wbits=31)
+        head = file.read(2)
+        if head != b"\x1f\x8b":
+            raise gzip.BadGzipFile(f"Not a gzipped file ({head!r})")
+        self.compressed = head
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.pending:
+            if self.inflating.eof:  # the next member, if any
+                rest = self.inflating.unused_data
+                self.inflating = zlib.decompressobj(wbits=31)
+                self.compressed = rest
+            if not self.compressed:
+                self.compressed = self.file.read(1 << 16)
+                if not self.compressed:
+                    if self.inflating.eof or not self._begun:
+                        return 0
+                    self.cut = True
+                    return 0
+            self._begun = True
+            self.pending = self.inflating.decompress(self.compressed, len(buffer))
+            self.compressed = self.inflating.unconsumed_tail
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+    _begun = False
+
+    def close(self) -> None:
+        self.file.close()
+        super().close()
+
+
 _SUFFIXES = {"json": "json", "ndjson": "ndjson", "jsonl": "ndjson", "csv": "csv", "tsv": "csv", "txt": "csv"}
 
 
@@ -53,7 +97,7 @@ def open_export(name: str, encoding: str) -> tuple[str, io.TextIOWrapper]:
         if name == "-":
             raw = sys.stdin.buffer
         elif name.endswith(".gz"):
-            raw = cast(IO[bytes], gzip.open(name, "rb"))  # noqa: SIM115 - handed to the caller
+            raw = cast(IO[bytes], _Inflating(open(name, "rb")))  # noqa: SIM115 - handed to the caller
         else:
             raw = open(name, "rb")  # noqa: SIM115 - handed to the caller
         raw = cast(IO[bytes], io.BufferedReader(_Bounded(raw, "<stdin>" if name == "-" else name)))
@@ -83,3 +127,9 @@ def _kind(name: str, raw: IO[bytes]) -> str:
         lines = [line.strip() for line in stripped.splitlines() if line.strip()]
         return "ndjson" if len(lines) > 1 and lines[0].endswith("}") and lines[1].startswith("{") else "json"
     return "csv"
+
+
+def ended_too_soon(stream: io.TextIOWrapper) -> bool:
+    """Whether the export opened by `open_export` was a compressed file that ended too soon."""
+    raw = getattr(getattr(stream, "buffer", None), "raw", None)
+    return isinstance(raw, _Bounded) and isinstance(raw.raw, _Inflating) and raw.raw.cut

@@ -475,3 +475,41 @@ def test_a_byte_that_is_not_utf8_is_a_row_error_and_the_rest_of_the_file_is_read
         "x.csv:3: not UTF-8 text (byte 0xff on line 4)",
         "x.csv:5: not UTF-8 text (byte 0xfe)",
     ]
+
+
+@pytest.mark.parametrize("shape", ["json", "ndjson"])
+def test_a_partial_gzip_json_download_evaluates_the_records_before_the_cut(tmp_path, shape):
+    """A JSON list or NDJSON export cut short: exit 3 with nothing evaluated (`gzip` lost what it had inflated of
+    the last block); now every whole record is evaluated, the cut one is a located error, and the end is said."""
+    import gzip
+
+    config = tmp_path / "sla.yaml"
+    config.write_text("policies: [{name: all, targets: {resolution: 4h}}]\n")
+    records = [{"id": f"A-{n}", "created": "2026-11-02T09:00:00Z", "title": "x" * (n % 7)} for n in range(3000)]
+    text = json.dumps(records, indent=1) if shape == "json" else "\n".join(json.dumps(r) for r in records)
+    packed = gzip.compress(text.encode())
+    cut = packed[: len(packed) * 9 // 10]
+    path = tmp_path / f"cut.{shape}.gz"
+    path.write_bytes(cut)
+    inflated = zlib_prefix(cut).decode()
+    whole = _whole_records(inflated, shape)
+    assert 2000 < whole < 3000
+    result = CliRunner().invoke(app, ["check", str(path), "-c", str(config), "-q"])
+    assert result.exit_code == 3, result.output
+    assert f"{path}: the compressed file ends too soon (a partial download?)" in result.stderr
+    assert f"| {whole} issues" in result.stdout
+
+
+def _whole_records(text: str, shape: str) -> int:
+    """How many records of a JSON list or NDJSON text cut short are whole."""
+    if shape == "ndjson":
+        return sum(1 for line in text.splitlines() if line.rstrip().endswith("}"))
+    decoder, pos, found = json.JSONDecoder(), text.index("[") + 1, 0
+    while True:
+        while pos < len(text) and text[pos] in " \n,":
+            pos += 1
+        try:
+            _, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            return found
+        found += 1
