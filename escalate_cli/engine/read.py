@@ -225,27 +225,21 @@ def _bytes(name: str) -> tuple[bytes | None, bool]:
 
     limit = source.MAX_EXPORT_BYTES
     try:
-        with open(name, "rb") as handle:
-            data = handle.read(limit + 1)
-        if len(data) > limit:
-            raise source.too_big(name)
         if not name.endswith(".gz"):
-            return data, False
-        parts, size, rest = [], 0, data
-        while rest:  # member after member, never more than the bound in memory
-            inflating = zlib.decompressobj(wbits=31)
-            part = inflating.decompress(rest, limit + 1 - size)
-            size += len(part)
-            if size > limit:
+            with open(name, "rb") as handle:
+                data = handle.read(limit + 1)
+            if len(data) > limit:
                 raise source.too_big(name)
-            parts.append(part)
-            if not inflating.eof:
-                if inflating.unconsumed_tail:
+            return data, False
+        parts, size = [], 0
+        with source.Inflating(open(name, "rb")) as inflating:
+            while part := inflating.read(1 << 20):
+                size += len(part)
+                if size > limit:  # never more than the bound in memory
                     raise source.too_big(name)
-                whole = b"".join(parts)
-                return whole[: whole.rfind(b"\n") + 1], True
-            rest = inflating.unused_data
-        return b"".join(parts), False
+                parts.append(part)
+        data = b"".join(parts)
+        return (data[: data.rfind(b"\n") + 1], True) if inflating.cut else (data, False)
     except (OSError, EOFError, zlib.error):
         return None, False
 

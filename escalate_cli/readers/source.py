@@ -44,7 +44,7 @@ class _Bounded(io.RawIOBase):
         super().close()
 
 
-class _Inflating(io.RawIOBase):
+class Inflating(io.RawIOBase):
     """A gzip file's bytes, member after member (`gzip.open` would lose what it inflated of a file that ends too
     soon: here it all comes, then the end, and `cut` says so)."""
 
@@ -61,26 +61,22 @@ class _Inflating(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         while not self.pending:
-            if self.inflating.eof:  # the next member, if any
-                rest = self.inflating.unused_data
-                self.inflating = zlib.decompressobj(wbits=31)
-                self.compressed = rest
+            if self.inflating.eof:  # a member ended: the next one, if the file goes on (zeros pad some)
+                rest = self.inflating.unused_data or self.file.read(1 << 16)
+                if not rest.strip(b"\0"):
+                    return 0
+                self.inflating, self.compressed = zlib.decompressobj(wbits=31), rest
             if not self.compressed:
                 self.compressed = self.file.read(1 << 16)
-                if not self.compressed:
-                    if self.inflating.eof or not self._begun:
-                        return 0
+                if not self.compressed:  # the file ends inside a member
                     self.cut = True
                     return 0
-            self._begun = True
             self.pending = self.inflating.decompress(self.compressed, len(buffer))
             self.compressed = self.inflating.unconsumed_tail
         n = min(len(buffer), len(self.pending))
         buffer[:n] = self.pending[:n]
         self.pending = self.pending[n:]
         return n
-
-    _begun = False
 
     def close(self) -> None:
         self.file.close()
@@ -97,7 +93,7 @@ def open_export(name: str, encoding: str) -> tuple[str, io.TextIOWrapper]:
         if name == "-":
             raw = sys.stdin.buffer
         elif name.endswith(".gz"):
-            raw = cast(IO[bytes], _Inflating(open(name, "rb")))  # noqa: SIM115 - handed to the caller
+            raw = cast(IO[bytes], Inflating(open(name, "rb")))  # noqa: SIM115 - handed to the caller
         else:
             raw = open(name, "rb")  # noqa: SIM115 - handed to the caller
         raw = cast(IO[bytes], io.BufferedReader(_Bounded(raw, "<stdin>" if name == "-" else name)))
@@ -132,4 +128,4 @@ def _kind(name: str, raw: IO[bytes]) -> str:
 def ended_too_soon(stream: io.TextIOWrapper) -> bool:
     """Whether the export opened by `open_export` was a compressed file that ended too soon."""
     raw = getattr(getattr(stream, "buffer", None), "raw", None)
-    return isinstance(raw, _Bounded) and isinstance(raw.raw, _Inflating) and raw.raw.cut
+    return isinstance(raw, _Bounded) and isinstance(raw.raw, Inflating) and raw.raw.cut

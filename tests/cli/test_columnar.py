@@ -513,3 +513,25 @@ def _whole_records(text: str, shape: str) -> int:
         except json.JSONDecodeError:
             return found
         found += 1
+
+
+@pytest.mark.parametrize("name", ["whole.json.gz", "members.ndjson.gz", "padded.ndjson.gz", "members.csv.gz"])
+def test_a_whole_gzip_export_is_no_partial_download(tmp_path, name):
+    """A whole file, of one member or several, or padded with zeros as some tools write it, ends where it should."""
+    import gzip
+
+    config = tmp_path / "sla.yaml"
+    config.write_text("policies: [{name: all, targets: {resolution: 4h}}]\n")
+    records = [{"id": f"A-{n}", "created": "2026-11-02T09:00:00Z"} for n in range(40)]
+    if name.startswith("whole"):
+        packed = gzip.compress(json.dumps(records).encode())
+    elif name.endswith(".csv.gz"):
+        lines = [b"id,created\n", *(f"{r['id']},{r['created']}\n".encode() for r in records)]
+        packed = gzip.compress(b"".join(lines[:20])) + gzip.compress(b"".join(lines[20:]))
+    else:
+        text = [json.dumps(r).encode() + b"\n" for r in records]
+        packed = gzip.compress(b"".join(text[:20])) + gzip.compress(b"".join(text[20:]))
+        packed += b"\0" * 64 if name.startswith("padded") else b""
+    (tmp_path / name).write_bytes(packed)
+    result = CliRunner().invoke(app, ["check", str(tmp_path / name), "-c", str(config), "-q"])
+    assert result.stderr == "" and "| 40 issues, 0 unmatched, 0 errors" in result.stdout, result.output
