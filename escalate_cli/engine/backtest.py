@@ -277,7 +277,7 @@ def _observe(
     same_key_next = (pl.col(_KEY) == pl.col(_KEY).shift(-1)).fill_null(False)
     ends = points.filter(~same_key_next)  # each clock's last point: its state at the end of the window
     metric_of = pl.lit(pl.Series(names, dtype=pl.Utf8)).gather(pl.col(_M))
-    stopped = ends.filter(pl.col(C.STOPPED).is_between(start + 1, end) & pl.col(C.STATE).is_in(["met", "missed"]))
+    stopped = ends.filter(pl.col(C.STOPPED).is_between(start + 1, end))  # a stopped clock is met or missed
     stops = stopped.group_by("policy", metric_of.alias("metric"), C.STATE).len()
     outcome.stopped = Counter({(p, m, state): n for p, m, state, n in stops.iter_rows()})
     if numbers is not None:

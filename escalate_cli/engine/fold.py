@@ -70,7 +70,8 @@ def _orphans(said: pl.DataFrame | None, rows: pl.DataFrame) -> list[Problem]:
     lost = said.join(rows.select(S.ID).unique(), on=S.ID, how="anti", maintain_order="left")
     if not lost.height:
         return []
-    where, issue = lost.row(0, named=True)[S.WHERE], lost.row(0, named=True)[S.ID]
+    first = lost.row(0, named=True)
+    where, issue = first[S.WHERE], first[S.ID]
     many = f"{lost.height} messages name" if lost.height > 1 else "1 message names"
     text = f"{many} an id no issue has (first: {issue!r}); they are left out: is the issues export among those read?"
     return [Problem(where, text, issue)]
