@@ -106,12 +106,13 @@ _STARTS_AT = ("created", "updated", "first_reply")
 _STOPS_AT = ("first_reply", "resolved")
 _ROLES = ("customer", "agent")
 _CLOCK_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+ROLE_COLUMN = "author_role"  # whose a message is, where an export says it in a column (and packed messages get)
 _GITHUB_COMMENT = Condition("issue_url", patterns=(Pattern(".+"),))  # a GitHub REST issue comment
 DEFAULT_MESSAGES: dict[str, tuple[tuple[Condition, ...], ...]] = {
     "customer": (
         (
             Condition(
-                "author_role",
+                ROLE_COLUMN,
                 frozenset(
                     {"customer", "end-user", "end_user", "enduser", "requester", "requestor", "reporter", "user"}
                 ),
@@ -126,7 +127,7 @@ DEFAULT_MESSAGES: dict[str, tuple[tuple[Condition, ...], ...]] = {
         ),
     ),
     "agent": (
-        (Condition("author_role", frozenset({"agent", "admin", "staff", "support", "owner", "assignee"})),),
+        (Condition(ROLE_COLUMN, frozenset({"agent", "admin", "staff", "support", "owner", "assignee"})),),
         (_GITHUB_COMMENT, Condition("author_association", frozenset({"owner", "member", "collaborator"}))),
     ),
 }

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from escalate_cli.config import ROLE_COLUMN
 from escalate_cli.engine import schema as S
 from escalate_cli.engine.frame import IssueFrame
 from escalate_cli.engine.parse import parse_instants
@@ -103,7 +104,7 @@ def build(
             selected[S.raw(key)] = pl.lit(None, pl.List(pl.Utf8))
         else:
             selected[S.raw(key)] = columns.cells(key) if columns.repeated(key) else pl.concat_list(columns.cells(key))
-    talk = _talk(columns, builder)
+    talk = _talk(columns, builder) if ROLE_COLUMN in raw_keys else None  # messages are told by their role column
     if talk is not None:
         selected.update(talk)
     present = [f for f in STAMPS if columns.has(mapped[f])]
@@ -199,7 +200,7 @@ def _messages(
         *(pl.lit("").alias(f) for f in fields),
         pl.lit([], pl.List(pl.Utf8)).alias(S.LABELS),
         *(
-            (pl.concat_list(role) if key == "author_role" else pl.lit(None, pl.List(pl.Utf8))).alias(S.raw(key))
+            (pl.concat_list(role) if key == ROLE_COLUMN else pl.lit(None, pl.List(pl.Utf8))).alias(S.raw(key))
             for key in raw_keys
         ),
         pl.lit(builder.replies_known).alias(S.REPLIES),
