@@ -403,14 +403,10 @@ def backtest(
         raise typer.BadParameter("--from and --to are required", param_hint="--from/--to")
     with error_boundary(debug):
         config = find_config(config)
-        import polars as pl
-
         from escalate_cli.backtest import combined, compare
         from escalate_cli.config import load_config
-        from escalate_cli.engine import schema as S
         from escalate_cli.engine.backtest import replay
-        from escalate_cli.engine.frame import IssueFrame
-        from escalate_cli.pipeline import clock_reading, export_sources, load, parse_day
+        from escalate_cli.pipeline import clock_reading, export_sources, load, parse_day, source_folds
         from escalate_cli.writers import backtest_out, iso
 
         base_cfg = load_config(baseline) if baseline is not None else None
@@ -425,12 +421,7 @@ def backtest(
 
         def run(policies_cfg: Config, label: str) -> Outcome:
             parts = []  # each source with its own status words, as `check` folds them
-            for kind in kinds:
-                rows = loaded.rows
-                if len(kinds) > 1:
-                    mine = rows.frame.filter(pl.col(S.SOURCE) == kind)
-                    rows = IssueFrame(mine, rows.fields, rows.raw_keys, rows.objects, rows.single)
-                statuses = cfg.statuses if cfg.status_words is not None else cfg.with_source(kind).statuses
+            for _, rows, statuses in source_folds(loaded.rows, cfg, kinds):
                 parts.append(
                     replay(
                         rows,

@@ -14,7 +14,7 @@ from escalate_cli.config import Config, load_config
 from escalate_cli.engine import schema as S
 from escalate_cli.engine.frame import IssueFrame
 from escalate_cli.errors import UsageError
-from escalate_cli.model import ClockDef, Condition, Issue, Problem, Report
+from escalate_cli.model import ClockDef, Condition, Issue, Problem, Report, Statuses
 from escalate_cli.presets import PRESETS
 from escalate_cli.readers import ReadOptions
 
@@ -82,25 +82,42 @@ def load_prepared(
         return Loaded(config, now, read.rows, read.rows, read.errors, read.warnings)
     kinds = list(dict.fromkeys(sources or [config.source]))
     clocks = clock_reading(config)
-    if len(kinds) == 1 or config.status_words is not None:
-        statuses = config.with_source(kinds[0]).statuses if config.status_words is None else config.statuses
-        key = config.with_source(kinds[0]).preset.record_key
-        frame, notes = at_instant(read.rows, now, statuses, config.history, config.policies, only, key, *clocks)
+    folds = source_folds(read.rows, config, kinds)
+    if len(folds) == 1:
+        kind, rows, statuses = folds[0]
+        key = config.with_source(kind).preset.record_key
+        frame, notes = at_instant(rows, now, statuses, config.history, config.policies, only, key, *clocks)
         if len(kinds) == 1:
-            frame = _sourced(frame, kinds[0])
+            frame = _sourced(frame, kind)
         return Loaded(config, now, read.rows, frame, read.errors, read.warnings + notes)
-    parts, notes = [], []  # each source with its own status words; an id of one is not an id of another
-    for kind in kinds:
-        rows = read.rows.frame.filter(pl.col(S.SOURCE) == kind)
-        mine = IssueFrame(rows, read.rows.fields, read.rows.raw_keys, read.rows.objects, read.rows.single)
-        preset = config.with_source(kind)
-        key = preset.preset.record_key
-        folded, said = at_instant(mine, now, preset.statuses, config.history, config.policies, only, key, *clocks)
+    parts, notes = [], []
+    for kind, mine, statuses in folds:
+        key = config.with_source(kind).preset.record_key
+        folded, said = at_instant(mine, now, statuses, config.history, config.policies, only, key, *clocks)
         parts.append(_sourced(folded, kind))
         notes += said
     columns = parts[0].frame.columns
     aligned = [IssueFrame(p.frame.select(columns), p.fields, p.raw_keys, p.objects, p.single) for p in parts]
     return Loaded(config, now, read.rows, concat(aligned, fields, raw_keys), read.errors, read.warnings + notes)
+
+
+def source_folds(rows: IssueFrame, config: Config, kinds: list[str]) -> list[tuple[str, IssueFrame, Statuses]]:
+    """The rows to fold together, each part with the status words it is folded with: all of them with the
+    config's `statuses:` (or the one source's preset words); else each source's own rows with its preset's,
+    an id of one source being no id of another."""
+    if len(kinds) == 1 or config.status_words is not None:
+        statuses = config.statuses if config.status_words is not None else config.with_source(kinds[0]).statuses
+        return [(kinds[0], rows, statuses)]
+    return [
+        (
+            kind,
+            IssueFrame(
+                rows.frame.filter(pl.col(S.SOURCE) == kind), rows.fields, rows.raw_keys, rows.objects, rows.single
+            ),
+            config.with_source(kind).statuses,
+        )
+        for kind in kinds
+    ]
 
 
 def clock_reading(
