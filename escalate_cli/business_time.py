@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from types import MappingProxyType
 from typing import Protocol
 
@@ -122,6 +122,32 @@ class Calendar:
             if lo < hi:
                 yield lo, hi
             i += 1
+
+    def days_later(self, start: int, days: int, end_of_day: bool = False) -> int:
+        """The instant `days` open days after `start` (a day is open when it has a window): the same wall time of
+        day, at most that day's last closing (`end_of_day`: at it). A start on a day with no window counts from
+        the first opening of the next open day, as GLPI's working-day delays do; wall times the zone repeats
+        take their first occurrence, and one it skips the offset before the change (`fold=0`)."""
+        local = datetime.fromtimestamp(start, self.tz)
+        day, time_of_day = local.date(), local.hour * 3600 + local.minute * 60 + local.second
+        if not self.windows_on(day):
+            day = self.next_open_day(day)
+            time_of_day = min(window[0] for window in self.windows_on(day))
+        for _ in range(days):
+            day = self.next_open_day(day)
+        closing = max(window[1] for window in self.windows_on(day))
+        wall = datetime.combine(day, datetime.min.time()) + timedelta(
+            seconds=closing if end_of_day else min(time_of_day, closing)
+        )
+        return to_epoch(wall.replace(tzinfo=self.tz))
+
+    def next_open_day(self, day: date) -> date:
+        """The first day after `day` with a window."""
+        for _ in range(3 * 366):
+            day += timedelta(days=1)
+            if self.windows_on(day):
+                return day
+        raise ValueError(f"calendar {self.name!r} has no open day in the three years after {day.isoformat()}")
 
     # Datetime interface, for aware datetimes; sub-second parts are dropped.
     def elapsed(self, start: datetime, end: datetime) -> int:

@@ -29,8 +29,11 @@ from escalate_cli.model import (
     Policy,
     Statuses,
     Step,
+    Target,
     Threshold,
     Trigger,
+    WorkingDays,
+    format_target,
 )
 from escalate_cli.presets import PRESETS, Preset
 
@@ -867,7 +870,7 @@ def _policy(
         problems.add(f"{where}.calendar", f"no calendar named {calendar_name!r}{hint}")
         calendar_name = ALWAYS
     warn = body.get("warn")
-    targets: dict[str, int] = problems.get({}, _targets, body.get("targets"), f"{where}.targets", clocks)
+    targets: dict[str, Target] = problems.get({}, _targets, body.get("targets"), f"{where}.targets", clocks)
     policy = Policy(
         name=name,
         calendar=calendars[calendar_name],
@@ -898,18 +901,43 @@ def _pause(value: object, where: str) -> frozenset[str]:
     return frozenset(_choice(item, where, BUILT_IN_NAMES) for item in _one_or_list(value) if item is not None)
 
 
-def _targets(value: object, where: str, clocks: Mapping[str, ClockDef]) -> dict[str, int]:
+def _targets(value: object, where: str, clocks: Mapping[str, ClockDef]) -> dict[str, Target]:
     names = [*BUILT_IN_NAMES, *clocks]
     if value is None:
         raise ConfigError(where, "required: at least one of " + ", ".join(names))
     body = _mapping(value, where, names)
-    targets = {str(key): duration(v, f"{where}.{key}") for key, v in body.items()}
+    targets = {str(key): _target(v, f"{where}.{key}") for key, v in body.items()}
     if not targets:
         raise ConfigError(where, "required: at least one of " + ", ".join(names))
-    for name, seconds in targets.items():
-        if seconds <= 0:
-            raise ConfigError(f"{where}.{name}", "a target must be longer than 0s")
     return targets
+
+
+_WORKING_DAYS = re.compile(r"\s*(\d{1,4})\s*wd\s*", re.IGNORECASE)
+
+
+def _target(value: object, where: str) -> Target:
+    """A duration (`4h`), open days (`3wd`: the same time of day three open days later), or a mapping
+    `{target: 3wd, end_of_day: true}` (due at that day's closing)."""
+    end_of_day = False
+    if isinstance(value, dict):
+        body = _mapping(value, where, ("target", "end_of_day"))
+        if "target" not in body:
+            raise ConfigError(where, 'required: target, a duration such as "4h" or open days such as "3wd"')
+        end_of_day = _bool(body.get("end_of_day", False), f"{where}.end_of_day")
+        value, where = body["target"], f"{where}.target"
+    days = _WORKING_DAYS.fullmatch(value) if isinstance(value, str) else None
+    if days is not None:
+        if int(days.group(1)) == 0 and not end_of_day:
+            raise ConfigError(where, "0wd leaves no time: say end_of_day: true for the close of the same day")
+        return WorkingDays(int(days.group(1)), end_of_day)
+    if end_of_day:
+        raise ConfigError(
+            where.removesuffix(".target") + ".end_of_day", 'end_of_day needs a target in open days ("3wd")'
+        )
+    seconds = duration(value, where)
+    if seconds <= 0:
+        raise ConfigError(where, "a target must be longer than 0s")
+    return seconds
 
 
 def _clocks(value: object, where: str, problems: _Problems) -> dict[str, ClockDef]:
@@ -1269,7 +1297,7 @@ def describe(config: Config) -> str:
         if name != ALWAYS:
             lines.append(f"  calendar {name}: {calendar.tz}, {_weekly_hours(calendar) / 3600:g}h open a week")
     for policy in config.policies:
-        targets = ", ".join(f"{m} {format_duration(s)}" for m, s in policy.targets.items())
+        targets = ", ".join(f"{m} {format_target(s)}" for m, s in policy.targets.items())
         rules = " and ".join(c.key for c in policy.match) or "everything"
         ladder = " -> ".join(step.level for step in policy.steps)
         lines.append(f"  policy {policy.name}: matches {rules}; {policy.calendar_name}; {targets}")

@@ -126,6 +126,29 @@ class Statuses:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkingDays:
+    """A target in open days (GLPI's `definition_time: day`): due at the same wall time of day `days` open days
+    after the start, at most that day's closing; with `end_of_day`, at that day's closing."""
+
+    days: int
+    end_of_day: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.days}wd" + (" end of day" if self.end_of_day else "")
+
+
+Target = int | WorkingDays
+"""A clock's target as configured: business seconds, or open days (each clock's seconds follow its start)."""
+
+
+def format_target(target: Target) -> str:
+    """`4h`, `3wd`, `1wd end of day`."""
+    from escalate_cli.durations import format_duration
+
+    return str(target) if isinstance(target, WorkingDays) else format_duration(target)
+
+
+@dataclass(frozen=True, slots=True)
 class Threshold:
     """Reached when the used share is at least `share`, or at most `left` seconds remain (when set)."""
 
@@ -239,7 +262,7 @@ class Policy:
     name: str
     calendar: Calendar
     calendar_name: str
-    targets: Mapping[str, int]  # by clock name
+    targets: Mapping[str, Target]  # by clock name
     match: tuple[Condition, ...] = ()
     warn: tuple[Threshold, ...] = ()
     steps: tuple[Step, ...] = ()

@@ -7,8 +7,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from escalate_cli.business_time import Calendar
 from escalate_cli.escalation import action_for, reached_steps
-from escalate_cli.model import Clock, Condition, Cycle, Issue, Metric, Policy, Report, Spans, State
+from escalate_cli.model import (
+    Clock,
+    Condition,
+    Cycle,
+    Issue,
+    Metric,
+    Policy,
+    Report,
+    Spans,
+    State,
+    Target,
+    WorkingDays,
+)
 
 if TYPE_CHECKING:
     pass
@@ -125,7 +138,7 @@ def clock_for(
     issue: Issue,
     policy: Policy,
     metric: str,
-    target: int,
+    target: Target,
     as_of: int,
     show_instant: Callable[[int], str],
     restart_on_reclassify: bool = False,
@@ -141,12 +154,12 @@ def clock_for(
 
 
 def cycle_clocks(
-    issue: Issue, policy: Policy, name: str, target: int, as_of: int, show_instant: Callable[[int], str]
+    issue: Issue, policy: Policy, name: str, target: Target, as_of: int, show_instant: Callable[[int], str]
 ) -> list[Clock]:
     """A defined clock of the issue at `as_of`: one per cycle started by then, else one not started."""
     cycles = [cycle for cycle in issue.cycles.get(name, ()) if cycle.start <= as_of]
     if not cycles:
-        return [not_started(issue, policy, name, target)]
+        return [not_started(issue, policy, name, target_seconds(policy.calendar, target, as_of))]
     spans = merged((*issue.clock_pauses.get(name, ()), *issue.held))
     out = []
     for number, cycle in enumerate(cycles, 1):
@@ -196,7 +209,7 @@ def measured(
     issue: Issue,
     policy: Policy,
     metric: str,
-    target: int,
+    configured: Target,
     start: int,
     stop: int | None,
     spans: Spans,
@@ -206,6 +219,7 @@ def measured(
     """The clock that ran from `start` to `stop` (None: running at `as_of`), not counting `spans`."""
     end = stop if stop is not None else as_of
     calendar = policy.calendar
+    target = target_seconds(calendar, configured, start)
     pauses = pauses_within(spans, start, end)
     paused = sum(calendar.elapsed_ts(a, b if b is not None else end) for a, b in pauses)  # already clipped
     elapsed = calendar.elapsed_ts(start, end) - paused
@@ -230,6 +244,14 @@ def measured(
         return clock
     reached = tuple(action_for(step, clock, show_instant) for step in steps)
     return replace(clock, level=steps[-1].level, actions=reached[-1:], reached=reached)
+
+
+def target_seconds(calendar: Calendar, target: Target, start: int) -> int:
+    """The business seconds a clock started at `start` has: its target, or the open time until the instant
+    its working days end (`Calendar.days_later`)."""
+    if isinstance(target, WorkingDays):
+        return calendar.elapsed_ts(start, calendar.days_later(start, target.days, target.end_of_day))
+    return target
 
 
 def uncounted(issue: Issue, policy: Policy, metric: str) -> tuple[tuple[int, int | None], ...]:

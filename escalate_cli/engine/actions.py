@@ -33,8 +33,8 @@ def with_steps(clocks: pl.DataFrame, policies: tuple[Policy, ...]) -> pl.DataFra
     """Adds STEP, LEVEL, NOTIFY and PLAIN from POLICY, TARGET and REACHED (`clocks.step_order`)."""
     rows = [
         (index, target, reached, k, step.level, ", ".join(step.notify), _parts(step.action) is not None)
-        for index, policy in enumerate(policies)
-        for target in set(policy.targets.values())
+        for index, target in C.escalated(clocks)
+        for policy in [policies[index]]
         for order in [C.step_order(policy, target)]
         for reached in range(1, len(order) + 1)
         for k in [order[reached - 1]]
@@ -138,8 +138,8 @@ def unannounced(table: ClockTable, announced: set[str]) -> pl.DataFrame:
     is not in `announced`: the only ones whose announcements need building."""
     rows = [
         (index, target, reached, [policy.steps[k].level for k in order[:reached]])
-        for index, policy in enumerate(table.policies)
-        for target in set(policy.targets.values())
+        for index, target in C.escalated(table.clocks)
+        for policy in [table.policies[index]]
         for order in [C.step_order(policy, target)]
         for reached in range(1, len(order) + 1)
     ]

@@ -150,7 +150,7 @@ def _points(
     moving = np.flatnonzero(np.isin(at_lo.get_column(C.CODE).to_numpy(), _MOVING))
     ahead = rows[moving]
     instants = [at_lo.get_column(C.DUE).to_numpy()[moving]]
-    instants += C.reaching(ahead, policy, metric, _thresholds(policy, metric), lo[moving], kernels, restart)
+    instants += C.reaching(ahead, policy, metric, lo[moving], kernels, restart)
     instants.append(C.stop_of(ahead, metric))
     probes = _inside(moving, instants, lo, hi)
     at_probes = C.measure_one(
@@ -190,14 +190,14 @@ def _cycle_points(
             _inside(every_row, stops, lo, hi),
         ]
     ).unique()
-    seconds = _thresholds(policy, name)
-    at_first = _measure_at(rows, first, policy, index, order, name, kernels, seconds)
+    reach = _reach(policy)
+    at_first = _measure_at(rows, first, policy, index, order, name, kernels, reach=True)
     moving = at_first.filter(pl.col(C.CODE).is_in(_MOVING))
     then = moving.get_column("_i").to_numpy()
-    ahead = [moving.get_column(c).fill_null(C.NONE).to_numpy() for c in (C.DUE, *_reach(seconds))]
+    ahead = [moving.get_column(c).fill_null(C.NONE).to_numpy() for c in (C.DUE, *reach)]
     second = _inside(then, ahead, lo, hi).join(first, on=["_i", _AT], how="anti")
-    at_second = _measure_at(rows, second, policy, index, order, name, kernels, [])
-    found = pl.concat([at_first.drop(_reach(seconds)), at_second])
+    at_second = _measure_at(rows, second, policy, index, order, name, kernels)
+    found = pl.concat([at_first.drop(reach), at_second])
     found = found.join(rows.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"), NUMBER), on="_i")
     return _labelled(found, policy, name, metric_index)
 
@@ -210,24 +210,19 @@ def _measure_at(
     order: int,
     name: str,
     kernels: C.Kernels,
-    seconds: list[int],
+    reach: bool = False,
 ) -> pl.DataFrame:
     """Every cycle of the defined clock `name` at each probe (the version row `_i`, an instant `_AT`)."""
     probes = probes.sort("_i", _AT)
     probed = rows[probes.get_column("_i")].with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias(C.ROW))
     at = probes.get_column(_AT).to_numpy()
-    measured = C.measure_cycles(probed, policy, index, order, name, at, kernels, reach=seconds)
+    measured = C.measure_cycles(probed, policy, index, order, name, at, kernels, reach=reach)
     return measured.join(probes.with_row_index(C.ROW), on=C.ROW)
 
 
-def _reach(seconds: list[int]) -> list[str]:
-    return [f"{C.REACH}{i}" for i in range(len(seconds))]
-
-
-def _thresholds(policy: Policy, metric: str) -> list[int]:
-    """The business time at which the clock warns or escalates."""
-    target = policy.targets[metric]
-    return [t.elapsed_at(target) for t in policy.warn] + [s.elapsed_at(target) for s in policy.steps]
+def _reach(policy: Policy) -> list[str]:
+    """The columns `measure_cycles(reach=True)` adds: one per threshold (`clocks.thresholds`)."""
+    return [f"{C.REACH}{i}" for i in range(len(policy.warn) + len(policy.steps))]
 
 
 def _inside(where: np.ndarray, instants: list[np.ndarray], lo: np.ndarray, hi: np.ndarray) -> pl.DataFrame:
@@ -242,9 +237,16 @@ def _inside(where: np.ndarray, instants: list[np.ndarray], lo: np.ndarray, hi: n
 
 def _labelled(found: pl.DataFrame, policy: Policy, metric: str, metric_index: int) -> pl.DataFrame:
     """The points as `_observe` takes them: the clock (NUMBER, `_M`, CYCLE), instant, policy, state, level."""
-    target = policy.targets[metric]
-    levels = [policy.steps[i].level for i in C.step_order(policy, target)]
-    return found.select(
+    levels = pl.DataFrame(
+        [
+            (target, reached, policy.steps[k].level)
+            for _, target in C.escalated(found)
+            for reached, k in enumerate(C.step_order(policy, target), 1)
+        ],
+        schema={C.TARGET: pl.Int64, C.REACHED: pl.Int32, "level": pl.Utf8},
+        orient="row",
+    )
+    return found.join(levels, on=[C.TARGET, C.REACHED], how="left", maintain_order="left").select(
         NUMBER,
         pl.lit(metric_index, pl.Int32).alias(_M),
         pl.col(C.CYCLE).fill_null(1).cast(pl.Int64),
@@ -252,9 +254,7 @@ def _labelled(found: pl.DataFrame, policy: Policy, metric: str, metric_index: in
         pl.lit(policy.name).alias("policy"),
         C.STATE,
         C.STOPPED,
-        pl.when(pl.col(C.REACHED) > 0)
-        .then(pl.lit(pl.Series(levels or [""], dtype=pl.Utf8)).gather((pl.col(C.REACHED) - 1).clip(0)))
-        .alias("level"),
+        "level",
     )
 
 

@@ -7,7 +7,6 @@ time (`Kernel.add`, on from each pause's end), the state and the number of escal
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,8 +15,9 @@ import polars as pl
 
 from escalate_cli.business_time import Calendar
 from escalate_cli.engine import schema as S
+from escalate_cli.engine import working_days
 from escalate_cli.engine.kernel import Kernel
-from escalate_cli.model import ClockDef, Metric, Policy, State
+from escalate_cli.model import ClockDef, Metric, Policy, State, Step, Threshold, WorkingDays
 
 Ints = npt.NDArray[np.int64]
 NONE = np.iinfo(np.int64).min  # a missing instant inside numpy arrays
@@ -97,11 +97,20 @@ def measure_one(
     restart_on_reclassify: bool,
 ) -> pl.DataFrame:
     """The clock of one of the policy's built-in targets (the `order`-th) for each row, at each row's instant."""
-    target = policy.targets[metric]
+    kernel = kernels(policy.calendar)
     start, stop, end = _span_at(rows, metric, as_of, restart_on_reclassify)
+    target = targets(kernel, policy, metric, start)
     pauses = _Pauses.within(rows, start, end, _uncounted(rows, policy, metric), metric in policy.pause)
-    columns = _clock(policy, target, start, stop, end, pauses, as_of, kernels(policy.calendar))
+    columns = _clock(policy, target, start, stop, end, pauses, as_of, kernel)
     return _clock_frame(rows.get_column(ROW), policy, policy_index, order, metric, target, columns)
+
+
+def targets(kernel: Kernel, policy: Policy, metric: str, start: Ints) -> Ints:
+    """The business seconds of each clock of `metric` started at `start`: `sla.target_seconds`."""
+    target = policy.targets[metric]
+    if isinstance(target, WorkingDays):
+        return working_days.seconds(kernel, target, start)
+    return np.full(len(start), target, dtype=np.int64)
 
 
 def _clock_frame(
@@ -110,7 +119,7 @@ def _clock_frame(
     policy_index: int,
     order: int,
     metric: str,
-    target: int,
+    target: Ints,
     columns: dict[str, Ints],
     cycle: pl.Series | None = None,
     stopped_by: pl.Series | None = None,
@@ -129,7 +138,7 @@ def _clock_frame(
             ORDER: same(order, pl.UInt32()),
             POLICY: same(policy_index, pl.Int32()),
             METRIC: same(metric, pl.Utf8()),
-            TARGET: same(target, pl.Int64()),
+            TARGET: pl.Series(target, dtype=pl.Int64),
             **{name: pl.Series(columns[name], dtype=pl.Int64) for name in (STARTED, DUE, ELAPSED, PAUSED)},
             STOPPED: pl.Series(columns[STOPPED], dtype=pl.Int64).replace(NONE, None),
             STATE: pl.Series(STATES, dtype=pl.Utf8).gather(states),
@@ -151,21 +160,23 @@ def measure_cycles(
     as_of: Ints,
     kernels: Kernels,
     last_only: bool = False,
-    reach: Sequence[int] = (),
+    reach: bool = False,
 ) -> pl.DataFrame:
     """A defined clock's cycles started by each row's instant, each measured as `sla.cycle_clocks` does (the
-    latest only, with `last_only`); a row with none gives one clock not started. `reach`: amounts of business
-    time; column REACH + i holds the instant each cycle reaches the i-th if it runs on (`sla.instant_reaching`;
+    latest only, with `last_only`); a row with none gives one clock not started. With `reach`, column REACH + i
+    holds the instant each cycle reaches the i-th of its `thresholds` if it runs on (`sla.instant_reaching`;
     null for a clock not started)."""
-    target, kernel = policy.targets[name], kernels(policy.calendar)
+    kernel = kernels(policy.calendar)
     cycles = cycle_rows(rows, policy.clock(name), as_of, last_only)
     started = cycles.filter(pl.col(CYCLE).is_not_null())
     at = started.get_column("_as_of").to_numpy()
     start, stop, by = _cycle_span(started, policy.clock(name), at, kernel)
+    target = targets(kernel, policy, name, start)
     end = np.where(stop == NONE, at, stop)
     pauses = _Pauses.within(started, start, end, [S.clock_pauses(name), S.HELD], False, overlapping=True)
     columns = _clock(policy, target, start, stop, end, pauses, at, kernel)
-    reached = [pl.Series(f"{REACH}{i}", _due(kernel, start, amount, pauses, at)) for i, amount in enumerate(reach)]
+    amounts = thresholds(policy, target) if reach else []
+    reached = [pl.Series(f"{REACH}{i}", _due(kernel, start, amount, pauses, at)) for i, amount in enumerate(amounts)]
     parts = [
         _clock_frame(
             started.get_column(ROW),
@@ -184,6 +195,7 @@ def measure_cycles(
     if waiting.height:
         n = waiting.height
         nothing = np.full(n, NONE, dtype=np.int64)
+        waited = waiting.get_column("_as_of").to_numpy().astype(np.int64)  # a target in days: as if begun now
         zero = np.zeros(n, dtype=np.int64)
         idle = {
             STARTED: nothing,
@@ -200,7 +212,7 @@ def measure_cycles(
                 policy_index,
                 order,
                 name,
-                target,
+                targets(kernel, policy, name, waited),
                 idle,
                 pl.Series([None] * n, dtype=pl.Int32),
             )
@@ -296,7 +308,7 @@ def _uncounted(rows: pl.DataFrame, policy: Policy, metric: str) -> list[str]:
 
 
 def _clock(
-    policy: Policy, target: int, start: Ints, stop: Ints, end: Ints, pauses: _Pauses, as_of: Ints, kernel: Kernel
+    policy: Policy, target: Ints, start: Ints, stop: Ints, end: Ints, pauses: _Pauses, as_of: Ints, kernel: Kernel
 ) -> dict[str, Ints]:
     """The clock that ran from `start` to `stop` (NONE: running; `end`: where what it measured ends)."""
     running = stop == NONE
@@ -406,18 +418,34 @@ def _merged(row: Ints, begin: Ints, to: Ints) -> tuple[Ints, Ints, Ints]:
 
 
 def reaching(
-    rows: pl.DataFrame, policy: Policy, metric: str, seconds: list[int], as_of: Ints, kernels: Kernels, restart: bool
+    rows: pl.DataFrame, policy: Policy, metric: str, as_of: Ints, kernels: Kernels, restart: bool
 ) -> list[Ints]:
-    """For built-in clocks running and not paused at `as_of` (per row): the instant each reaches each of
-    `seconds` of business time, if it runs on (`sla.instant_reaching`); where a warning, the due time or a step
-    comes."""
+    """For built-in clocks running and not paused at `as_of` (per row): the instant each reaches each of its
+    `thresholds`, if it runs on (`sla.instant_reaching`); where a warning or a step comes."""
     start, _, end = _span_at(rows, metric, as_of, restart)
     pauses = _Pauses.within(rows, start, end, _uncounted(rows, policy, metric), metric in policy.pause)
     kernel = kernels(policy.calendar)
-    return [_due(kernel, start, amount, pauses, as_of) for amount in seconds]
+    amounts = thresholds(policy, targets(kernel, policy, metric, start))
+    return [_due(kernel, start, amount, pauses, as_of) for amount in amounts]
 
 
-def _due(kernel: Kernel, start: Ints, target: int, pauses: _Pauses, as_of: Ints) -> Ints:
+def thresholds(policy: Policy, target: Ints) -> list[Ints]:
+    """The business time at which each clock warns (each of the policy's `warn`) and escalates (each step)."""
+    items: list[Threshold | Step] = [*policy.warn, *policy.steps]
+    return [elapsed_at(item, target) for item in items]
+
+
+def elapsed_at(item: Threshold | Step, target: Ints) -> Ints:
+    """`item.elapsed_at` for each target, worked out once per distinct target (a column holds few, and a share
+    is an exact fraction whose numerator may not fit in 64 bits)."""
+    if not len(target) or target.min() == target.max():  # one target for all: no need to sort them
+        return np.full(len(target), item.elapsed_at(int(target[0])) if len(target) else 0, dtype=np.int64)
+    distinct, where = np.unique(target, return_inverse=True)
+    amounts: Ints = np.array([item.elapsed_at(int(t)) for t in distinct], dtype=np.int64)[where]
+    return amounts
+
+
+def _due(kernel: Kernel, start: Ints, target: Ints, pauses: _Pauses, as_of: Ints) -> Ints:
     """`sla.instant_reaching` for the target, every pause at once: the business time before each pause is
     used first, and the clock goes on where the pause ended; an open pause resumes, for the reckoning, at the
     instant evaluated (when it would be due if resumed now)."""
@@ -426,11 +454,11 @@ def _due(kernel: Kernel, start: Ints, target: int, pauses: _Pauses, as_of: Ints)
     before = kernel.elapsed(cursor, pauses.lo)  # and the open time it used until this pause
     used = np.cumsum(before)
     row_first = np.maximum.accumulate(np.where(pauses.first, np.arange(len(used)), 0))
-    remaining = target - (used - before - (used[row_first] - before[row_first]))  # left when this run began
+    remaining = target[pauses.row] - (used - before - (used[row_first] - before[row_first]))  # left as this run began
     reach = kernel.add(cursor, np.maximum(remaining, 0))
     hit = reach <= pauses.lo  # due before this pause began: the first such pause gives the due time
     due_rows, first_hit = np.unique(pauses.row[hit], return_index=True)
-    after, left = start.copy(), np.full(len(start), target, dtype=np.int64)  # else: on from the last resumption
+    after, left = start.copy(), target.copy()  # else: on from the last resumption
     last = pauses.row[pauses.last]
     after[last] = resume[pauses.last]
     left[last] = remaining[pauses.last] - before[pauses.last]
@@ -439,9 +467,18 @@ def _due(kernel: Kernel, start: Ints, target: int, pauses: _Pauses, as_of: Ints)
     return due
 
 
-def _warn_at(policy: Policy, target: int) -> int:
+def _warn_at(policy: Policy, target: Ints) -> Ints:
     """The elapsed time at which the first warning threshold is reached (never, without thresholds)."""
-    return min((t.elapsed_at(target) for t in policy.warn), default=np.iinfo(np.int64).max)
+    never = np.full(len(target), np.iinfo(np.int64).max, dtype=np.int64)
+    for threshold in policy.warn:
+        never = np.minimum(never, elapsed_at(threshold, target))
+    return never
+
+
+def escalated(clocks: pl.DataFrame) -> list[tuple[int, int]]:
+    """The (policy index, target) pairs of the clocks that reached a step: the step orders a frame needs."""
+    pairs = clocks.filter(pl.col(REACHED) > 0).select(POLICY, TARGET).unique().sort(POLICY, TARGET)
+    return [(int(index), int(target)) for index, target in pairs.iter_rows()]
 
 
 def step_order(policy: Policy, target: int) -> list[int]:
@@ -450,9 +487,9 @@ def step_order(policy: Policy, target: int) -> list[int]:
     return sorted(range(len(steps)), key=lambda i: (steps[i].elapsed_at(target), i))
 
 
-def _reached(policy: Policy, target: int, elapsed: Ints, running: npt.NDArray[np.bool_]) -> Ints:
-    thresholds = np.array([policy.steps[i].elapsed_at(target) for i in step_order(policy, target)], dtype=np.int64)
-    if not len(thresholds):
-        return np.zeros(len(elapsed), dtype=np.int64)
-    reached = np.searchsorted(thresholds, elapsed, side="right")
+def _reached(policy: Policy, target: Ints, elapsed: Ints, running: npt.NDArray[np.bool_]) -> Ints:
+    """How many steps each running clock has reached (the first that many of `step_order`)."""
+    reached = np.zeros(len(elapsed), dtype=np.int64)
+    for step in policy.steps:
+        reached += elapsed >= elapsed_at(step, target)
     return np.where(running, reached, 0)

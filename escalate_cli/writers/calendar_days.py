@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from escalate_cli.calendar_view import DayView
 from escalate_cli.durations import format_clock, format_duration
-from escalate_cli.model import Policy
+from escalate_cli.model import Policy, Target, format_target
 
 
 def _windows(view: DayView) -> str:
@@ -21,12 +21,12 @@ class CalendarClock(NamedTuple):
 
     policy: str
     clock: str
-    target_seconds: int
+    target: Target
     defined: bool  # of `clocks:`
     starts_after_seconds: int
 
     def __str__(self) -> str:
-        text = f"{self.clock} {format_duration(self.target_seconds)}"
+        text = f"{self.clock} {format_target(self.target)}"
         if not self.defined:
             return text
         after = self.starts_after_seconds
