@@ -416,7 +416,7 @@ def _day_lint(specs: object, calendars: Mapping[str, Calendar]) -> list[str]:
         open_days = [sum(end - start for start, end in day) for day in calendar.week if day]
         regular = open_days[0] if open_days and len(set(open_days)) == 1 else None
         for metric, text in targets.items():
-            if not isinstance(text, str) or not re.search(r"\d\s*[dw]", text.lower()):
+            if not isinstance(text, str) or not re.search(r"\d\s*[dw]", text.lower()) or _WORKING_DAYS.fullmatch(text):
                 continue
             seconds = parse_duration(text)
             said = f"{format_duration(seconds)} of business time"
@@ -426,7 +426,7 @@ def _day_lint(specs: object, calendars: Mapping[str, Calendar]) -> list[str]:
                 instead = f"hours, such as {format_duration(3 * regular)} for three working days"
             notes.append(
                 f"policies[{i}].targets.{metric}: {text!r} counts d as 24 hours: {said} on calendar "
-                f"{calendar.name!r}; write {instead}"
+                f"{calendar.name!r}; write {instead}, or open days such as '3wd'"
             )
     return notes
 

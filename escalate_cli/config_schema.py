@@ -27,6 +27,24 @@ DURATION: Schema = {
     "pattern": rf"^\s*(?=\S){_UNITS}\s*$",
     "description": 'business time such as "4h", "1h30m", "2d" (d = 24 hours) or "1w"',
 }
+OPEN_DAYS: Schema = {
+    "type": "string",
+    "pattern": rf"^\s*\d{{1,4}}\s*{_ci('wd')}\s*$",
+    "description": 'open days such as "3wd": the same time of day three open days later',
+}
+TARGET: Schema = {
+    "anyOf": [
+        DURATION,
+        OPEN_DAYS,
+        {
+            "type": "object",
+            "properties": {"target": {"anyOf": [DURATION, OPEN_DAYS]}, "end_of_day": {"type": "boolean"}},
+            "required": ["target"],
+            "additionalProperties": False,
+            "description": "open days, due at that day's closing with end_of_day: true",
+        },
+    ]
+}
 PERCENT: Schema = {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$", "description": 'a share such as "75%"'}
 TEXT: Schema = {"type": "string"}
 TEXTS: Schema = {"anyOf": [TEXT, {"type": "array", "items": TEXT}]}
@@ -116,9 +134,9 @@ def _policy() -> Schema:
             "calendar": TEXT,
             "targets": {
                 "type": "object",
-                "properties": {m: DURATION for m in metrics},
+                "properties": {m: TARGET for m in metrics},
                 "propertyNames": {"pattern": C._CLOCK_NAME.pattern},
-                "additionalProperties": {**DURATION, "description": "a clock of `clocks:`"},
+                "additionalProperties": {**TARGET, "description": "a clock of `clocks:`"},
                 "minProperties": 1,
             },
             "warn": {

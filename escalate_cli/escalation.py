@@ -16,10 +16,13 @@ class _Blank(dict[str, str]):
         return ""
 
 
-def reached_steps(steps: tuple[Step, ...], elapsed: int, target: int) -> list[Step]:
-    """Every step whose threshold is at or below `elapsed`, in the order they are reached (ties in list order)."""
+def reached_steps(steps: tuple[Step, ...], elapsed: int, target: int, due_passed: bool = True) -> list[Step]:
+    """Every step whose threshold is at or below `elapsed`, in the order they are reached (ties in list order);
+    one at or past the target only once the due time has come (`due_passed`: a target in open days can have
+    used its time at a closing and still be due at the next opening)."""
     order = sorted(range(len(steps)), key=lambda i: (steps[i].elapsed_at(target), i))
-    return [steps[i] for i in order if elapsed >= steps[i].elapsed_at(target)]
+    reached = [steps[i] for i in order if elapsed >= steps[i].elapsed_at(target)]
+    return reached if due_passed else [step for step in reached if step.elapsed_at(target) < target]
 
 
 def action_for(step: Step, clock: Clock, show_instant: Callable[[int], str]) -> Action:

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from escalate_cli.business_time import Calendar
 from escalate_cli.durations import format_duration
-from escalate_cli.model import Clock, ClockDef, Issue, Metric, Policy
+from escalate_cli.model import Clock, ClockDef, Issue, Metric, Policy, WorkingDays
 from escalate_cli.sla import (
     clock_for,
     clock_span,
@@ -271,6 +271,7 @@ def _marks(policy: Policy, clock: Clock, pauses: list[tuple[int, int | None]], a
     target, started, due = clock.target, clock.started_at, clock.due_at
     assert started is not None and due is not None  # a clock that has started
     marks: list[Mark] = []
+    passed = (clock.stopped_at if clock.stopped_at is not None else as_of) >= due  # reached only at due
     for threshold in policy.warn:
         at = threshold.elapsed_at(target)
         label = (
@@ -281,7 +282,9 @@ def _marks(policy: Policy, clock: Clock, pauses: list[tuple[int, int | None]], a
         marks.append(
             Mark(label, "warning", at, instant_reaching(policy, started, at, pauses, as_of), clock.elapsed >= at)
         )
-    marks.append(Mark(f"due ({format_duration(target)})", "due", target, due, clock.elapsed >= target))
+    days = policy.targets.get(clock.metric)
+    said = f"{days}: {format_duration(target)}" if isinstance(days, WorkingDays) else format_duration(target)
+    marks.append(Mark(f"due ({said})", "due", target, due, clock.elapsed >= target and passed))
     for step in policy.steps:
         at = step.elapsed_at(target)
         when = (
@@ -294,8 +297,8 @@ def _marks(policy: Policy, clock: Clock, pauses: list[tuple[int, int | None]], a
                 f"{step.level} at {when}",
                 "escalation",
                 at,
-                instant_reaching(policy, started, at, pauses, as_of),
-                clock.elapsed >= at,
+                due if at == target else instant_reaching(policy, started, at, pauses, as_of),
+                clock.elapsed >= at and (at < target or passed),
                 step.level,
                 step.notify,
             )

@@ -219,13 +219,17 @@ def measured(
     """The clock that ran from `start` to `stop` (None: running at `as_of`), not counting `spans`."""
     end = stop if stop is not None else as_of
     calendar = policy.calendar
-    target = target_seconds(calendar, configured, start)
+    target, deadline = target_deadline(calendar, configured, start)
     pauses = pauses_within(spans, start, end)
     paused = sum(calendar.elapsed_ts(a, b if b is not None else end) for a, b in pauses)  # already clipped
     elapsed = calendar.elapsed_ts(start, end) - paused
     due = instant_reaching(policy, start, target, pauses, as_of)
+    if deadline is not None and due < deadline and not calendar.elapsed_ts(due, deadline):
+        due = deadline  # the time ran out at a closing: due when the working days end (the next opening)
     is_paused = stop is None and bool(pauses) and pauses[-1][1] is None
-    state = _state(policy, elapsed, target, running=stop is None, paused=is_paused, in_time=stop is None or stop <= due)
+    passed = as_of >= due
+    in_time = stop is None or stop <= due
+    state = _state(policy, elapsed, target, running=stop is None, paused=is_paused, in_time=in_time, due_passed=passed)
     clock = Clock(
         issue,
         metric,
@@ -239,7 +243,7 @@ def measured(
         target,
         paused_seconds=paused,
     )
-    steps = reached_steps(policy.steps, elapsed, target) if state.is_running else []
+    steps = reached_steps(policy.steps, elapsed, target, passed) if state.is_running else []
     if not steps:
         return clock
     reached = tuple(action_for(step, clock, show_instant) for step in steps)
@@ -247,11 +251,18 @@ def measured(
 
 
 def target_seconds(calendar: Calendar, target: Target, start: int) -> int:
-    """The business seconds a clock started at `start` has: its target, or the open time until the instant
-    its working days end (`Calendar.days_later`)."""
+    """The business seconds a clock started at `start` has (`target_deadline`)."""
+    return target_deadline(calendar, target, start)[0]
+
+
+def target_deadline(calendar: Calendar, target: Target, start: int) -> tuple[int, int | None]:
+    """The business seconds a clock started at `start` has, and for a target in open days the instant they
+    end (`Calendar.days_later`): its time is the open time until then, and it is due then at the latest
+    (None: a target in business time, due when that is used)."""
     if isinstance(target, WorkingDays):
-        return calendar.elapsed_ts(start, calendar.days_later(start, target.days, target.end_of_day))
-    return target
+        deadline = calendar.days_later(start, target.days, target.end_of_day)
+        return calendar.elapsed_ts(start, deadline), deadline
+    return target, None
 
 
 def uncounted(issue: Issue, policy: Policy, metric: str) -> tuple[tuple[int, int | None], ...]:
@@ -290,13 +301,22 @@ def instant_reaching(policy: Policy, start: int, seconds: int, pauses: list[tupl
 
 
 def _state(
-    policy: Policy, elapsed: int, target: int, *, running: bool, paused: bool = False, in_time: bool = True
+    policy: Policy,
+    elapsed: int,
+    target: int,
+    *,
+    running: bool,
+    paused: bool = False,
+    in_time: bool = True,
+    due_passed: bool = True,
 ) -> State:
     """`in_time`: a stopped clock stopped at or before its due time. Stopping after it is late even when no
-    business time passed since (due at 17:00 closing, stopped at 20:00): the verdict follows the instants."""
+    business time passed since (due at 17:00 closing, stopped at 20:00): the verdict follows the instants.
+    `due_passed`: the instant evaluated is at or after the due time (a target in open days that used its time
+    at a closing is due at the next opening, and breached only then)."""
     if not running:
         return State.MET if in_time else State.MISSED
-    if elapsed >= target:
+    if elapsed >= target and due_passed:
         return State.BREACHED  # a pause does not undo a breach
     if paused:
         return State.PAUSED

@@ -94,7 +94,7 @@ def _change_points(
             continue  # stopped, or frozen until the next version
         instants = {at_lo.due_at}
         pauses = pauses_within(uncounted(issue, policy, metric), at_lo.started_at, lo)
-        reach = [t.elapsed_at(target) for t in policy.warn] + [s.elapsed_at(target) for s in policy.steps]
+        reach = [t.elapsed_at(at_lo.target) for t in policy.warn] + [s.elapsed_at(at_lo.target) for s in policy.steps]
         for seconds in reach:
             instants.add(instant_reaching(policy, at_lo.started_at, seconds, pauses, lo))
         _, stop = clock_span(issue, metric)

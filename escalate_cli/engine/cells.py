@@ -165,6 +165,12 @@ def iso(frame: pl.DataFrame, column: str, tz: tzinfo) -> pl.Series:
     return texts
 
 
+def overdue() -> pl.Expr:
+    """A clock past its due time: time left below zero, or breached with none left (a target in open days that
+    used its time at a closing has none left and is not due until the next opening)."""
+    return (pl.col(REMAINING) < 0) | (pl.col(STATE) == State.BREACHED.value)
+
+
 def duration(seconds: pl.Expr) -> pl.Expr:
     """`durations.format_duration` for any seconds (a leading minus below zero)."""
     return pl.concat_str([pl.when(seconds < 0).then(pl.lit("-")).otherwise(pl.lit("")), A.duration(seconds.abs())])

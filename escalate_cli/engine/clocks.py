@@ -102,15 +102,24 @@ def measure_one(
     target = targets(kernel, policy, metric, start)
     pauses = _Pauses.within(rows, start, end, _uncounted(rows, policy, metric), metric in policy.pause)
     columns = _clock(policy, target, start, stop, end, pauses, as_of, kernel)
-    return _clock_frame(rows.get_column(ROW), policy, policy_index, order, metric, target, columns)
+    return _clock_frame(rows.get_column(ROW), policy, policy_index, order, metric, target.seconds, columns)
 
 
-def targets(kernel: Kernel, policy: Policy, metric: str, start: Ints) -> Ints:
-    """The business seconds of each clock of `metric` started at `start`: `sla.target_seconds`."""
+@dataclass
+class Targets:
+    """Each clock's business seconds, and for a target in open days the instant they end (`sla.target_deadline`)."""
+
+    seconds: Ints
+    deadline: Ints | None = None
+
+
+def targets(kernel: Kernel, policy: Policy, metric: str, start: Ints) -> Targets:
+    """The targets of the clocks of `metric` started at `start`."""
     target = policy.targets[metric]
     if isinstance(target, WorkingDays):
-        return working_days.seconds(kernel, target, start)
-    return np.full(len(start), target, dtype=np.int64)
+        deadline = working_days.ends(kernel.calendar, target, start)
+        return Targets(kernel.elapsed(start, deadline), deadline)
+    return Targets(np.full(len(start), target, dtype=np.int64))
 
 
 def _clock_frame(
@@ -125,7 +134,8 @@ def _clock_frame(
     stopped_by: pl.Series | None = None,
     fields_at: pl.Series | None = None,
 ) -> pl.DataFrame:
-    reached = _reached(policy, target, columns[ELAPSED], columns[STOPPED] == NONE)
+    running = columns[STOPPED] == NONE
+    reached = columns.pop(REACHED) if REACHED in columns else _reached(policy, target, columns[ELAPSED], running)
     states = columns.pop(STATE)
     n = len(row)
 
@@ -175,7 +185,7 @@ def measure_cycles(
     end = np.where(stop == NONE, at, stop)
     pauses = _Pauses.within(started, start, end, [S.clock_pauses(name), S.HELD], False, overlapping=True)
     columns = _clock(policy, target, start, stop, end, pauses, at, kernel)
-    amounts = thresholds(policy, target) if reach else []
+    amounts = thresholds(policy, target.seconds) if reach else []
     reached = [pl.Series(f"{REACH}{i}", _due(kernel, start, amount, pauses, at)) for i, amount in enumerate(amounts)]
     parts = [
         _clock_frame(
@@ -184,7 +194,7 @@ def measure_cycles(
             policy_index,
             order,
             name,
-            target,
+            target.seconds,
             columns,
             started.get_column(CYCLE),
             pl.Series(by.tolist(), dtype=pl.Utf8),
@@ -212,7 +222,7 @@ def measure_cycles(
                 policy_index,
                 order,
                 name,
-                targets(kernel, policy, name, waited),
+                targets(kernel, policy, name, waited).seconds,
                 idle,
                 pl.Series([None] * n, dtype=pl.Int32),
             )
@@ -308,7 +318,7 @@ def _uncounted(rows: pl.DataFrame, policy: Policy, metric: str) -> list[str]:
 
 
 def _clock(
-    policy: Policy, target: Ints, start: Ints, stop: Ints, end: Ints, pauses: _Pauses, as_of: Ints, kernel: Kernel
+    policy: Policy, targets: Targets, start: Ints, stop: Ints, end: Ints, pauses: _Pauses, as_of: Ints, kernel: Kernel
 ) -> dict[str, Ints]:
     """The clock that ran from `start` to `stop` (NONE: running; `end`: where what it measured ends)."""
     running = stop == NONE
@@ -323,20 +333,26 @@ def _clock(
         pauses.row, weights=kernel.elapsed_between(pauses.lo, pauses.hi(end), at_lo, at_hi), minlength=len(start)
     ).astype(np.int64)
     elapsed = kernel.elapsed_between(start, end, at_start, at_end) - paused
+    target = targets.seconds
     due = _due(kernel, start, target, pauses, as_of)
+    if targets.deadline is not None:  # used at a closing: due when the working days end (`sla.measured`)
+        deadline = targets.deadline
+        due = np.where((due < deadline) & (kernel.elapsed(due, deadline) == 0), deadline, due)
+    passed = as_of >= due
     holds = np.zeros(len(start), dtype=bool)
     holds[pauses.row[pauses.last & pauses.open]] = True  # the clipped pauses end with an open one
     holds &= running
     state = np.where(
         running,
         np.where(
-            elapsed >= target,
+            (elapsed >= target) & passed,
             BREACHED,
             np.where(holds, PAUSED_STATE, np.where(elapsed >= _warn_at(policy, target), WARNING, OK)),
         ),
         np.where(stop <= due, MET, MISSED),  # stopped after due_at is late, business time or not (sla._state)
     )
-    return {STARTED: start, DUE: due, STOPPED: stop, ELAPSED: elapsed, PAUSED: paused, STATE: state}
+    reached = _reached(policy, target, elapsed, running, passed)
+    return {STARTED: start, DUE: due, STOPPED: stop, ELAPSED: elapsed, PAUSED: paused, STATE: state, REACHED: reached}
 
 
 @dataclass
@@ -425,7 +441,7 @@ def reaching(
     start, _, end = _span_at(rows, metric, as_of, restart)
     pauses = _Pauses.within(rows, start, end, _uncounted(rows, policy, metric), metric in policy.pause)
     kernel = kernels(policy.calendar)
-    amounts = thresholds(policy, targets(kernel, policy, metric, start))
+    amounts = thresholds(policy, targets(kernel, policy, metric, start).seconds)
     return [_due(kernel, start, amount, pauses, as_of) for amount in amounts]
 
 
@@ -487,9 +503,17 @@ def step_order(policy: Policy, target: int) -> list[int]:
     return sorted(range(len(steps)), key=lambda i: (steps[i].elapsed_at(target), i))
 
 
-def _reached(policy: Policy, target: Ints, elapsed: Ints, running: npt.NDArray[np.bool_]) -> Ints:
-    """How many steps each running clock has reached (the first that many of `step_order`)."""
+def _reached(
+    policy: Policy,
+    target: Ints,
+    elapsed: Ints,
+    running: npt.NDArray[np.bool_],
+    passed: npt.NDArray[np.bool_] | None = None,
+) -> Ints:
+    """How many steps each running clock has reached (the first that many of `step_order`); one at or past
+    the target only where the due time has `passed` (`escalation.reached_steps`)."""
     reached = np.zeros(len(elapsed), dtype=np.int64)
     for step in policy.steps:
-        reached += elapsed >= elapsed_at(step, target)
+        amount = elapsed_at(step, target)
+        reached += (elapsed >= amount) & ((amount < target) | (passed if passed is not None else True))
     return np.where(running, reached, 0)

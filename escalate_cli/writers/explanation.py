@@ -7,6 +7,7 @@ from datetime import datetime, tzinfo
 
 from escalate_cli.durations import format_duration
 from escalate_cli.explain import ClockStory, Explanation, Span
+from escalate_cli.model import State
 from escalate_cli.writers import iso
 
 MAX_SPANS = 24  # in text; the JSON has them all
@@ -55,7 +56,7 @@ def _clock(story: ClockStory, tz: tzinfo) -> list[str]:
     if clock.state.is_running:
         left = (
             f"{format_duration(-clock.remaining)} overdue"
-            if clock.remaining <= 0
+            if clock.remaining < 0 or clock.state is State.BREACHED
             else f"{format_duration(clock.remaining)} left"
         )
     else:

@@ -38,7 +38,7 @@ def _command() -> pl.Expr:
     props = pl.concat_str([where, pl.lit(","), pl.lit("title="), K.escaped(title, _PROPERTY)], ignore_nulls=False)
     props = props.fill_null(pl.concat_str([pl.lit("title="), K.escaped(title, _PROPERTY)]))
     timing = (
-        pl.when(remaining <= 0)
+        pl.when(K.overdue())
         .then(pl.concat_str([pl.lit("overdue by "), K.duration(-remaining)]))
         .otherwise(pl.concat_str([K.duration(remaining), pl.lit(" left")]))
     )

@@ -62,7 +62,7 @@ def _testcase(batch: pl.DataFrame) -> pl.Expr:
     state, remaining = pl.col(K.STATE), pl.col(K.REMAINING)
     running = state.is_in([s.value for s in State if s.is_running])
     timing = (
-        pl.when(running & (remaining <= 0))
+        pl.when(running & K.overdue())
         .then(pl.concat_str([pl.lit(": overdue by "), K.duration(-remaining)]))
         .otherwise(pl.concat_str([pl.lit(": "), K.duration(remaining), pl.lit(" left")]))
     )

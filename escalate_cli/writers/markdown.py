@@ -63,7 +63,7 @@ def _row(tz: tzinfo) -> pl.Expr:
     state, remaining = pl.col(K.STATE), pl.col(K.REMAINING)
     running = state.is_in([s.value for s in State if s.is_running])
     timing = (
-        pl.when(running & (remaining <= 0))
+        pl.when(running & K.overdue())
         .then(pl.concat_str([K.duration(-remaining), pl.lit(" overdue")]))
         .when(running)
         .then(pl.concat_str([K.duration(remaining), pl.lit(" left")]))

@@ -111,7 +111,8 @@ def render(
 def _clock_cells(clocks: pl.DataFrame, tz: tzinfo) -> pl.DataFrame:
     remaining = pl.col(K.REMAINING)
     state = pl.col(K.STATE)
-    met, missed, overdue = state == State.MET.value, state == State.MISSED.value, remaining <= 0
+    met, missed = state == State.MET.value, state == State.MISSED.value
+    overdue = K.overdue()
     shown = pl.when(met).then(pl.col(K.ELAPSED)).when(missed | overdue).then(-remaining).otherwise(remaining)
     suffix = (
         pl.when(met)

@@ -24,7 +24,7 @@ T0 = int(datetime(2026, 3, 2, tzinfo=UTC).timestamp())  # a Monday
 FIELDS = ("title", "priority", "status")
 
 
-def config(pause: list[str], restart: bool):
+def config(pause: list[str], restart: bool, resolution: object = "4h"):
     return parse_config(
         {
             "calendars": {
@@ -41,7 +41,7 @@ def config(pause: list[str], restart: bool):
                     "name": "urgent",
                     "match": {"priority": "P1"},
                     "calendar": "office",
-                    "targets": {"first_response": "1h", "resolution": "4h", "update": "2h"},
+                    "targets": {"first_response": "1h", "resolution": resolution, "update": "2h"},
                     "warn": ["50%", "90%"],
                     "pause": pause,
                     "escalate": [{"after": "100%", "level": "L2"}, {"after": "+2h", "level": "L3"}],
@@ -87,9 +87,10 @@ def logs(draw) -> list[Issue]:
     st.sampled_from([True, False, None]),
     st.sampled_from([7 * M, 15 * M, H]),
     st.integers(0, 3 * 24),
+    st.sampled_from(["4h", "4h", "2wd", {"target": "1wd", "end_of_day": True}]),
 )
-def test_the_columnar_backtest_reports_what_the_scalar_one_does(rows, pause, restart, history, every, begin):
-    cfg = config(pause, restart)
+def test_the_columnar_backtest_reports_what_the_scalar_one_does(rows, pause, restart, history, every, begin, due):
+    cfg = config(pause, restart, due)
     frame = from_issues(rows, FIELDS, ())
     start, end = T0 + begin * H, T0 + begin * H + 4 * 24 * H
     args = (cfg.policies, cfg.statuses, history, start, end, every, UTC, "c", restart)

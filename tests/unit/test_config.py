@@ -378,9 +378,9 @@ def test_validate_warns_when_days_are_used_on_a_business_calendar():
     )
     assert config.lint == (
         "policies[0].targets.resolution: '3d' counts d as 24 hours: 72h of business time, 9 working days of 8h on "
-        "calendar 'office'; write hours, such as 24h for three working days",
+        "calendar 'office'; write hours, such as 24h for three working days, or open days such as '3wd'",
         "policies[2].targets.resolution: '1w' counts d as 24 hours: 168h of business time, 21 working days of 8h "
-        "on calendar 'office'; write hours, such as 24h for three working days",
+        "on calendar 'office'; write hours, such as 24h for three working days, or open days such as '3wd'",
     )
 
 

@@ -13,7 +13,7 @@ from escalate_cli.business_time import DAY, Calendar
 from escalate_cli.engine.evaluate import evaluate
 from escalate_cli.engine.frame import from_issues
 from escalate_cli.engine.kernel import Kernel
-from escalate_cli.model import Condition, Issue, Metric, Pattern, Policy, Step, Threshold
+from escalate_cli.model import Condition, Issue, Metric, Pattern, Policy, Step, Target, Threshold, WorkingDays
 from escalate_cli.sla import evaluate as scalar_evaluate
 from tests.unit.test_business_time import ANCHORS, calendars
 
@@ -24,12 +24,21 @@ H = 3600
 
 
 @st.composite
+def target_specs(draw) -> Target:
+    """Mostly business time on the quarter-hour grid; sometimes open days (`3wd`, `1wd` to the day's end)."""
+    if draw(st.integers(0, 3)):
+        return draw(st.integers(1, 60)) * 15 * 60
+    end_of_day = draw(st.booleans())
+    return WorkingDays(draw(st.integers(0 if end_of_day else 1, 4)), end_of_day)
+
+
+@st.composite
 def policies(draw, cal: Calendar) -> tuple[Policy, ...]:
     out = []
     for n in range(draw(st.integers(1, 3))):
         last = n == 2 or draw(st.booleans())  # a catch-all, so that most issues have clocks
         metrics = draw(st.sets(st.sampled_from(list(Metric)), min_size=1))
-        targets = {m: draw(st.integers(1, 60)) * 15 * 60 for m in sorted(metrics, key=list(Metric).index)}
+        targets = {m: draw(target_specs()) for m in sorted(metrics, key=list(Metric).index)}
         match: list[Condition] = []
         if not last and draw(st.booleans()):
             match.append(Condition("priority", frozenset(draw(st.sets(st.sampled_from(["p1", "p2", "p3"]))))))
