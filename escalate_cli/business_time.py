@@ -129,17 +129,23 @@ class Calendar:
         the first opening of the next open day, as GLPI's working-day delays do; wall times the zone repeats
         take their first occurrence, and one it skips the offset before the change (`fold=0`)."""
         local = datetime.fromtimestamp(start, self.tz)
-        day, time_of_day = local.date(), local.hour * 3600 + local.minute * 60 + local.second
-        if not self.windows_on(day):
-            day = self.next_open_day(day)
-            time_of_day = min(window[0] for window in self.windows_on(day))
-        for _ in range(days):
-            day = self.next_open_day(day)
-        closing = max(window[1] for window in self.windows_on(day))
+        day, opens, closing = self.days_after(local.date(), days)
+        time_of_day = opens if opens is not None else local.hour * 3600 + local.minute * 60 + local.second
         wall = datetime.combine(day, datetime.min.time()) + timedelta(
             seconds=closing if end_of_day else min(time_of_day, closing)
         )
         return to_epoch(wall.replace(tzinfo=self.tz))
+
+    def days_after(self, day: date, days: int) -> tuple[date, int | None, int]:
+        """For a start on `day`: the day `days` open days on, the opening it counts from when `day` has no window
+        (None: from the start's own time of day), and the last closing of the day it ends on."""
+        opens = None
+        if not self.windows_on(day):
+            day = self.next_open_day(day)
+            opens = min(window[0] for window in self.windows_on(day))
+        for _ in range(days):
+            day = self.next_open_day(day)
+        return day, opens, max(window[1] for window in self.windows_on(day))
 
     def next_open_day(self, day: date) -> date:
         """The first day after `day` with a window."""

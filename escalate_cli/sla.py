@@ -159,7 +159,7 @@ def cycle_clocks(
     """A defined clock of the issue at `as_of`: one per cycle started by then, else one not started."""
     cycles = [cycle for cycle in issue.cycles.get(name, ()) if cycle.start <= as_of]
     if not cycles:
-        return [not_started(issue, policy, name, target_seconds(policy.calendar, target, as_of))]
+        return [not_started(issue, policy, name, target_deadline(policy.calendar, target, as_of)[0])]
     spans = merged((*issue.clock_pauses.get(name, ()), *issue.held))
     out = []
     for number, cycle in enumerate(cycles, 1):
@@ -248,11 +248,6 @@ def measured(
         return clock
     reached = tuple(action_for(step, clock, show_instant) for step in steps)
     return replace(clock, level=steps[-1].level, actions=reached[-1:], reached=reached)
-
-
-def target_seconds(calendar: Calendar, target: Target, start: int) -> int:
-    """The business seconds a clock started at `start` has (`target_deadline`)."""
-    return target_deadline(calendar, target, start)[0]
 
 
 def target_deadline(calendar: Calendar, target: Target, start: int) -> tuple[int, int | None]:

@@ -134,8 +134,7 @@ def _clock_frame(
     stopped_by: pl.Series | None = None,
     fields_at: pl.Series | None = None,
 ) -> pl.DataFrame:
-    running = columns[STOPPED] == NONE
-    reached = columns.pop(REACHED) if REACHED in columns else _reached(policy, target, columns[ELAPSED], running)
+    reached = columns.pop(REACHED)
     states = columns.pop(STATE)
     n = len(row)
 
@@ -206,6 +205,7 @@ def measure_cycles(
         n = waiting.height
         nothing = np.full(n, NONE, dtype=np.int64)
         waited = waiting.get_column("_as_of").to_numpy().astype(np.int64)  # a target in days: as if begun now
+        waiting_target = targets(kernel, policy, name, waited).seconds
         zero = np.zeros(n, dtype=np.int64)
         idle = {
             STARTED: nothing,
@@ -214,6 +214,7 @@ def measure_cycles(
             ELAPSED: zero,
             PAUSED: zero,
             STATE: np.full(n, NOT_STARTED),
+            REACHED: _reached(policy, waiting_target, zero, np.ones(n, dtype=bool)),
         }
         parts.append(
             _clock_frame(
@@ -222,7 +223,7 @@ def measure_cycles(
                 policy_index,
                 order,
                 name,
-                targets(kernel, policy, name, waited).seconds,
+                waiting_target,
                 idle,
                 pl.Series([None] * n, dtype=pl.Int32),
             )
@@ -485,10 +486,10 @@ def _due(kernel: Kernel, start: Ints, target: Ints, pauses: _Pauses, as_of: Ints
 
 def _warn_at(policy: Policy, target: Ints) -> Ints:
     """The elapsed time at which the first warning threshold is reached (never, without thresholds)."""
-    never = np.full(len(target), np.iinfo(np.int64).max, dtype=np.int64)
+    first = np.full(len(target), np.iinfo(np.int64).max, dtype=np.int64)
     for threshold in policy.warn:
-        never = np.minimum(never, elapsed_at(threshold, target))
-    return never
+        first = np.minimum(first, elapsed_at(threshold, target))
+    return first
 
 
 def escalated(clocks: pl.DataFrame) -> list[tuple[int, int]]:

@@ -1,29 +1,23 @@
 """Targets in open days (`3wd`) for whole columns of starts: `Calendar.days_later` written for arrays.
 
 Each start's local date and time of day come from Polars' time zones; the day it ends on and that day's closing
-are worked out once per distinct start date by the scalar calendar (a column holds few dates); the wall time is
-placed back in the zone by Polars. Only a wall time the zone skips (a spring-forward hour) and a calendar on a
-fixed offset go through the scalar `days_later`, which stays the oracle.
+are worked out once per distinct start date by the scalar calendar (`Calendar.days_after`: a column holds few
+dates); the wall time is placed back in the zone by Polars. Only a wall time the zone skips (a spring-forward
+hour) and a calendar on a fixed offset go through the scalar `days_later`, which stays the oracle.
 """
 
 from __future__ import annotations
 
-from datetime import date, timezone
+from datetime import timezone
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
 from escalate_cli.business_time import Calendar
-from escalate_cli.engine.kernel import Kernel
 from escalate_cli.model import WorkingDays
 
 Ints = npt.NDArray[np.int64]
-
-
-def seconds(kernel: Kernel, target: WorkingDays, start: Ints) -> Ints:
-    """The business seconds from each start to the end of its working days."""
-    return kernel.elapsed(start, ends(kernel.calendar, target, start))
 
 
 def ends(calendar: Calendar, target: WorkingDays, start: Ints) -> Ints:
@@ -34,35 +28,21 @@ def ends(calendar: Calendar, target: WorkingDays, start: Ints) -> Ints:
     local = pl.from_epoch(pl.Series(start), "s").dt.replace_time_zone("UTC").dt.convert_time_zone(zone)
     frame = pl.DataFrame({"day": local.dt.date(), "at": _time_of_day(local)})
     plans = pl.DataFrame(
-        [(day, *_plan(calendar, day, target.days)) for day in frame.get_column("day").unique().to_list()],
+        [(day, *calendar.days_after(day, target.days)) for day in frame.get_column("day").unique().to_list()],
         schema={"day": pl.Date, "end_day": pl.Date, "opens": pl.Int64, "closes": pl.Int64},
         orient="row",
     )
     at = pl.coalesce("opens", "at")  # a start on a closed day counts from the next open day's opening
-    at = pl.lit(0, pl.Int64) + pl.col("closes") if target.end_of_day else pl.min_horizontal(at, "closes")
+    at = pl.col("closes") if target.end_of_day else pl.min_horizontal(at, "closes")
     wall = pl.col("end_day").cast(pl.Datetime("us")) + pl.duration(seconds=at)
     placed = frame.join(plans, on="day", how="left", maintain_order="left").select(
         wall.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null").dt.epoch("s")
     )
-    out = placed.to_series().to_numpy().astype(np.float64)
-    skipped = np.flatnonzero(np.isnan(out))
-    result = np.nan_to_num(out).astype(np.int64)
-    for i in skipped:  # in an hour the zone skips: the scalar rule (the offset before the change)
+    placed_at = placed.to_series()
+    result: Ints = placed_at.fill_null(0).to_numpy().astype(np.int64)
+    for i in placed_at.is_null().arg_true().to_list():  # in an hour the zone skips: the scalar rule
         result[i] = calendar.days_later(int(start[i]), target.days, target.end_of_day)
-    out_ints: Ints = result
-    return out_ints
-
-
-def _plan(calendar: Calendar, day: date, days: int) -> tuple[date, int | None, int]:
-    """For a start on `day`: the day its working days end on, the opening it counts from when `day` is closed
-    (None: from its own time of day), and the closing of the day it ends on."""
-    opens = None
-    if not calendar.windows_on(day):
-        day = calendar.next_open_day(day)
-        opens = min(window[0] for window in calendar.windows_on(day))
-    for _ in range(days):
-        day = calendar.next_open_day(day)
-    return day, opens, max(window[1] for window in calendar.windows_on(day))
+    return result
 
 
 def _time_of_day(local: pl.Series) -> pl.Series:
